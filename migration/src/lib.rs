@@ -1,0 +1,25 @@
+//! smartmon's schema, one migration per change; each builds portable SQL so Postgres and SQLite match.
+//!
+//! Time columns hold seconds since the Unix epoch as `DOUBLE PRECISION` (`ts_epoch`, `*_at`), the same
+//! representation on both backends, and the one the deployment spec's runbook queries order by.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_hosts_and_services;
+mod m20261127_000002_system_metrics;
+mod m20261127_000003_users_sessions_audit;
+mod columns;
+
+/// Applies smartmon's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_hosts_and_services::Migration),
+            Box::new(m20261127_000002_system_metrics::Migration),
+            Box::new(m20261127_000003_users_sessions_audit::Migration),
+        ]
+    }
+}

@@ -1,0 +1,182 @@
+//! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
+//! readiness probe. Query functions live in one module per table beside this one.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+
+use crate::config::DatabaseSettings;
+
+/// Which engine holds the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn label(self) -> &'static str {
+        match self {
+            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => "SQLite (embedded)",
+        }
+    }
+}
+
+/// A pooled connection plus what it is connected to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    pub backend: Backend,
+    timeout: Duration,
+}
+
+/// Why the database could not be used; the message is safe to show (no credentials).
+#[derive(Debug, thiserror::Error)]
+pub enum DbUnavailable {
+    #[error("the database did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the database refused the query: {0}")]
+    Failed(String),
+}
+
+impl Db {
+    /// Connects according to the settings: `DATABASE_URL` when set, else the SQLite file.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let (url, backend) = match &settings.url {
+            Some(url) => {
+                let url = url.expose();
+                let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                    Backend::Postgres
+                } else if url.starts_with("sqlite:") {
+                    Backend::Sqlite
+                } else {
+                    anyhow::bail!(
+                        "DATABASE_URL: expected postgresql://user:pass@host:5432/db (or sqlite://path), got a URL with another scheme"
+                    );
+                };
+                (url.to_owned(), backend)
+            }
+            None => (
+                format!("sqlite://{}?mode=rwc", settings.sqlite_path.display()),
+                Backend::Sqlite,
+            ),
+        };
+        let mut options = ConnectOptions::new(url);
+        options
+            .connect_timeout(settings.timeout)
+            .acquire_timeout(settings.timeout)
+            .sqlx_logging(false);
+        if backend == Backend::Sqlite {
+            // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms.
+            options.max_connections(4).min_connections(1);
+        } else {
+            options.max_connections(16).min_connections(1);
+        }
+        let conn = tokio::time::timeout(settings.timeout * 2, Database::connect(options))
+            .await
+            .map_err(|_| anyhow::anyhow!("no answer from the database within {:?}", settings.timeout * 2))?
+            .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string())))
+            .with_context(|| format!("cannot connect to {}", describe(settings)))?;
+        let db = Self {
+            conn,
+            backend,
+            timeout: settings.timeout,
+        };
+        if backend == Backend::Sqlite {
+            db.conn
+                .execute_unprepared("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+                .await
+                .context("cannot switch SQLite to WAL mode")?;
+        }
+        Ok(db)
+    }
+
+    /// Applies pending migrations. On Postgres an advisory lock lets several replicas start at once.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self.backend {
+            Backend::Postgres => {
+                let txn = self.conn.begin().await.context("cannot open a migration transaction")?;
+                txn.execute_unprepared("SELECT pg_advisory_xact_lock(727361)")
+                    .await
+                    .context("cannot take the migration lock")?;
+                Migrator::up(&txn, None).await.context("migration failed")?;
+                txn.commit().await.context("cannot commit the migrations")?;
+            }
+            Backend::Sqlite => Migrator::up(&self.conn, None).await.context("migration failed")?,
+        }
+        Ok(())
+    }
+
+    /// Fails with a readable message when migrations are pending (Postgres without `SMARTMON_INIT_PG`).
+    pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
+        let pending = Migrator::get_pending_migrations(&self.conn)
+            .await
+            .context("cannot read the migration table")?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database schema is {} migration(s) behind: run `smartmon migrate` or set SMARTMON_INIT_PG=1",
+                pending.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// `SELECT 1` within the configured timeout: the readiness and healthcheck probe.
+    pub async fn ping(&self) -> Result<(), DbUnavailable> {
+        let probe = self.conn.execute_unprepared("SELECT 1");
+        match tokio::time::timeout(self.timeout, probe).await {
+            Err(_) => Err(DbUnavailable::Timeout(self.timeout)),
+            Ok(Err(e)) => Err(DbUnavailable::Failed(redact(&e.to_string()))),
+            Ok(Ok(_)) => Ok(()),
+        }
+    }
+
+    pub fn db_backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+}
+
+/// Where the settings point, without credentials, for error messages.
+pub fn describe(settings: &DatabaseSettings) -> String {
+    match &settings.url {
+        Some(url) => redact(url.expose()),
+        None => format!("SQLite file {}", settings.sqlite_path.display()),
+    }
+}
+
+/// Removes `user:password@` from anything that looks like a connection URL.
+fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let (head, tail) = rest.split_at(scheme_end + 3);
+        out.push_str(head);
+        let authority_end = tail.find(['/', ' ', '"', '\'']).unwrap_or(tail.len());
+        match tail[..authority_end].rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                rest = &tail[at + 1..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_are_removed_from_urls() {
+        assert_eq!(
+            redact("error connecting to postgresql://smart:pw@db:5432/smartdb"),
+            "error connecting to postgresql://***@db:5432/smartdb"
+        );
+        assert_eq!(redact("sqlite://./smartmon.db?mode=rwc"), "sqlite://./smartmon.db?mode=rwc");
+    }
+}

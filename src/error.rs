@@ -1,0 +1,54 @@
+//! The web boundary's error type. Handlers return `AppError`; the user gets a page (or, under `/api/`,
+//! JSON) with a message a person understands, and the log gets the whole cause chain.
+//!
+//! Use `NotFound` and `BadRequest` for input the user can fix, `DatabaseUnavailable` when the store does not
+//! answer (a 503 with the outage banner), and `Unexpected` (via `?` on `anyhow` errors) for everything else.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::web::views::errors::error_page;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the database is unreachable: {0}")]
+    DatabaseUnavailable(String),
+    #[error("something went wrong on our side")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        match err {
+            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
+                AppError::DatabaseUnavailable(err.to_string())
+            }
+            other => AppError::Unexpected(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let AppError::Unexpected(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(error_page(status, &self.to_string()).into_string())
+    }
+}

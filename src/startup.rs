@@ -1,0 +1,93 @@
+//! Building and running the server: connect, migrate, bind (port 0 in tests), serve until stopped.
+//! `smartmon serve` and the integration tests start the server through the same `Application::build`.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::config::Settings;
+use crate::db::{Backend, Db};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::{middleware, routes};
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations where the settings ask for it, and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database).await?;
+        prepare_schema(&db, &settings).await?;
+        let listener = TcpListener::bind((settings.http.bind, settings.http.port)).with_context(|| {
+            format!(
+                "cannot listen on {}:{} (GUI_BIND, GUI_PORT)",
+                settings.http.bind, settings.http.port
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            settings: Arc::new(settings),
+            db,
+        };
+        let server = serve(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to 10 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// SQLite always migrates itself; Postgres migrates at start only with `SMARTMON_INIT_PG=1`.
+async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
+    if db.backend == Backend::Sqlite || settings.database.init_pg {
+        db.migrate().await
+    } else {
+        db.ensure_migrated().await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let max_body = state.settings.http.max_body_bytes;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(web::FormConfig::default().limit(max_body))
+            .app_data(web::JsonConfig::default().limit(max_body))
+            .wrap(Compress::default())
+            .wrap(from_fn(middleware::security_headers))
+            .wrap(from_fn(middleware::log_request))
+            .configure(routes::configure)
+            .default_service(web::to(not_found))
+    })
+    .shutdown_timeout(10)
+    .client_request_timeout(Duration::from_secs(10))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound(format!("There is no page at {}.", req.path())))
+}

@@ -1,0 +1,7 @@
+//! The HTTP surface: the route table (`routes`), handlers by area, maud views, embedded assets.
+
+pub mod assets;
+pub mod handlers;
+pub mod middleware;
+pub mod routes;
+pub mod views;

@@ -1,0 +1,22 @@
+//! The single route table. Every route the server answers is registered here, grouped by who may call it.
+
+use actix_web::{Route, guard, web};
+
+use crate::web::handlers::{home, ops};
+use crate::web::assets;
+
+/// Registers every route. Public routes first; everything else will sit behind authentication.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Public: liveness/readiness probes and static assets.
+    cfg.route("/healthz", read().to(ops::healthz))
+        .route("/readyz", read().to(ops::readyz))
+        .route("/assets/{file}", read().to(assets::serve));
+
+    // Console pages.
+    cfg.route("/", read().to(home::overview));
+}
+
+/// GET, and HEAD for probes and caches (actix sends no body for HEAD).
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}

@@ -1,0 +1,37 @@
+//! Error pages (404, 400, 503, 500), rendered through the same layout as every other page.
+
+use actix_web::http::StatusCode;
+use maud::{Markup, html};
+
+use crate::web::views::layout::page;
+
+/// A full page explaining `status` with `message`, and a way back.
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::BAD_REQUEST => "That request could not be understood",
+        StatusCode::SERVICE_UNAVAILABLE => "The database is unreachable",
+        _ => "Something went wrong",
+    };
+    let hint = match status {
+        StatusCode::NOT_FOUND => "Check the address, or start again from the overview.",
+        StatusCode::SERVICE_UNAVAILABLE => {
+            "smartmon keeps collecting and will catch up when the database answers again; this page will work then."
+        }
+        StatusCode::BAD_REQUEST => "Correct the request and try again.",
+        _ => "The error has been logged. Try again; if it persists, check the server log.",
+    };
+    page(
+        heading,
+        "",
+        html! {
+            section.error-page role="alert" {
+                p.status-code { (status.as_u16()) }
+                h1 { (heading) }
+                p { (message) }
+                p.muted { (hint) }
+                p { a href="/" { "Back to the overview" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,6 @@
+//! maud views: the layout, shared components, and one module per page. Partials are plain
+//! `fn(...) -> Markup`; a page wraps the same partial that HTMX requests on its own.
+
+pub mod errors;
+pub mod home;
+pub mod layout;
