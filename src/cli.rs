@@ -3,7 +3,11 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "smartmon", version, about = "Monitor Linux hosts and their systemd services")]
+#[command(
+    name = "smartmon",
+    version,
+    about = "Monitor Linux hosts and their systemd services"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

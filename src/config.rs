@@ -41,6 +41,8 @@ pub struct HttpSettings {
     pub port: u16,
     /// `SMARTMON_MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,
+    /// `GUI_WORKERS`: HTTP worker threads (default: one per core).
+    pub workers: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -107,14 +109,29 @@ impl Settings {
                     .text("SMARTMONITOR_DB_PATH")
                     .map_or_else(|| PathBuf::from("./smartmon.db"), PathBuf::from),
                 init_pg: vars.flag("SMARTMON_INIT_PG", false)?,
-                timeout: Duration::from_secs(vars.number("SMARTMON_DB_TIMEOUT_SECS", 5, 1..=300)?),
+                timeout: Duration::from_secs(vars.number(
+                    "SMARTMON_DB_TIMEOUT_SECS",
+                    5,
+                    1..=300,
+                )?),
             },
             http: HttpSettings {
-                bind: vars.parsed("GUI_BIND", "an IP address such as 127.0.0.1 or 0.0.0.0", || {
-                    IpAddr::from([127, 0, 0, 1])
-                })?,
+                bind: vars.parsed(
+                    "GUI_BIND",
+                    "an IP address such as 127.0.0.1 or 0.0.0.0",
+                    || IpAddr::from([127, 0, 0, 1]),
+                )?,
                 port: vars.number("GUI_PORT", 5003, 0..=65535)?,
-                max_body_bytes: vars.number("SMARTMON_MAX_BODY_BYTES", 64 * 1024, 1024..=16 << 20)?,
+                max_body_bytes: vars.number(
+                    "SMARTMON_MAX_BODY_BYTES",
+                    64 * 1024,
+                    1024..=16 << 20,
+                )?,
+                workers: vars.number(
+                    "GUI_WORKERS",
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                    1..=256,
+                )?,
             },
             log: LogSettings {
                 filter: log_filter(vars.text("LOG_LEVEL").as_deref().unwrap_or("INFO")),
@@ -230,9 +247,9 @@ impl Vars {
     ) -> Result<T, SettingsError> {
         match self.text(name) {
             None => Ok(default()),
-            Some(value) => value
-                .parse()
-                .map_err(|_| SettingsError::new(name, format!("expected {expected}, got {value:?}"))),
+            Some(value) => value.parse().map_err(|_| {
+                SettingsError::new(name, format!("expected {expected}, got {value:?}"))
+            }),
         }
     }
 }
@@ -264,13 +281,20 @@ mod tests {
     fn a_bad_port_names_the_variable() {
         let err = settings(&[("GUI_PORT", "abc")]).expect_err("abc is no port");
         assert_eq!(err.variable, "GUI_PORT");
-        assert!(err.to_string().starts_with("GUI_PORT: expected a whole number"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("GUI_PORT: expected a whole number"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_bad_flag_names_the_variable() {
         let err = settings(&[("DRY_RUN", "maybe")]).expect_err("maybe is no flag");
-        assert_eq!(err.to_string(), "DRY_RUN: expected true or false (or 1/0), got \"maybe\"");
+        assert_eq!(
+            err.to_string(),
+            "DRY_RUN: expected true or false (or 1/0), got \"maybe\""
+        );
     }
 
     #[test]
@@ -290,7 +314,13 @@ mod tests {
         let key = s.api_key.expect("key read from file");
         assert_eq!(key.expose(), "s3cret-key");
         assert_eq!(format!("{key:?}"), "[redacted]");
-        assert!(!format!("{:?}", settings(&[("SMARTMON_API_KEY", "abc")]).expect("ok")).contains("abc"));
+        assert!(
+            !format!(
+                "{:?}",
+                settings(&[("SMARTMON_API_KEY", "abc")]).expect("ok")
+            )
+            .contains("abc")
+        );
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! `config` lists every setting; `db` owns the connection and migrations (schema in the `migration` crate).
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod healthcheck;
+pub mod net;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -44,7 +44,10 @@ async fn main() -> ExitCode {
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     db.migrate().await?;
-    println!("migrations applied to {}", smartmon::db::describe(&settings.database));
+    println!(
+        "migrations applied to {}",
+        smartmon::db::describe(&settings.database)
+    );
     Ok(())
 }
 

@@ -28,19 +28,24 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&settings.database).await?;
         prepare_schema(&db, &settings).await?;
-        let listener = TcpListener::bind((settings.http.bind, settings.http.port)).with_context(|| {
-            format!(
-                "cannot listen on {}:{} (GUI_BIND, GUI_PORT)",
-                settings.http.bind, settings.http.port
-            )
-        })?;
+        let listener =
+            TcpListener::bind((settings.http.bind, settings.http.port)).with_context(|| {
+                format!(
+                    "cannot listen on {}:{} (GUI_BIND, GUI_PORT)",
+                    settings.http.bind, settings.http.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let state = AppState {
             settings: Arc::new(settings),
             db,
         };
         let server = serve(listener, state.clone())?;
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -49,6 +54,11 @@ impl Application {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// A handle that stops the server (tests stop theirs when they finish).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to 10 s).
@@ -68,6 +78,7 @@ async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
 
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let max_body = state.settings.http.max_body_bytes;
+    let workers = state.settings.http.workers;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -81,6 +92,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(routes::configure)
             .default_service(web::to(not_found))
     })
+    .workers(workers)
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(10))
     .listen(listener)?
@@ -89,5 +101,8 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound(format!("There is no page at {}.", req.path())))
+    Err(AppError::NotFound(format!(
+        "There is no page at {}.",
+        req.path()
+    )))
 }

@@ -5,10 +5,10 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261127_000001_hosts_and_services;
 mod m20261127_000002_system_metrics;
 mod m20261127_000003_users_sessions_audit;
-mod columns;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;

@@ -32,7 +32,11 @@ impl MigrationTrait for Migration {
                     .col(real_null(SystemMetrics::InodePercent))
                     .col(real_null(SystemMetrics::NetRxBps))
                     .col(real_null(SystemMetrics::NetTxBps))
-                    .col(ColumnDef::new(SystemMetrics::UptimeSecs).big_integer().null())
+                    .col(
+                        ColumnDef::new(SystemMetrics::UptimeSecs)
+                            .big_integer()
+                            .null(),
+                    )
                     .col(ColumnDef::new(SystemMetrics::ProcessCount).integer().null())
                     .col(real_null(SystemMetrics::TemperatureC))
                     .to_owned(),

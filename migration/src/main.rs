@@ -13,8 +13,9 @@ async fn main() {
 }
 
 async fn run() -> Result<(), String> {
-    let url = std::env::var("DATABASE_URL")
-        .map_err(|_| "DATABASE_URL is not set (postgresql://… or sqlite://path?mode=rwc)".to_string())?;
+    let url = std::env::var("DATABASE_URL").map_err(|_| {
+        "DATABASE_URL is not set (postgresql://… or sqlite://path?mode=rwc)".to_string()
+    })?;
     let command = std::env::args().nth(1).unwrap_or_else(|| "up".into());
     let db = Database::connect(&url)
         .await
@@ -24,7 +25,11 @@ async fn run() -> Result<(), String> {
         "down" => Migrator::down(&db, Some(1)).await,
         "fresh" => Migrator::fresh(&db).await,
         "status" => Migrator::status(&db).await,
-        other => return Err(format!("unknown command {other:?}; expected up, down, status or fresh")),
+        other => {
+            return Err(format!(
+                "unknown command {other:?}; expected up, down, status or fresh"
+            ));
+        }
     };
     result.map_err(|e| format!("{command} failed: {e}"))
 }

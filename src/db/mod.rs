@@ -1,11 +1,15 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod entities;
+
 use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 
 use crate::config::DatabaseSettings;
 
@@ -48,7 +52,8 @@ impl Db {
         let (url, backend) = match &settings.url {
             Some(url) => {
                 let url = url.expose();
-                let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://")
+                {
                     Backend::Postgres
                 } else if url.starts_with("sqlite:") {
                     Backend::Sqlite
@@ -77,7 +82,12 @@ impl Db {
         }
         let conn = tokio::time::timeout(settings.timeout * 2, Database::connect(options))
             .await
-            .map_err(|_| anyhow::anyhow!("no answer from the database within {:?}", settings.timeout * 2))?
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "no answer from the database within {:?}",
+                    settings.timeout * 2
+                )
+            })?
             .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string())))
             .with_context(|| format!("cannot connect to {}", describe(settings)))?;
         let db = Self {
@@ -98,14 +108,20 @@ impl Db {
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self.backend {
             Backend::Postgres => {
-                let txn = self.conn.begin().await.context("cannot open a migration transaction")?;
+                let txn = self
+                    .conn
+                    .begin()
+                    .await
+                    .context("cannot open a migration transaction")?;
                 txn.execute_unprepared("SELECT pg_advisory_xact_lock(727361)")
                     .await
                     .context("cannot take the migration lock")?;
                 Migrator::up(&txn, None).await.context("migration failed")?;
                 txn.commit().await.context("cannot commit the migrations")?;
             }
-            Backend::Sqlite => Migrator::up(&self.conn, None).await.context("migration failed")?,
+            Backend::Sqlite => Migrator::up(&self.conn, None)
+                .await
+                .context("migration failed")?,
         }
         Ok(())
     }
@@ -177,6 +193,9 @@ mod tests {
             redact("error connecting to postgresql://smart:pw@db:5432/smartdb"),
             "error connecting to postgresql://***@db:5432/smartdb"
         );
-        assert_eq!(redact("sqlite://./smartmon.db?mode=rwc"), "sqlite://./smartmon.db?mode=rwc");
+        assert_eq!(
+            redact("sqlite://./smartmon.db?mode=rwc"),
+            "sqlite://./smartmon.db?mode=rwc"
+        );
     }
 }

@@ -2,8 +2,8 @@
 
 use actix_web::{Route, guard, web};
 
-use crate::web::handlers::{home, ops};
 use crate::web::assets;
+use crate::web::handlers::{home, ops};
 
 /// Registers every route. Public routes first; everything else will sit behind authentication.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -8,7 +8,8 @@ use crate::web::assets::asset_url;
 const NAV: &[(&str, &str)] = &[("/", "Overview")];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).
-const HTMX_CONFIG: &str = r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false}"#;
+const HTMX_CONFIG: &str =
+    r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false}"#;
 
 /// A whole page around `content`; `active` is the navigation path to highlight.
 pub fn page(title: &str, active: &str, content: Markup) -> Markup {

@@ -1,0 +1,26 @@
+//! `audit_log`: append-only record of security-relevant actions.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_log")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub ts_epoch: f64,
+    pub username: Option<String>,
+    pub client_ip: Option<String>,
+    /// What happened, e.g. `login`, `login_failed`, `restart_requested`.
+    pub action: String,
+    pub hostname: Option<String>,
+    /// What it happened to (a unit, a username).
+    pub target: Option<String>,
+    pub success: bool,
+    /// Free-form JSON with the details.
+    pub detail: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

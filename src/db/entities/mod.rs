@@ -1,0 +1,10 @@
+//! sea-orm entities, one per table; the schema itself is defined by the `migration` crate.
+//! Times are seconds since the Unix epoch (`f64`), as in the migrations.
+
+pub mod audit_log;
+pub mod hosts;
+pub mod service_current;
+pub mod service_status;
+pub mod sessions;
+pub mod system_metrics;
+pub mod users;
