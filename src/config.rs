@@ -82,7 +82,7 @@ pub struct SettingsError {
 }
 
 impl SettingsError {
-    fn new(variable: &str, message: impl Into<String>) -> Self {
+    pub fn new(variable: &str, message: impl Into<String>) -> Self {
         Self {
             variable: variable.to_owned(),
             message: message.into(),
@@ -167,10 +167,11 @@ fn log_filter(level: &str) -> String {
 }
 
 /// The environment, with empty values treated as unset (compose writes `HOST_IP=` for "no value").
-struct Vars(HashMap<String, String>);
+/// Area modules read their own settings from it (`fn from_vars(vars: &Vars) -> Result<_, SettingsError>`).
+pub struct Vars(HashMap<String, String>);
 
 impl Vars {
-    fn text(&self, name: &str) -> Option<String> {
+    pub fn text(&self, name: &str) -> Option<String> {
         self.0
             .get(name)
             .map(|v| v.trim().to_owned())
@@ -178,7 +179,7 @@ impl Vars {
     }
 
     /// A secret from `NAME` or from the file named by `NAME_FILE` (Docker secrets), never both.
-    fn secret(&self, name: &str) -> Result<Option<Secret>, SettingsError> {
+    pub fn secret(&self, name: &str) -> Result<Option<Secret>, SettingsError> {
         let file_var = format!("{name}_FILE");
         match (self.text(name), self.text(&file_var)) {
             (Some(_), Some(_)) => Err(SettingsError::new(
@@ -200,7 +201,7 @@ impl Vars {
         }
     }
 
-    fn flag(&self, name: &str, default: bool) -> Result<bool, SettingsError> {
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, SettingsError> {
         let Some(value) = self.text(name) else {
             return Ok(default);
         };
@@ -214,7 +215,7 @@ impl Vars {
         }
     }
 
-    fn number<T>(
+    pub fn number<T>(
         &self,
         name: &str,
         default: T,
@@ -239,7 +240,7 @@ impl Vars {
         }
     }
 
-    fn parsed<T: std::str::FromStr>(
+    pub fn parsed<T: std::str::FromStr>(
         &self,
         name: &str,
         expected: &str,
