@@ -3,4 +3,6 @@
 
 mod support;
 
+mod access;
+mod auth_login;
 mod foundation;
