@@ -4,5 +4,6 @@
 mod support;
 
 mod access;
+mod auth_limits;
 mod auth_login;
 mod foundation;

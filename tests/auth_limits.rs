@@ -1,0 +1,279 @@
+//! Machine and script access (API key, Basic Auth) and the rate limits: login per IP (actix-governor,
+//! keyed by the real client IP) and per account (backoff on the injected clock), API per key or IP.
+
+use std::time::Duration;
+
+use smartmon::auth::Role;
+
+use crate::both_backends;
+use crate::support::{Backend, client, spawn_app_with};
+
+async fn post_login(
+    app: &crate::support::TestApp,
+    user: &str,
+    password: &str,
+    forwarded_for: Option<&str>,
+) -> reqwest::Response {
+    let mut request = client()
+        .post(app.url("/login"))
+        .form(&[("username", user), ("password", password)]);
+    if let Some(ip) = forwarded_for {
+        request = request.header("X-Forwarded-For", ip);
+    }
+    request.send().await.expect("login request")
+}
+
+async fn login_attempts_are_limited_per_client_ip(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_LOGIN_RATE_PER_MINUTE", "3"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            post_login(&app, "x", "wrong-password", Some("203.0.113.1"))
+                .await
+                .status(),
+            401
+        );
+    }
+    let limited = post_login(&app, "x", "wrong-password", Some("203.0.113.1")).await;
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(
+        limited
+            .text()
+            .await
+            .expect("text")
+            .contains("Too many login attempts from your address")
+    );
+    assert_eq!(
+        post_login(&app, "x", "wrong-password", Some("203.0.113.2"))
+            .await
+            .status(),
+        401,
+        "another client behind the proxy is not blocked"
+    );
+    assert_eq!(
+        app.get("/login").await.status(),
+        200,
+        "the form itself is not limited"
+    );
+}
+
+async fn forwarded_headers_from_untrusted_peers_do_not_dodge_the_limit(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_LOGIN_RATE_PER_MINUTE", "2")]).await;
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let spoofed = format!("198.51.100.{i}");
+        statuses.push(
+            post_login(&app, "x", "wrong-password", Some(&spoofed))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses, [401, 401, 429, 429]);
+}
+
+async fn failed_logins_back_off_one_account_without_blocking_another(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_LOGIN_MAX_FAILURES", "3"),
+            ("SMARTMON_LOGIN_BACKOFF_SECS", "60"),
+        ],
+    )
+    .await;
+    let alice = app.create_user("alice", Role::Viewer).await;
+    let bob = app.create_user("bob", Role::Viewer).await;
+    for _ in 0..3 {
+        assert_eq!(
+            post_login(&app, "alice", "wrong-password", None)
+                .await
+                .status(),
+            401
+        );
+    }
+    let throttled = post_login(&app, "alice", &alice, None).await;
+    assert_eq!(
+        throttled.status(),
+        429,
+        "even the right password waits during backoff"
+    );
+    assert!(throttled.headers().contains_key("retry-after"));
+    assert!(
+        throttled
+            .text()
+            .await
+            .expect("text")
+            .contains("Too many failed logins for this account")
+    );
+    assert_eq!(
+        post_login(&app, "bob", &bob, None).await.status(),
+        303,
+        "bob is not locked out by alice's attacker"
+    );
+    app.state.clock.advance(Duration::from_secs(61));
+    assert_eq!(
+        post_login(&app, "alice", &alice, None).await.status(),
+        303,
+        "backoff ends; no permanent lockout"
+    );
+    assert!(!app.audit("login_throttled").await.is_empty());
+}
+
+async fn the_api_key_opens_the_api_only(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_API_KEY", "the-right-key")]).await;
+    let ok = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "the-right-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.expect("json");
+    assert_eq!(body["via"], "api_key");
+    let wrong = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "the-wrong-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(app.get("/api/whoami").await.status(), 401);
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("X-API-Key", "the-right-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        page.status(),
+        303,
+        "the API key is no way into the console pages"
+    );
+    assert_eq!(app.audit("api_key_refused").await.len(), 1);
+}
+
+async fn an_unset_api_key_enables_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let empty = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(empty.status(), 401);
+    let any = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "anything")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(any.status(), 401);
+}
+
+async fn the_api_is_limited_per_key_and_per_ip(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_API_KEY", "k1"),
+            ("SMARTMON_API_RATE_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let call = |key: Option<&'static str>| {
+        let mut request = app.client.get(app.url("/api/whoami"));
+        if let Some(key) = key {
+            request = request.header("X-API-Key", key);
+        }
+        request.send()
+    };
+    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
+    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
+    let limited = call(Some("k1")).await.expect("get");
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        call(None).await.expect("get").status(),
+        401,
+        "the client IP has its own allowance"
+    );
+}
+
+async fn basic_auth_works_for_scripts_and_can_be_turned_off(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let password = app.create_user("script", Role::Operator).await;
+    let ok = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.expect("json");
+    assert_eq!(
+        (body["via"].as_str(), body["role"].as_str()),
+        (Some("basic"), Some("operator"))
+    );
+    let page = app
+        .client
+        .get(app.url("/"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(page.status(), 200);
+    let wrong = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some("nope"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong.headers()["www-authenticate"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("Basic")
+    );
+    assert!(!app.audit("login_failed").await.is_empty());
+
+    let off = spawn_app_with(Backend::Sqlite, &[("SMARTMON_BASIC_AUTH", "false")]).await;
+    let password = off.create_user("script", Role::Operator).await;
+    let refused = off
+        .client
+        .get(off.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(refused.status(), 401);
+    assert!(!refused.headers().contains_key("www-authenticate"));
+}
+
+both_backends!(
+    login_attempts_are_limited_per_client_ip,
+    forwarded_headers_from_untrusted_peers_do_not_dodge_the_limit,
+    failed_logins_back_off_one_account_without_blocking_another,
+    the_api_key_opens_the_api_only,
+    an_unset_api_key_enables_nothing,
+    the_api_is_limited_per_key_and_per_ip,
+    basic_auth_works_for_scripts_and_can_be_turned_off,
+);
