@@ -6,4 +6,5 @@ mod support;
 mod access;
 mod auth_limits;
 mod auth_login;
+mod auth_sso;
 mod foundation;
