@@ -7,5 +7,6 @@ mod access;
 mod auth_cli;
 mod auth_limits;
 mod auth_login;
+mod auth_setup;
 mod auth_sso;
 mod foundation;

@@ -268,7 +268,51 @@ async fn basic_auth_works_for_scripts_and_can_be_turned_off(backend: Backend) {
     assert!(!refused.headers().contains_key("www-authenticate"));
 }
 
+async fn basic_auth_failures_back_off_the_account_and_the_address(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_LOGIN_MAX_FAILURES", "3")]).await;
+    let password = app.create_user("script", Role::Viewer).await;
+    for name in ["a", "b", "c"] {
+        let wrong = app
+            .client
+            .get(app.url("/api/whoami"))
+            .basic_auth(name, Some("wrong"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(wrong.status(), 401);
+    }
+    let sprayed = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        sprayed.status(),
+        401,
+        "spraying many accounts from one address backs that address off"
+    );
+    assert!(
+        sprayed
+            .text()
+            .await
+            .expect("text")
+            .contains("from your address")
+    );
+    app.state.clock.advance(std::time::Duration::from_secs(31));
+    let later = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(later.status(), 200);
+}
+
 both_backends!(
+    basic_auth_failures_back_off_the_account_and_the_address,
     login_attempts_are_limited_per_client_ip,
     forwarded_headers_from_untrusted_peers_do_not_dodge_the_limit,
     failed_logins_back_off_one_account_without_blocking_another,

@@ -52,10 +52,23 @@ impl SetupGate {
         self.token.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Whether `given` is the setup token; comparing in constant time.
-    pub fn accepts(&self, given: &str) -> bool {
-        self.token()
-            .is_some_and(|token| constant_time_eq(given, &token))
+    /// Takes the setup token if `given` matches it (constant time), so two concurrent setups cannot both
+    /// succeed; `restore` puts it back when the form was rejected for another reason.
+    pub fn take(&self, given: &str) -> Option<String> {
+        if self.closed.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut slot = self.token.lock().unwrap_or_else(|p| p.into_inner());
+        match slot.as_deref() {
+            Some(token) if constant_time_eq(given, token) => slot.take(),
+            _ => None,
+        }
+    }
+
+    pub fn restore(&self, token: String) {
+        if !self.closed.load(Ordering::Relaxed) {
+            *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token);
+        }
     }
 
     pub fn close(&self) {

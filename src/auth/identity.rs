@@ -110,7 +110,7 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
         && let Some(token) = header(cloudflare::HEADER)
     {
         return match cf.verify(&token).await {
-            Ok(identity) => sso_user(state, ip, identity, Via::Cloudflare).await,
+            Ok(identity) => super::sso::sso_user(state, ip, identity, Via::Cloudflare).await,
             Err(reason) => {
                 refuse_audit(
                     state,
@@ -135,7 +135,13 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
             .peer_addr()
             .is_some_and(|p| auth.settings.trusted_proxies.contains(p.ip()));
         if peer_trusted {
-            return sso_user(state, ip, identity.trim().to_lowercase(), Via::ProxyHeader).await;
+            return super::sso::sso_user(
+                state,
+                ip,
+                identity.trim().to_lowercase(),
+                Via::ProxyHeader,
+            )
+            .await;
         }
         let peer = req.peer_addr().map(|p| p.ip().to_string());
         refuse_audit(
@@ -189,18 +195,18 @@ async fn basic_user(
     password: String,
 ) -> Resolved {
     let auth = &state.auth;
-    if auth.backoff.check(&username).is_err() {
-        refuse_audit(
-            state,
-            ip,
-            "login_throttled",
-            Some(username),
-            "basic auth during backoff",
-        )
-        .await;
+    // Basic Auth has no login form to limit per IP, so failures also back off the client address.
+    let address = format!("basic-ip:{}", ip.as_deref().unwrap_or("unknown"));
+    let throttled = match (auth.backoff.check(&username), auth.backoff.check(&address)) {
+        (Err(_), _) => Some("Too many failed logins for this account; try again later."),
+        (_, Err(_)) => Some("Too many failed logins from your address; try again later."),
+        _ => None,
+    };
+    if let Some(message) = throttled {
+        refuse_audit(state, ip, "login_throttled", Some(username), message).await;
         return Resolved::Refused {
             forbidden: false,
-            message: "Too many failed logins for this account; try again later.".into(),
+            message: message.into(),
         };
     }
     match check_password(state, &username, &password).await {
@@ -216,6 +222,7 @@ async fn basic_user(
         }
         None => {
             auth.backoff.failed(&username);
+            auth.backoff.failed(&address);
             refuse_audit(state, ip, "login_failed", Some(username), "basic auth").await;
             Resolved::Refused {
                 forbidden: false,
@@ -246,91 +253,7 @@ pub async fn check_password(
     (matches && !user.disabled).then_some(user)
 }
 
-/// Maps an SSO identity to a user: the configured role lists win, then a local account's role; an unknown
-/// identity gets a password-less viewer account, or is refused with `SSO_AUTO_CREATE=false`.
-async fn sso_user(state: &AppState, ip: Option<String>, identity: String, via: Via) -> Resolved {
-    let sso = &state.auth.settings.sso;
-    let listed = if sso.admins.contains(&identity) {
-        Some(Role::Admin)
-    } else if sso.operators.contains(&identity) {
-        Some(Role::Operator)
-    } else {
-        None
-    };
-    let local = match users::find_by_username(&state.db.conn, &identity).await {
-        Ok(local) => local,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot look up an SSO identity");
-            None
-        }
-    };
-    let role = match &local {
-        Some(user) if user.disabled => {
-            refuse_audit(state, ip, "sso_refused", Some(identity), "account disabled").await;
-            return Resolved::Refused {
-                forbidden: true,
-                message: "Your account is disabled.".into(),
-            };
-        }
-        Some(user) => listed.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Viewer)),
-        None if sso.auto_create => {
-            let role = listed.unwrap_or(Role::Viewer);
-            let created = users::insert(
-                &state.db.conn,
-                &identity,
-                "!sso",
-                role.as_str(),
-                state.clock.now(),
-            )
-            .await;
-            if created.is_ok() {
-                audit(
-                    &state.db,
-                    &state.clock,
-                    AuditEntry {
-                        username: Some(identity.clone()),
-                        client_ip: ip,
-                        action: "user_created",
-                        target: Some(identity.clone()),
-                        success: true,
-                        detail: Some(json!({"via": "sso", "role": role.as_str()})),
-                        ..Default::default()
-                    },
-                )
-                .await;
-            }
-            role
-        }
-        None => {
-            refuse_audit(
-                state,
-                ip,
-                "sso_refused",
-                Some(identity),
-                "unknown identity (SSO_AUTO_CREATE=false)",
-            )
-            .await;
-            return Resolved::Refused {
-                forbidden: true,
-                message: "Your identity has no account here.".into(),
-            };
-        }
-    };
-    let kind = if via == Via::Cloudflare {
-        "cloudflare"
-    } else {
-        "proxy"
-    };
-    Resolved::User(CurrentUser {
-        csrf_token: state.auth.derived_csrf(kind, &identity),
-        username: identity,
-        role,
-        via,
-        session_id: None,
-    })
-}
-
-async fn refuse_audit(
+pub(crate) async fn refuse_audit(
     state: &AppState,
     ip: Option<String>,
     action: &'static str,

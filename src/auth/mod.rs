@@ -19,6 +19,7 @@ pub mod password;
 pub mod proxies;
 pub mod session;
 pub mod settings;
+pub mod sso;
 pub mod token;
 
 use std::fmt;

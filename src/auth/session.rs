@@ -82,6 +82,10 @@ pub async fn create(
         user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
     };
     sessions::insert(&state.db.conn, row).await?;
+    let idle = state.auth.settings.session_idle.as_secs_f64();
+    if let Err(err) = sessions::delete_expired(&state.db.conn, now, idle).await {
+        tracing::warn!(error = %err, "cannot purge expired sessions");
+    }
     Ok(token)
 }
 

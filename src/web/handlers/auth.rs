@@ -204,7 +204,7 @@ pub async fn setup(
     let ip = ip_of(&state, &req);
     let username = form.username.trim().to_owned();
     let refuse = |status, message: &str| Ok(html(status, setup_page(&username, Some(message))));
-    if !state.auth.setup.accepts(form.token.trim()) {
+    let Some(setup_token) = state.auth.setup.take(form.token.trim()) else {
         audit(
             &state.db,
             &state.clock,
@@ -221,8 +221,9 @@ pub async fn setup(
             StatusCode::FORBIDDEN,
             "That is not the setup token printed when the server started.",
         );
-    }
+    };
     if form.password != form.confirm {
+        state.auth.setup.restore(setup_token);
         return refuse(StatusCode::BAD_REQUEST, "The two passwords differ.");
     }
     let new = NewUser {
@@ -232,11 +233,17 @@ pub async fn setup(
     };
     let user = match accounts::create(&state.db, &state.clock, new, "setup", ip.clone()).await {
         Ok(user) => user,
-        Err(AccountError::Invalid(why)) => return refuse(StatusCode::BAD_REQUEST, &why),
+        Err(AccountError::Invalid(why)) => {
+            state.auth.setup.restore(setup_token);
+            return refuse(StatusCode::BAD_REQUEST, &why);
+        }
         Err(AccountError::Exists(_)) => {
             return refuse(StatusCode::CONFLICT, "Setup is already done.");
         }
-        Err(AccountError::Unexpected(err)) => return Err(err.into()),
+        Err(AccountError::Unexpected(err)) => {
+            state.auth.setup.restore(setup_token);
+            return Err(err.into());
+        }
     };
     state.auth.setup.close();
     audit(
