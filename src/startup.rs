@@ -41,6 +41,7 @@ impl Application {
         let clock = Clock::default();
         let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
         let auth = AuthContext::new(settings.auth.clone(), &clock, setup)?;
+        auth.spawn_housekeeping();
         let state = AppState {
             settings: Arc::new(settings),
             db,

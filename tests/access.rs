@@ -65,6 +65,19 @@ async fn anonymous_requests_are_refused_on_every_route(backend: Backend) {
             }
         }
     }
+    let htmx = app
+        .client
+        .get(app.url("/users"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        htmx.status(),
+        401,
+        "HTMX requests are told to go to the login page"
+    );
+    assert_eq!(htmx.headers()["hx-redirect"], "/login?next=/users");
     // The overview needs a viewer.
     let root = table.iter().find(|e| e.path == "/").expect("/ is routed");
     assert_eq!(root.access, Access::Viewer);

@@ -67,6 +67,13 @@ async fn login_attempts_are_limited_per_client_ip(backend: Backend) {
         200,
         "the form itself is not limited"
     );
+    let audited = app.audit("rate_limited").await;
+    assert_eq!(audited.len(), 1);
+    assert_eq!(
+        audited[0].client_ip.as_deref(),
+        Some("203.0.113.1"),
+        "the real client, not the proxy"
+    );
 }
 
 async fn forwarded_headers_from_untrusted_peers_do_not_dodge_the_limit(backend: Backend) {

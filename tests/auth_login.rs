@@ -260,7 +260,52 @@ async fn a_password_change_or_disabling_ends_the_users_sessions(backend: Backend
     assert!(!app.audit("user_password_changed").await.is_empty());
 }
 
+async fn the_cookie_is_secure_over_tls_or_when_configured(backend: Backend) {
+    let proxied = spawn_app_with(backend, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let password = proxied.create_user("vera", Role::Viewer).await;
+    let form = [("username", "vera"), ("password", password.as_str())];
+    let via_tls = client()
+        .post(proxied.url("/login"))
+        .header("X-Forwarded-Proto", "https")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        session_cookie(&via_tls).expect("cookie").contains("Secure"),
+        "TLS at a trusted proxy"
+    );
+    let configured = spawn_app_with(backend, &[("SMARTMON_COOKIE_SECURE", "true")]).await;
+    let password = configured.create_user("vera", Role::Viewer).await;
+    let form = [("username", "vera"), ("password", password.as_str())];
+    let plain = client()
+        .post(configured.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        session_cookie(&plain).expect("cookie").contains("Secure"),
+        "SMARTMON_COOKIE_SECURE=true"
+    );
+    let untrusted = spawn_app_with(backend, &[]).await;
+    let password = untrusted.create_user("vera", Role::Viewer).await;
+    let form = [("username", "vera"), ("password", password.as_str())];
+    let spoofed = client()
+        .post(untrusted.url("/login"))
+        .header("X-Forwarded-Proto", "https")
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert!(
+        !session_cookie(&spoofed).expect("cookie").contains("Secure"),
+        "X-Forwarded-Proto from anyone is ignored"
+    );
+}
+
 both_backends!(
+    the_cookie_is_secure_over_tls_or_when_configured,
     login_and_logout_are_audited_with_the_client_ip,
     a_login_lands_where_the_user_was_going,
     each_login_gets_a_new_session_stored_only_as_a_hash,

@@ -80,8 +80,14 @@ impl LoginBackoff {
     }
 }
 
+/// Accounts are keyed case-insensitively and cut to 128 characters, so attacker-chosen names stay small.
 fn key(account: &str) -> String {
-    account.trim().to_lowercase()
+    account
+        .trim()
+        .chars()
+        .take(128)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 #[cfg(test)]

@@ -63,6 +63,22 @@ impl AuthContext {
         }))
     }
 
+    /// Every minute, drops rate-limiter entries that are back to a full allowance, so memory follows the
+    /// number of recent clients rather than every address ever seen. Ends when the context is dropped.
+    pub fn spawn_housekeeping(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(auth) = weak.upgrade() else { break };
+                auth.login_limit.limiter().retain_recent();
+                auth.api_limit.limiter().retain_recent();
+                auth.restarts.retain_recent();
+            }
+        });
+    }
+
     /// The CSRF token for an identity that has no session row: stable for this process and identity.
     pub fn derived_csrf(&self, kind: &str, username: &str) -> String {
         hash_token(&format!("{}\u{0}{kind}\u{0}{username}", self.csrf_secret))

@@ -126,6 +126,36 @@ pub async fn enforce(
     next.call(req).await
 }
 
+/// Wrapped around rate-limited resources: records each 429 in the audit log with the client IP.
+pub async fn audit_rate_limited(
+    req: ServiceRequest,
+    next: Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let ip = state
+        .as_ref()
+        .and_then(|s| client_ip_of(&req, &s.auth.settings.trusted_proxies))
+        .map(|ip| ip.to_string());
+    let target = format!("{} {}", req.method(), req.path());
+    let response = next.call(req).await?.map_into_boxed_body();
+    // Only actix-governor's refusals (it sets x-ratelimit-after); handlers audit their own 429s.
+    let from_governor = response.headers().contains_key("x-ratelimit-after");
+    if response.status() == StatusCode::TOO_MANY_REQUESTS
+        && from_governor
+        && let Some(state) = state
+    {
+        let entry = AuditEntry {
+            client_ip: ip,
+            action: "rate_limited",
+            target: Some(target),
+            success: false,
+            ..Default::default()
+        };
+        audit(&state.db, &state.clock, entry).await;
+    }
+    Ok(response)
+}
+
 fn access_for(rules: &[(Method, Access)], method: &Method) -> Access {
     let method = if method == Method::HEAD {
         &Method::GET

@@ -156,6 +156,24 @@ impl RestartLimiter {
         }
     }
 
+    /// The same check as an `AppError` for handlers: a 429 with `Retry-After` and a sentence for the page.
+    pub fn allow(&self, username: &str) -> Result<(), crate::error::AppError> {
+        self.check(username).map_err(|wait| {
+            let secs = wait.as_secs().max(1);
+            crate::error::AppError::TooManyRequests {
+                message: format!(
+                    "You have asked for many restarts in a short time. Try again in {secs} seconds."
+                ),
+                retry_after_secs: secs,
+            }
+        })
+    }
+
+    /// Forgets users whose allowance is full again (housekeeping).
+    pub fn retain_recent(&self) {
+        self.limiter.retain_recent();
+    }
+
     /// `Err(wait)` when `username` has used up their restarts for now (answer 429 with `Retry-After`).
     pub fn check(&self, username: &str) -> Result<(), Duration> {
         self.limiter

@@ -72,8 +72,12 @@ impl fmt::Display for Role {
 }
 
 /// Appends an audit row; a failure to record is logged, never hidden, and never blocks the request.
-pub async fn audit(db: &Db, clock: &Clock, entry: AuditEntry) {
+/// Attacker-supplied names (a login form's username) are cut to 128 characters.
+pub async fn audit(db: &Db, clock: &Clock, mut entry: AuditEntry) {
     let action = entry.action;
+    let cut = |text: Option<String>| text.map(|t| t.chars().take(128).collect::<String>());
+    entry.username = cut(entry.username);
+    entry.target = cut(entry.target);
     if let Err(err) = audit_log::insert(&db.conn, clock.now(), entry).await {
         tracing::error!(action, error = %err, "cannot write the audit row");
     }

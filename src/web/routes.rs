@@ -29,7 +29,7 @@ use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 
 use crate::auth::AuthContext;
-use crate::auth::guard::{Access, enforce};
+use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
 use crate::web::handlers::{api, auth, home, ops, users};
@@ -45,7 +45,7 @@ pub fn table() -> Vec<Entry> {
         get("/login", Public, auth::login_form),
         post("/login", Public, auth::login).limit(Limit::Login),
         get("/setup", SetupOnly, auth::setup_form),
-        post("/setup", SetupOnly, auth::setup),
+        post("/setup", SetupOnly, auth::setup).limit(Limit::Login),
         // Any signed-in user.
         get("/", Viewer, home::overview),
         post("/logout", Viewer, auth::logout),
@@ -159,8 +159,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
             }));
         match limit {
             None => cfg.service(resource),
-            Some(Limit::Login) => cfg.service(resource.wrap(Governor::new(&limits.login))),
-            Some(Limit::Api) => cfg.service(resource.wrap(Governor::new(&limits.api))),
+            Some(Limit::Login) => cfg.service(
+                resource
+                    .wrap(Governor::new(&limits.login))
+                    .wrap(from_fn(audit_rate_limited)),
+            ),
+            Some(Limit::Api) => cfg.service(
+                resource
+                    .wrap(Governor::new(&limits.api))
+                    .wrap(from_fn(audit_rate_limited)),
+            ),
         };
     }
 }
