@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod auth_api;
 mod auth_cli;
 mod auth_limits;
 mod auth_login;
