@@ -209,7 +209,17 @@ async fn basic_user(
             message: message.into(),
         };
     }
-    match check_password(state, &username, &password).await {
+    let checked = match check_password(state, &username, &password).await {
+        Ok(checked) => checked,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot check a Basic Auth password");
+            return Resolved::Refused {
+                forbidden: false,
+                message: "The user database is unreachable; try again shortly.".into(),
+            };
+        }
+    };
+    match checked {
         Some(user) => {
             auth.backoff.succeeded(&username);
             Resolved::User(CurrentUser {
@@ -232,25 +242,26 @@ async fn basic_user(
     }
 }
 
-/// The enabled user with this name and password; `None` otherwise (taking the same time either way).
+/// The enabled user with this name and password; `Ok(None)` otherwise, taking the same time whether or
+/// not the name exists. The hashing runs off the async workers. `Err` only when the database fails.
 pub async fn check_password(
     state: &AppState,
     username: &str,
     password: &str,
-) -> Option<crate::db::entities::users::Model> {
-    let user = users::find_by_username(&state.db.conn, username)
-        .await
-        .ok()
-        .flatten();
-    let Some(user) = user else {
-        verify_dummy(password);
-        return None;
-    };
-    let (p, h) = (password.to_owned(), user.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || verify(&p, &h))
-        .await
-        .unwrap_or(false);
-    (matches && !user.disabled).then_some(user)
+) -> Result<Option<crate::db::entities::users::Model>, sea_orm::DbErr> {
+    let user = users::find_by_username(&state.db.conn, username).await?;
+    let password = password.to_owned();
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || match stored {
+        Some(stored) => verify(&password, &stored),
+        None => {
+            verify_dummy(&password);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false);
+    Ok(user.filter(|u| matches && !u.disabled))
 }
 
 pub(crate) async fn refuse_audit(

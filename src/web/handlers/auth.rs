@@ -115,7 +115,7 @@ pub async fn login(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let Some(user) = check_password(&state, &username, &form.password).await else {
+    let Some(user) = check_password(&state, &username, &form.password).await? else {
         let backoff = state.auth.backoff.failed(&username);
         audit(
             &state.db,
