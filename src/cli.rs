@@ -21,4 +21,9 @@ pub enum Command {
     Migrate,
     /// Exit 0 when the database answers `SELECT 1`, non-zero with a one-line reason otherwise.
     Healthcheck,
+    /// Manage local users: add, passwd, list, disable, enable.
+    User {
+        #[command(subcommand)]
+        command: crate::auth::cli::UserCommand,
+    },
 }

@@ -1,7 +1,8 @@
 //! The web boundary's error type. Handlers return `AppError`; the user gets a page (or, under `/api/`,
 //! JSON) with a message a person understands, and the log gets the whole cause chain.
 //!
-//! Use `NotFound` and `BadRequest` for input the user can fix, `DatabaseUnavailable` when the store does not
+//! Use `NotFound` and `BadRequest` for input the user can fix, `Unauthorized`/`Forbidden` for access
+//! refusals, `TooManyRequests` for rate limits (it sets `Retry-After`), `DatabaseUnavailable` when the store does not
 //! answer (a 503 with the outage banner), and `Unexpected` (via `?` on `anyhow` errors) for everything else.
 
 use actix_web::http::StatusCode;
@@ -15,6 +16,16 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// A rate limit or backoff: 429 with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the database is unreachable: {0}")]
     DatabaseUnavailable(String),
     #[error("something went wrong on our side")]
@@ -37,6 +48,9 @@ impl ResponseError for AppError {
         match self {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -47,7 +61,14 @@ impl ResponseError for AppError {
         if let AppError::Unexpected(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status);
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            response.insert_header(("Retry-After", retry_after_secs.to_string()));
+        }
+        response
             .content_type("text/html; charset=utf-8")
             .body(error_page(status, &self.to_string()).into_string())
     }

@@ -34,6 +34,16 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(migrate(&settings).await)
         }
+        Command::User { command } => match user(&settings, command).await {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("smartmon: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve => {
             telemetry::init(&settings.log);
             report(serve(settings).await)
@@ -49,6 +59,19 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
         smartmon::db::describe(&settings.database)
     );
     Ok(())
+}
+
+async fn user(
+    settings: &Settings,
+    command: smartmon::auth::cli::UserCommand,
+) -> anyhow::Result<String> {
+    let db = Db::connect(&settings.database).await?;
+    if db.backend == smartmon::db::Backend::Sqlite || settings.database.init_pg {
+        db.migrate().await?;
+    } else {
+        db.ensure_migrated().await?;
+    }
+    smartmon::auth::cli::run(&db, command).await
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -10,6 +10,8 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::auth::{AuthContext, bootstrap};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
@@ -36,9 +38,15 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let clock = Clock::default();
+        let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
+        let auth = AuthContext::new(settings.auth.clone(), &clock, setup)?;
+        auth.spawn_housekeeping();
         let state = AppState {
             settings: Arc::new(settings),
             db,
+            clock,
+            auth,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {
@@ -79,6 +87,7 @@ async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
 fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let max_body = state.settings.http.max_body_bytes;
     let workers = state.settings.http.workers;
+    let limits = routes::Limits::from(&*state.auth);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -89,7 +98,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(Compress::default())
             .wrap(from_fn(middleware::security_headers))
             .wrap(from_fn(middleware::log_request))
-            .configure(routes::configure)
+            .configure(|cfg| routes::configure(cfg, &limits))
             .default_service(web::to(not_found))
     })
     .workers(workers)

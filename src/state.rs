@@ -1,7 +1,9 @@
-//! `AppState`: what every handler shares (settings, database, assets).
+//! `AppState`: what every handler shares (settings, database, clock, access control).
 
 use std::sync::Arc;
 
+use crate::auth::AuthContext;
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 
@@ -10,4 +12,8 @@ use crate::db::Db;
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    /// Time as the application sees it (tests advance it instead of sleeping).
+    pub clock: Clock,
+    /// Access control: sessions cache, SSO verifier, rate limits, first-run setup.
+    pub auth: Arc<AuthContext>,
 }

@@ -3,4 +3,11 @@
 
 mod support;
 
+mod access;
+mod auth_api;
+mod auth_cli;
+mod auth_limits;
+mod auth_login;
+mod auth_setup;
+mod auth_sso;
 mod foundation;

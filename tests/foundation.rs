@@ -3,6 +3,8 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use smartmon::auth::Role;
+
 use crate::both_backends;
 use crate::support::proxy::TcpProxy;
 use crate::support::{Backend, TestDb, base_vars, spawn_app, spawn_app_on, unused_address};
@@ -23,6 +25,7 @@ fn smartmon(args: &[&str], vars: &[(String, String)]) -> Output {
 
 async fn probes_pages_and_assets_answer(backend: Backend) {
     let app = spawn_app(backend).await;
+    let viewer = app.login_as("viewer", Role::Viewer).await;
 
     let health = app.get("/healthz").await;
     assert_eq!(health.status(), 200);
@@ -34,7 +37,7 @@ async fn probes_pages_and_assets_answer(backend: Backend) {
     let body: serde_json::Value = ready.json().await.expect("json");
     assert_eq!(body["status"], "ready");
 
-    let home = app.get("/").await;
+    let home = viewer.get("/").await;
     assert_eq!(home.status(), 200);
     let csp = home.headers()["content-security-policy"]
         .to_str()
@@ -208,6 +211,7 @@ async fn readyz_reports_a_lost_database_and_recovers_without_a_restart() {
     let proxied_url = real.replacen(&target.to_string(), &proxy.addr.to_string(), 1);
     let app = spawn_app_on(TestDb::external(proxied_url), &[]).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
+    let viewer = app.login_as("viewer", Role::Viewer).await;
 
     proxy.cut();
     let down = app.get("/readyz").await;
@@ -219,7 +223,7 @@ async fn readyz_reports_a_lost_database_and_recovers_without_a_restart() {
         "{body}"
     );
 
-    let page = app.get("/").await;
+    let page = viewer.get("/").await;
     assert_eq!(
         page.status(),
         200,

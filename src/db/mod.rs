@@ -1,7 +1,10 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod audit_log;
 pub mod entities;
+pub mod sessions;
+pub mod users;
 
 use std::time::Duration;
 

@@ -1,22 +1,174 @@
-//! The single route table. Every route the server answers is registered here, grouped by who may call it.
+//! The single route table: every route the server answers, each with an explicit access decision.
+//!
+//! `table()` is the whole HTTP surface; `configure` builds the actix config from it and nothing else
+//! registers routes, so a route cannot exist without an `Access`. The route-coverage test
+//! (`tests/access.rs`) walks the same list and proves anonymous callers are refused.
+//!
+//! Adding a route is one line in `table()`:
+//!
+//! ```text
+//! get("/services", Access::Viewer, services::list),
+//! post("/services/{host}/{unit}/restart", Access::Operator, restart::request),
+//! get("/api/services", Access::ApiKeyOrViewer, api::services),   // /api/* gets the API rate limit
+//! get("/events", Access::Viewer, events::stream),
+//! get("/metrics", Access::ApiKeyOrViewer, ops::metrics),
+//! ```
+//!
+//! `Access` (in `auth::guard`): `Public`, `SetupOnly`, `Viewer`, `Operator`, `Admin`, `ApiKeyOrViewer`,
+//! `ApiKeyOrOperator`. Handlers of protected routes take `CurrentUser` as an extractor. State-changing
+//! routes (POST …) get the CSRF and Origin checks automatically. Anonymous callers of pages are sent to
+//! `/login?next=…`; `/api/…`, `/events` and `/metrics` answer 401. Every path under `/api/` is rate
+//! limited per API key or client IP; `.limit(Limit::Login)` adds the per-IP login limit.
 
-use actix_web::{Route, guard, web};
+use std::sync::Arc;
 
+use actix_governor::Governor;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::Method;
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
+
+use crate::auth::AuthContext;
+use crate::auth::guard::{Access, audit_rate_limited, enforce};
+use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
-use crate::web::handlers::{home, ops};
+use crate::web::handlers::{api, auth, home, ops, users};
 
-/// Registers every route. Public routes first; everything else will sit behind authentication.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Public: liveness/readiness probes and static assets.
-    cfg.route("/healthz", read().to(ops::healthz))
-        .route("/readyz", read().to(ops::readyz))
-        .route("/assets/{file}", read().to(assets::serve));
-
-    // Console pages.
-    cfg.route("/", read().to(home::overview));
+/// The route table. Grouped by who may call it; order within a path does not matter.
+pub fn table() -> Vec<Entry> {
+    use Access::*;
+    vec![
+        // Anyone: probes, assets, the login form, first-run setup.
+        get("/healthz", Public, ops::healthz),
+        get("/readyz", Public, ops::readyz),
+        get("/assets/{file}", Public, assets::serve),
+        get("/login", Public, auth::login_form),
+        post("/login", Public, auth::login).limit(Limit::Login),
+        get("/setup", SetupOnly, auth::setup_form),
+        post("/setup", SetupOnly, auth::setup).limit(Limit::Login),
+        // Any signed-in user.
+        get("/", Viewer, home::overview),
+        post("/logout", Viewer, auth::logout),
+        get("/api/whoami", ApiKeyOrViewer, api::whoami),
+        // Admins: the Users page.
+        get("/users", Admin, users::list),
+        post("/users", Admin, users::create),
+        post("/users/{username}/role", Admin, users::set_role),
+        post("/users/{username}/disable", Admin, users::disable),
+        post("/users/{username}/enable", Admin, users::enable),
+    ]
 }
 
-/// GET, and HEAD for probes and caches (actix sends no body for HEAD).
-fn read() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+/// One route: method, path pattern, who may call it, an optional extra rate limit, and the handler.
+pub struct Entry {
+    /// `GET` also answers `HEAD`.
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub limit: Option<Limit>,
+    route: Route,
+}
+
+/// Rate limits a route can opt into (paths under `/api/` always get `Api`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `POST` attempts per client IP (`SMARTMON_LOGIN_RATE_PER_MINUTE`).
+    Login,
+    /// Requests per API key or client IP (`SMARTMON_API_RATE_PER_MINUTE`).
+    Api,
+}
+
+impl Entry {
+    pub fn limit(mut self, limit: Limit) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+pub fn get<F, Args>(path: &'static str, access: Access, handler: F) -> Entry
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let route = web::route()
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .to(handler);
+    entry(Method::GET, path, access, route)
+}
+
+pub fn post<F, Args>(path: &'static str, access: Access, handler: F) -> Entry
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    entry(Method::POST, path, access, web::post().to(handler))
+}
+
+fn entry(method: Method, path: &'static str, access: Access, route: Route) -> Entry {
+    let limit = path.starts_with("/api/").then_some(Limit::Api);
+    Entry {
+        method,
+        path,
+        access,
+        limit,
+        route,
+    }
+}
+
+/// The shared rate limiter states (one per process, whatever the worker count).
+#[derive(Clone)]
+pub struct Limits {
+    login: LoginLimit,
+    api: ApiLimit,
+}
+
+impl From<&AuthContext> for Limits {
+    fn from(auth: &AuthContext) -> Self {
+        Self {
+            login: auth.login_limit.clone(),
+            api: auth.api_limit.clone(),
+        }
+    }
+}
+
+/// Registers every route of `table()`, each path as one resource wrapped in its access guard.
+pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
+    let mut groups: Vec<(&'static str, Vec<Entry>)> = Vec::new();
+    for entry in table() {
+        match groups.iter_mut().find(|(path, _)| *path == entry.path) {
+            Some((_, entries)) => entries.push(entry),
+            None => groups.push((entry.path, vec![entry])),
+        }
+    }
+    for (path, entries) in groups {
+        let rules: Arc<Vec<(Method, Access)>> = Arc::new(
+            entries
+                .iter()
+                .map(|e| (e.method.clone(), e.access))
+                .collect(),
+        );
+        let limit = entries.iter().find_map(|e| e.limit);
+        let resource = entries
+            .into_iter()
+            .fold(web::resource(path), |resource, e| resource.route(e.route))
+            .wrap(from_fn(move |req: ServiceRequest, next: Next<_>| {
+                let rules = rules.clone();
+                async move { enforce(&rules, req, next).await }
+            }));
+        match limit {
+            None => cfg.service(resource),
+            Some(Limit::Login) => cfg.service(
+                resource
+                    .wrap(Governor::new(&limits.login))
+                    .wrap(from_fn(audit_rate_limited)),
+            ),
+            Some(Limit::Api) => cfg.service(
+                resource
+                    .wrap(Governor::new(&limits.api))
+                    .wrap(from_fn(audit_rate_limited)),
+            ),
+        };
+    }
 }

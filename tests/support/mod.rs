@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each area uses a different part of the harness
 
+pub mod auth;
+pub mod jwks;
 pub mod postgres;
 pub mod proxy;
 

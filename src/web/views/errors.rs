@@ -10,6 +10,9 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
     let heading = match status {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::BAD_REQUEST => "That request could not be understood",
+        StatusCode::UNAUTHORIZED => "Please log in",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
         StatusCode::SERVICE_UNAVAILABLE => "The database is unreachable",
         _ => "Something went wrong",
     };
@@ -19,11 +22,15 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
             "smartmon keeps collecting and will catch up when the database answers again; this page will work then."
         }
         StatusCode::BAD_REQUEST => "Correct the request and try again.",
+        StatusCode::UNAUTHORIZED => "Log in, then try again.",
+        StatusCode::FORBIDDEN => "Ask an admin if you need this.",
+        StatusCode::TOO_MANY_REQUESTS => "Wait a little, then try again.",
         _ => "The error has been logged. Try again; if it persists, check the server log.",
     };
     page(
         heading,
         "",
+        None,
         html! {
             section.error-page role="alert" {
                 p.status-code { (status.as_u16()) }

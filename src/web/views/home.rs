@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 
+use crate::auth::CurrentUser;
 use crate::web::views::layout::page;
 
 /// What the overview shows.
@@ -11,10 +12,11 @@ pub struct Overview {
     pub dry_run: bool,
 }
 
-pub fn overview_page(overview: &Overview) -> Markup {
+pub fn overview_page(user: &CurrentUser, overview: &Overview) -> Markup {
     page(
         "Overview",
         "/",
+        Some(user),
         html! {
             @if !overview.database_up {
                 div.banner.banner-danger role="alert" {

@@ -2,6 +2,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use crate::auth::{CurrentUser, Role, Via};
 use crate::web::assets::asset_url;
 
 /// Navigation entries: (path, label). Only pages that exist are listed.
@@ -11,8 +12,12 @@ const NAV: &[(&str, &str)] = &[("/", "Overview")];
 const HTMX_CONFIG: &str =
     r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false}"#;
 
-/// A whole page around `content`; `active` is the navigation path to highlight.
-pub fn page(title: &str, active: &str, content: Markup) -> Markup {
+/// A whole page around `content`; `active` is the navigation path to highlight. With a `user`, the page
+/// carries their CSRF token for HTMX (`hx-headers` on `<body>`), their name, and a logout button.
+pub fn page(title: &str, active: &str, user: Option<&CurrentUser>, content: Markup) -> Markup {
+    let hx_headers = user
+        .filter(|u| !u.csrf_token.is_empty())
+        .map(|u| serde_json::json!({ "X-CSRF-Token": u.csrf_token }).to_string());
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -27,7 +32,7 @@ pub fn page(title: &str, active: &str, content: Markup) -> Markup {
                 script src=(asset_url("htmx.min.js")) defer {}
                 script src=(asset_url("htmx-ext-sse.min.js")) defer {}
             }
-            body {
+            body hx-headers=[hx_headers] {
                 a.skip-link href="#main" { "Skip to content" }
                 header.topbar {
                     a.brand href="/" { "smartmon" }
@@ -36,6 +41,22 @@ pub fn page(title: &str, active: &str, content: Markup) -> Markup {
                             @for (path, label) in NAV {
                                 li {
                                     a href=(path) aria-current=[(*path == active).then_some("page")] { (label) }
+                                }
+                            }
+                            @if user.is_some_and(|u| u.role == Role::Admin) {
+                                li {
+                                    a href="/users" aria-current=[("/users" == active).then_some("page")] { "Users" }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(user) = user {
+                        div.account {
+                            span.muted { (user.username) " · " (user.role) }
+                            @if user.via == Via::Session {
+                                form.inline method="post" action="/logout" {
+                                    input type="hidden" name="csrf_token" value=(user.csrf_token);
+                                    button.link type="submit" { "Log out" }
                                 }
                             }
                         }

@@ -1,0 +1,84 @@
+//! Access control: who may use the console and how they prove it.
+//!
+//! Ways in (`identity`): session cookie from the login form (`session`), HTTP Basic Auth, Cloudflare Access
+//! JWT (`cloudflare`), a trusted auth-proxy header, and `X-API-Key` for the JSON API. Every route declares
+//! an `Access` in `web::routes`; `guard` enforces it with the CSRF and Origin checks (`csrf`). Rate limits
+//! live in `limits` and `backoff`; accounts (CLI, Users page, first-run `bootstrap`) in `accounts`.
+
+pub mod accounts;
+pub mod backoff;
+pub mod bootstrap;
+pub mod cli;
+pub mod cloudflare;
+pub mod context;
+pub mod csrf;
+pub mod guard;
+pub mod identity;
+pub mod limits;
+pub mod password;
+pub mod proxies;
+pub mod session;
+pub mod settings;
+pub mod sso;
+pub mod token;
+
+use std::fmt;
+
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::db::audit_log::{self, AuditEntry};
+
+pub use context::AuthContext;
+pub use guard::Access;
+pub use identity::{CurrentUser, Via};
+pub use settings::AuthSettings;
+
+/// What a user may do; each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Reads every page.
+    Viewer,
+    /// Also restarts approved services.
+    Operator,
+    /// Also manages users.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "viewer" => Some(Role::Viewer),
+            "operator" => Some(Role::Operator),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Appends an audit row; a failure to record is logged, never hidden, and never blocks the request.
+/// Attacker-supplied names (a login form's username) are cut to 128 characters.
+pub async fn audit(db: &Db, clock: &Clock, mut entry: AuditEntry) {
+    let action = entry.action;
+    let cut = |text: Option<String>| text.map(|t| t.chars().take(128).collect::<String>());
+    entry.username = cut(entry.username);
+    entry.target = cut(entry.target);
+    if let Err(err) = audit_log::insert(&db.conn, clock.now(), entry).await {
+        tracing::error!(action, error = %err, "cannot write the audit row");
+    }
+}

@@ -1,0 +1,164 @@
+//! Server-side sessions: created at login with a fresh random token (the cookie) whose SHA-256 is the row's
+//! id; ended by logout, idle timeout, absolute lifetime, a password change or disabling the user.
+//!
+//! Validated sessions are also kept in memory so a logged-in operator still sees pages (with the outage
+//! banner) while the database is unreachable; that copy is used only when the database does not answer.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::HttpRequest;
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+
+use crate::auth::proxies::is_tls;
+use crate::auth::token::{hash_token, random_token};
+use crate::db::entities::{sessions as session_rows, users};
+use crate::db::sessions;
+use crate::state::AppState;
+
+pub const COOKIE: &str = "smartmon_session";
+const TOUCH_EVERY_SECS: f64 = 15.0;
+const MAX_CACHED: usize = 10_000;
+
+/// A live session and its user.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub id: String,
+    pub csrf_token: String,
+    pub user: users::Model,
+    last_seen_at: f64,
+    expires_at: f64,
+}
+
+#[derive(Default)]
+pub struct SessionCache(Mutex<HashMap<String, LiveSession>>);
+
+impl SessionCache {
+    fn put(&self, session: &LiveSession) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= MAX_CACHED {
+            map.clear();
+        }
+        map.insert(session.id.clone(), session.clone());
+    }
+
+    fn get(&self, id: &str) -> Option<LiveSession> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    pub fn forget(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+
+    pub fn forget_user(&self, user_id: i64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, s| s.user.id != user_id);
+    }
+}
+
+/// Creates a session for `user`; returns the cookie token (shown to the browser once, stored hashed).
+pub async fn create(
+    state: &AppState,
+    user: &users::Model,
+    client_ip: Option<String>,
+    user_agent: Option<String>,
+) -> anyhow::Result<String> {
+    let token = random_token()?;
+    let now = state.clock.now();
+    let row = session_rows::Model {
+        id: hash_token(&token),
+        user_id: user.id,
+        csrf_token: random_token()?,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + state.auth.settings.session_lifetime.as_secs_f64(),
+        client_ip,
+        user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
+    };
+    sessions::insert(&state.db.conn, row).await?;
+    let idle = state.auth.settings.session_idle.as_secs_f64();
+    if let Err(err) = sessions::delete_expired(&state.db.conn, now, idle).await {
+        tracing::warn!(error = %err, "cannot purge expired sessions");
+    }
+    Ok(token)
+}
+
+/// The live session for a cookie token, if it exists, is within its idle and absolute limits, and its
+/// user is enabled. Expired sessions are deleted on sight.
+pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
+    let id = hash_token(token);
+    let now = state.clock.now();
+    let idle = state.auth.settings.session_idle.as_secs_f64();
+    let found = match sessions::find_with_user(&state.db.conn, &id).await {
+        Ok(found) => found.map(|(s, user)| LiveSession {
+            id: s.id,
+            csrf_token: s.csrf_token,
+            user,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+        }),
+        Err(err) => {
+            tracing::warn!(error = %err, "session lookup failed; using the in-memory copy if any");
+            let cached = state.auth.sessions.get(&id)?;
+            let alive = cached.expires_at > now && now - cached.last_seen_at < idle;
+            return alive.then_some(cached);
+        }
+    };
+    let Some(mut live) = found else {
+        state.auth.sessions.forget(&id);
+        return None;
+    };
+    if live.expires_at <= now || now - live.last_seen_at >= idle || live.user.disabled {
+        end(state, &live.id).await;
+        return None;
+    }
+    if now - live.last_seen_at >= TOUCH_EVERY_SECS {
+        if let Err(err) = sessions::touch(&state.db.conn, &live.id, now).await {
+            tracing::warn!(error = %err, "cannot record session activity");
+        }
+        live.last_seen_at = now;
+    }
+    state.auth.sessions.put(&live);
+    Some(live)
+}
+
+/// Deletes one session (logout, expiry).
+pub async fn end(state: &AppState, id: &str) {
+    state.auth.sessions.forget(id);
+    if let Err(err) = sessions::delete(&state.db.conn, id).await {
+        tracing::warn!(error = %err, "cannot delete a session");
+    }
+}
+
+/// The `Set-Cookie` for a new session: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS or when configured.
+pub fn cookie(state: &AppState, req: &HttpRequest, token: String) -> Cookie<'static> {
+    let secure =
+        state.auth.settings.cookie_secure || is_tls(req, &state.auth.settings.trusted_proxies);
+    let max_age = state.auth.settings.session_lifetime.as_secs();
+    Cookie::build(COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(CookieDuration::seconds(
+            i64::try_from(max_age).unwrap_or(i64::MAX),
+        ))
+        .finish()
+}
+
+/// The `Set-Cookie` that removes the session cookie.
+pub fn removal_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    cookie.make_removal();
+    cookie
+}

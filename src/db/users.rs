@@ -1,0 +1,101 @@
+//! Queries on `users`.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use crate::db::entities::users::{self, Column, Entity, Model};
+
+pub async fn find_by_username(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Username.eq(username))
+        .one(conn)
+        .await
+}
+
+pub async fn find_by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(conn).await
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    Entity::find().count(conn).await
+}
+
+pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .order_by_asc(Column::Username)
+        .all(conn)
+        .await
+}
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    username: &str,
+    password_hash: &str,
+    role: &str,
+    now: f64,
+) -> Result<Model, DbErr> {
+    users::ActiveModel {
+        username: Set(username.to_owned()),
+        password_hash: Set(password_hash.to_owned()),
+        role: Set(role.to_owned()),
+        disabled: Set(false),
+        created_at: Set(now),
+        last_login_at: Set(None),
+        password_changed_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn set_password(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    password_hash: &str,
+    now: f64,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::PasswordHash, Expr::value(password_hash))
+        .col_expr(Column::PasswordChangedAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_disabled(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    disabled: bool,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Disabled, Expr::value(disabled))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn set_role(conn: &impl ConnectionTrait, id: i64, role: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Role, Expr::value(role))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn touch_login(conn: &impl ConnectionTrait, id: i64, now: f64) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::LastLoginAt, Expr::value(now))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,195 @@
+//! Machine and script access: `X-API-Key` on the JSON API (and its rate limit per key or IP), and HTTP
+//! Basic Auth (with backoff per account and per address).
+
+use smartmon::auth::Role;
+
+use crate::both_backends;
+use crate::support::{Backend, spawn_app_with};
+
+async fn the_api_key_opens_the_api_only(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_API_KEY", "the-right-key")]).await;
+    let ok = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "the-right-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.expect("json");
+    assert_eq!(body["via"], "api_key");
+    let wrong = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "the-wrong-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(app.get("/api/whoami").await.status(), 401);
+    let page = app
+        .client
+        .get(app.url("/"))
+        .header("X-API-Key", "the-right-key")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        page.status(),
+        303,
+        "the API key is no way into the console pages"
+    );
+    assert_eq!(app.audit("api_key_refused").await.len(), 1);
+}
+
+async fn an_unset_api_key_enables_nothing(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let empty = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(empty.status(), 401);
+    let any = app
+        .client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", "anything")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(any.status(), 401);
+}
+
+async fn the_api_is_limited_per_key_and_per_ip(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_API_KEY", "k1"),
+            ("SMARTMON_API_RATE_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let call = |key: Option<&'static str>| {
+        let mut request = app.client.get(app.url("/api/whoami"));
+        if let Some(key) = key {
+            request = request.header("X-API-Key", key);
+        }
+        request.send()
+    };
+    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
+    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
+    let limited = call(Some("k1")).await.expect("get");
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(
+        call(None).await.expect("get").status(),
+        401,
+        "the client IP has its own allowance"
+    );
+}
+
+async fn basic_auth_works_for_scripts_and_can_be_turned_off(backend: Backend) {
+    let app = spawn_app_with(backend, &[]).await;
+    let password = app.create_user("script", Role::Operator).await;
+    let ok = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(ok.status(), 200);
+    let body: serde_json::Value = ok.json().await.expect("json");
+    assert_eq!(
+        (body["via"].as_str(), body["role"].as_str()),
+        (Some("basic"), Some("operator"))
+    );
+    let page = app
+        .client
+        .get(app.url("/"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(page.status(), 200);
+    let wrong = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some("nope"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong.headers()["www-authenticate"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("Basic")
+    );
+    assert!(!app.audit("login_failed").await.is_empty());
+
+    let off = spawn_app_with(Backend::Sqlite, &[("SMARTMON_BASIC_AUTH", "false")]).await;
+    let password = off.create_user("script", Role::Operator).await;
+    let refused = off
+        .client
+        .get(off.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(refused.status(), 401);
+    assert!(!refused.headers().contains_key("www-authenticate"));
+}
+
+async fn basic_auth_failures_back_off_the_account_and_the_address(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_LOGIN_MAX_FAILURES", "3")]).await;
+    let password = app.create_user("script", Role::Viewer).await;
+    for name in ["a", "b", "c"] {
+        let wrong = app
+            .client
+            .get(app.url("/api/whoami"))
+            .basic_auth(name, Some("wrong"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(wrong.status(), 401);
+    }
+    let sprayed = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        sprayed.status(),
+        401,
+        "spraying many accounts from one address backs that address off"
+    );
+    assert!(
+        sprayed
+            .text()
+            .await
+            .expect("text")
+            .contains("from your address")
+    );
+    app.state.clock.advance(std::time::Duration::from_secs(31));
+    let later = app
+        .client
+        .get(app.url("/api/whoami"))
+        .basic_auth("script", Some(&password))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(later.status(), 200);
+}
+
+both_backends!(
+    the_api_key_opens_the_api_only,
+    an_unset_api_key_enables_nothing,
+    the_api_is_limited_per_key_and_per_ip,
+    basic_auth_works_for_scripts_and_can_be_turned_off,
+    basic_auth_failures_back_off_the_account_and_the_address,
+);
