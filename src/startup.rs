@@ -11,10 +11,14 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
 use crate::config::Settings;
+use crate::db::health::DbHealth;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{middleware, routes};
+
+/// How often the background probe asks the database whether it answers.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -36,9 +40,11 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
+        let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
         let state = AppState {
             settings: Arc::new(settings),
             db,
+            health,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

@@ -2,6 +2,9 @@
 //! readiness probe. Query functions live in one module per table beside this one.
 
 pub mod entities;
+pub mod health;
+pub mod hosts;
+pub mod services;
 
 use std::time::Duration;
 

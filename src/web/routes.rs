@@ -3,7 +3,7 @@
 use actix_web::{Route, guard, web};
 
 use crate::web::assets;
-use crate::web::handlers::{home, ops};
+use crate::web::handlers::{hosts, ops, overview, services};
 
 /// Registers every route. Public routes first; everything else will sit behind authentication.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -13,7 +13,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/assets/{file}", read().to(assets::serve));
 
     // Console pages.
-    cfg.route("/", read().to(home::overview));
+    cfg.route("/", read().to(overview::overview))
+        .route("/hosts", read().to(hosts::list))
+        .route("/hosts/{host}", read().to(hosts::detail))
+        .route("/services", read().to(services::list))
+        .route("/services/{host}/{unit}", read().to(services::detail));
 }
 
 /// GET, and HEAD for probes and caches (actix sends no body for HEAD).

@@ -4,6 +4,7 @@
 
 pub mod postgres;
 pub mod proxy;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

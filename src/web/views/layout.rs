@@ -5,14 +5,38 @@ use maud::{DOCTYPE, Markup, html};
 use crate::web::assets::asset_url;
 
 /// Navigation entries: (path, label). Only pages that exist are listed.
-const NAV: &[(&str, &str)] = &[("/", "Overview")];
+const NAV: &[(&str, &str)] = &[
+    ("/", "Overview"),
+    ("/hosts", "Hosts"),
+    ("/services", "Services"),
+];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).
-const HTMX_CONFIG: &str =
-    r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false}"#;
+const HTMX_CONFIG: &str = r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false,"historyCacheSize":0}"#;
+
+/// What every page's frame shows besides its content: modes, banners, the live connection.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub dry_run: bool,
+    pub database_up: bool,
+    /// Connect to `/events` for live updates (pages of a signed-in console).
+    pub live: bool,
+}
+
+impl Chrome {
+    /// The frame of an error page, which is rendered without access to the request. An outage page stays
+    /// connected to the live stream so it can recover by itself when the database returns.
+    pub fn for_error(database_up: bool) -> Self {
+        Self {
+            dry_run: false,
+            database_up,
+            live: !database_up,
+        }
+    }
+}
 
 /// A whole page around `content`; `active` is the navigation path to highlight.
-pub fn page(title: &str, active: &str, content: Markup) -> Markup {
+pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -26,8 +50,9 @@ pub fn page(title: &str, active: &str, content: Markup) -> Markup {
                 link rel="stylesheet" href=(asset_url("app.css"));
                 script src=(asset_url("htmx.min.js")) defer {}
                 script src=(asset_url("htmx-ext-sse.min.js")) defer {}
+                script src=(asset_url("app.js")) defer {}
             }
-            body {
+            body hx-ext=[chrome.live.then_some("sse")] sse-connect=[chrome.live.then_some("/events")] {
                 a.skip-link href="#main" { "Skip to content" }
                 header.topbar {
                     a.brand href="/" { "smartmon" }
@@ -40,13 +65,34 @@ pub fn page(title: &str, active: &str, content: Markup) -> Markup {
                             }
                         }
                     }
+                    @if chrome.dry_run {
+                        span.mode-pill title="DRY_RUN=true: restarts are recorded, never performed" { "DRY RUN" }
+                    }
                 }
+                div #db-status sse-swap=[chrome.live.then_some("status")] aria-live="polite" {
+                    (database_banner(chrome.database_up))
+                }
+                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} }
                 main #main { (content) }
                 footer.footer {
                     span { "smartmon " (env!("CARGO_PKG_VERSION")) }
                     span.muted { " · GPL-3.0-or-later" }
                 }
             }
+        }
+    }
+}
+
+/// The outage banner, or nothing while the database answers.
+pub fn database_banner(up: bool) -> Markup {
+    html! {
+        @if !up {
+            div.banner.banner-danger role="alert" data-database="down" {
+                strong { "Database unreachable. " }
+                "Figures may be stale; collection continues and the console catches up by itself when it returns."
+            }
+        } @else {
+            span hidden data-database="up" {}
         }
     }
 }
