@@ -3,5 +3,6 @@
 
 mod support;
 
+mod api;
 mod console;
 mod foundation;

@@ -3,7 +3,7 @@
 use actix_web::{Route, guard, web};
 
 use crate::web::assets;
-use crate::web::handlers::{hosts, ops, overview, services};
+use crate::web::handlers::{api, hosts, metrics, ops, overview, services};
 
 /// Registers every route. Public routes first; everything else will sit behind authentication.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,6 +18,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/hosts/{host}", read().to(hosts::detail))
         .route("/services", read().to(services::list))
         .route("/services/{host}/{unit}", read().to(services::detail));
+
+    // JSON API and Prometheus metrics.
+    cfg.route("/api/summary", read().to(api::summary::summary))
+        .route("/api/hosts", read().to(api::hosts::list))
+        .route("/api/hosts/{host}/metrics", read().to(api::hosts::metrics))
+        .route(
+            "/api/hosts/{host}/services",
+            read().to(api::hosts::services),
+        )
+        .route("/api/services", read().to(api::services::list))
+        .route("/api/services.csv", read().to(api::services::csv))
+        .route(
+            "/api/services/{host}/{unit}/history",
+            read().to(api::services::history),
+        )
+        .route("/api/openapi.json", read().to(api::openapi::openapi))
+        .route("/metrics", read().to(metrics::metrics));
 }
 
 /// GET, and HEAD for probes and caches (actix sends no body for HEAD).

@@ -1,6 +1,8 @@
 //! Request handlers, one module per area of the console.
 
+pub mod api;
 pub mod hosts;
+pub mod metrics;
 pub mod ops;
 pub mod overview;
 pub mod services;
