@@ -232,7 +232,45 @@ async fn service_detail_shows_uptime_from_the_history(backend: Backend) {
     assert!(page.contains("web01 has no unit named nosuch.service"));
 }
 
+async fn the_audit_log_filters_and_exports(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.seed_audit("alice", "login", None, true, 300.0).await;
+    app.seed_audit("mallory", "login_failed", None, false, 200.0)
+        .await;
+    app.seed_audit("alice", "restart_requested", Some("web01"), true, 100.0)
+        .await;
+
+    let (status, page) = html(&app, "/audit").await;
+    assert_eq!(status, 200);
+    assert_eq!(page.matches("<td><code>").count(), 3);
+    let newest = page.find("restart_requested").expect("restart row");
+    assert!(
+        newest < page.find("<td><code>login</code>").expect("login row"),
+        "newest first"
+    );
+
+    let (_, page) = html(&app, "/audit?failures=1").await;
+    assert_eq!(page.matches("<td><code>").count(), 1);
+    assert!(page.contains("mallory"));
+    let (_, page) = html(&app, "/audit?user=alice&action=login").await;
+    assert_eq!(page.matches("<td><code>").count(), 1);
+
+    let csv = app
+        .get("/api/audit.csv?host=web01")
+        .await
+        .text()
+        .await
+        .expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(
+        lines[1].contains(",alice,192.0.2.7,restart_requested,web01,"),
+        "{csv}"
+    );
+}
+
 both_backends!(
+    the_audit_log_filters_and_exports,
     the_overview_shows_the_fleet_and_what_needs_attention,
     empty_pages_say_what_to_do,
     services_filter_by_host_state_and_search,

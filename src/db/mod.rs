@@ -1,6 +1,7 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod audit;
 pub mod entities;
 pub mod health;
 pub mod hosts;

@@ -3,7 +3,7 @@
 use actix_web::{Route, guard, web};
 
 use crate::web::assets;
-use crate::web::handlers::{api, hosts, metrics, ops, overview, services};
+use crate::web::handlers::{api, audit, hosts, metrics, ops, overview, services};
 
 /// Registers every route. Public routes first; everything else will sit behind authentication.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -17,7 +17,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/hosts", read().to(hosts::list))
         .route("/hosts/{host}", read().to(hosts::detail))
         .route("/services", read().to(services::list))
-        .route("/services/{host}/{unit}", read().to(services::detail));
+        .route("/services/{host}/{unit}", read().to(services::detail))
+        .route("/audit", read().to(audit::page));
 
     // JSON API and Prometheus metrics.
     cfg.route("/api/summary", read().to(api::summary::summary))
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/services/{host}/{unit}/history",
             read().to(api::services::history),
         )
+        .route("/api/audit.csv", read().to(audit::csv))
         .route("/api/openapi.json", read().to(api::openapi::openapi))
         .route("/metrics", read().to(metrics::metrics));
 }

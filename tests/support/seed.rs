@@ -3,7 +3,7 @@
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use smartmon::clock::now_epoch;
-use smartmon::db::entities::{hosts, service_current, service_status, system_metrics};
+use smartmon::db::entities::{audit_log, hosts, service_current, service_status, system_metrics};
 
 use super::TestApp;
 
@@ -124,5 +124,30 @@ impl TestApp {
                 .await
                 .expect("seed metrics");
         }
+    }
+
+    /// An audit entry `age_secs` old.
+    pub async fn seed_audit(
+        &self,
+        user: &str,
+        action: &str,
+        host: Option<&str>,
+        success: bool,
+        age_secs: f64,
+    ) {
+        audit_log::Entity::insert(audit_log::ActiveModel {
+            ts_epoch: Set(now_epoch() - age_secs),
+            username: Set(Some(user.to_owned())),
+            client_ip: Set(Some("192.0.2.7".into())),
+            action: Set(action.to_owned()),
+            hostname: Set(host.map(str::to_owned)),
+            target: Set(None),
+            success: Set(success),
+            detail: Set(Some("{\"note\":\"seeded\"}".into())),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed audit");
     }
 }

@@ -1,6 +1,7 @@
 //! Request handlers, one module per area of the console.
 
 pub mod api;
+pub mod audit;
 pub mod hosts;
 pub mod metrics;
 pub mod ops;

@@ -1,6 +1,7 @@
 //! maud views: the layout, shared components, and one module per page. Partials are plain
 //! `fn(...) -> Markup`; a page wraps the same partial that HTMX requests on its own.
 
+pub mod audit;
 pub mod charts;
 pub mod components;
 pub mod errors;
