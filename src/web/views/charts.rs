@@ -5,9 +5,9 @@ use maud::{Markup, PreEscaped, html};
 
 use crate::clock::rfc3339;
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 180.0;
-const LEFT: f64 = 48.0;
+const WIDTH: f64 = 400.0;
+const HEIGHT: f64 = 170.0;
+const LEFT: f64 = 44.0;
 const RIGHT: f64 = 8.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 24.0;
@@ -44,15 +44,17 @@ pub fn line_chart(
                 (title)
                 @for s in series { span class=(format!("legend {}", s.class)) { (s.label) } }
             }
-            svg viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-label=(description)
-                preserveAspectRatio="none" class="chart-svg" {
+            svg viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img" aria-label=(description) class="chart-svg" {
                 @for i in 0..=4 {
                     @let v = top * f64::from(i) / 4.0;
                     line.grid x1=(LEFT) x2=(WIDTH - RIGHT) y1=(y(v)) y2=(y(v)) {}
                     text.axis x=(LEFT - 4.0) y=(y(v) + 4.0) text-anchor="end" { (format_y(v)) }
                 }
-                text.axis x=(LEFT) y=(HEIGHT - 6.0) { (short_time(start, span)) }
-                text.axis x=(WIDTH - RIGHT) y=(HEIGHT - 6.0) text-anchor="end" { (short_time(end, span)) }
+                @for i in 0..=3 {
+                    @let t = start + span * f64::from(i) / 3.0;
+                    @let anchor = match i { 0 => "start", 3 => "end", _ => "middle" };
+                    text.axis x=(x(t)) y=(HEIGHT - 6.0) text-anchor=(anchor) { (short_time(t, span)) }
+                }
                 @if has_data {
                     @for s in series {
                         @if !s.points.is_empty() {
@@ -92,10 +94,10 @@ fn nice_ceiling(v: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// "HH:MM" for short ranges, "MM-DD HH:MM" beyond a day.
+/// "HH:MM" for short ranges, "MM-DD HH:MM" from a day on.
 fn short_time(epoch: f64, span: f64) -> String {
     let full = rfc3339(epoch);
-    if span > 86_400.0 {
+    if span >= 86_400.0 {
         format!("{} {}", &full[5..10], &full[11..16])
     } else {
         full[11..16].to_owned()
@@ -152,7 +154,7 @@ mod tests {
         )
         .into_string();
         assert!(
-            chart.contains("<polyline class=\"line series-a\" points=\"48.0,"),
+            chart.contains("<polyline class=\"line series-a\" points=\"44.0,"),
             "{chart}"
         );
         assert!(chart.contains("cpu now 50%, peak 50%"));

@@ -137,15 +137,21 @@ fn plain(v: f64) -> String {
     if v >= 10.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.1}")
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
 
+/// Bytes per second, compact enough for an axis label ("64K", "1.5M").
 fn bytes_rate(v: f64) -> String {
-    rate(Some(v)).replace(".0 ", " ")
+    match v {
+        v if v >= 1_048_576.0 => format!("{:.1}M", v / 1_048_576.0),
+        v if v >= 1_024.0 => format!("{:.0}K", v / 1_024.0),
+        v => format!("{v:.0}"),
+    }
 }
 
-/// The six history charts for the chosen range.
+/// The five history charts for the chosen range.
 pub fn host_charts(d: &HostDetail) -> Markup {
     let p = d.points;
     let chart =
@@ -159,7 +165,7 @@ pub fn host_charts(d: &HostDetail) -> Markup {
         (chart("Load (1 min)", vec![Series { label: "load", class: "series-a", points: pick(p, |m| m.load_1) }], None, plain))
         (chart("Disk /", vec![Series { label: "used", class: "series-a", points: pick(p, |m| m.disk) }], Some(100.0), pct))
         (chart("Network", vec![
-            Series { label: "received", class: "series-a", points: pick(p, |m| m.net_rx) },
+            Series { label: "received B/s", class: "series-a", points: pick(p, |m| m.net_rx) },
             Series { label: "sent", class: "series-b", points: pick(p, |m| m.net_tx) },
         ], None, bytes_rate))
     }
