@@ -83,11 +83,13 @@ async fn latest_metrics(
     db: &impl ConnectionTrait,
     cutoff: f64,
 ) -> Result<Vec<system_metrics::Model>, DbErr> {
+    // One index seek per host on (hostname, ts_epoch DESC), however long the history is.
     let sql = format!(
-        "SELECT m.* FROM system_metrics m
-         JOIN (SELECT hostname, MAX(ts_epoch) AS ts FROM system_metrics
-               WHERE ts_epoch >= {cutoff} GROUP BY hostname) l
-           ON m.hostname = l.hostname AND m.ts_epoch = l.ts"
+        "SELECT m.* FROM hosts h
+         JOIN system_metrics m ON m.id = (
+           SELECT s.id FROM system_metrics s
+           WHERE s.hostname = h.hostname AND s.ts_epoch >= {cutoff}
+           ORDER BY s.ts_epoch DESC LIMIT 1)"
     );
     system_metrics::Model::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
         .all(db)
