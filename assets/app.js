@@ -1,6 +1,7 @@
 // smartmon console: live updates on top of htmx and its SSE extension. No inline script, no eval.
 // - "rows": HTML rows; a row already on the page (same id) is replaced in place and flashes.
-// - "changed": a topic (e.g. "services", "metrics"); parts marked data-live-refresh with that topic reload.
+// - "changed": "topic host" (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
+//   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s.
 // - "status": the database banner (swapped by the extension); when the database returns, an outage page
 //   fetches itself again.
 // - On reconnect the visible parts reload (to catch up); when the stream fails, they poll every 10 s.
@@ -21,10 +22,15 @@
     htmx.ajax("GET", location.pathname + location.search, { target: el, swap: "innerHTML" });
   }
 
-  function refreshAll(topic) {
+  // topic: null or "*" reloads every live part; else only parts listing the topic (and, when a part
+  // names a host with data-live-host, only for that host).
+  function refreshAll(topic, host) {
+    if (topic === "*") topic = null;
     document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
       var topics = el.getAttribute("data-live-refresh");
-      if (topic && topics && topics.split(" ").indexOf(topic) < 0) return;
+      if (topic && topics.split(" ").indexOf(topic) < 0) return;
+      var onlyHost = el.getAttribute("data-live-host");
+      if (topic && host && onlyHost && onlyHost !== host) return;
       var key = el.id || "live";
       if (pending[key]) return;
       pending[key] = setTimeout(function () {
@@ -67,7 +73,8 @@
       replaceRows(msg.data);
     } else if (msg.type === "changed") {
       e.preventDefault();
-      refreshAll(msg.data);
+      var words = String(msg.data).split(" ");
+      refreshAll(words[0], words[1]);
     }
   });
 

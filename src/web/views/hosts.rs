@@ -30,7 +30,7 @@ pub fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Markup {
         "/hosts",
         html! {
             h1 { "Hosts" }
-            div #hosts-table data-live-refresh="" { (hosts_table(hosts, now)) }
+            div #hosts-table data-live-refresh="metrics services" { (hosts_table(hosts, now)) }
         },
     )
 }
@@ -93,7 +93,7 @@ pub fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
                     a href=(format!("/hosts/{name}?range={value}")) aria-current=[(value == d.range).then_some("page")] { (label) }
                 }
             }
-            div #host-charts .charts { (host_charts(d)) }
+            div #host-charts .charts data-live-refresh="metrics" data-live-host=(name) { (host_charts(d)) }
             h2 { "Services on " (name) }
             (d.services)
         },

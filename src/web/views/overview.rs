@@ -24,7 +24,7 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
         "/",
         html! {
             h1 { "Overview" }
-            div #overview data-live-refresh="" { (overview_body(o)) }
+            div #overview data-live-refresh="services metrics alerts disks checks" { (overview_body(o)) }
         },
     )
 }
