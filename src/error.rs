@@ -34,11 +34,10 @@ pub enum AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        match err {
-            sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_) => {
-                AppError::DatabaseUnavailable(err.to_string())
-            }
-            other => AppError::Unexpected(anyhow::Error::new(other)),
+        if crate::db::health::is_unavailable(&err) {
+            AppError::DatabaseUnavailable(err.to_string())
+        } else {
+            AppError::Unexpected(anyhow::Error::new(err))
         }
     }
 }

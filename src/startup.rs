@@ -13,10 +13,14 @@ use anyhow::Context;
 use crate::auth::{AuthContext, bootstrap};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::db::health::DbHealth;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::{middleware, routes};
+
+/// How often the background probe asks the database whether it answers.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -42,11 +46,13 @@ impl Application {
         let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
         let auth = AuthContext::new(settings.auth.clone(), &clock, setup)?;
         auth.spawn_housekeeping();
+        let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
         let state = AppState {
             settings: Arc::new(settings),
             db,
             clock,
             auth,
+            health,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

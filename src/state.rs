@@ -1,4 +1,4 @@
-//! `AppState`: what every handler shares (settings, database, clock, access control).
+//! `AppState`: what every handler shares (settings, database and its health, clock, access control).
 
 use std::sync::Arc;
 
@@ -6,6 +6,7 @@ use crate::auth::AuthContext;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::db::health::DbHealth;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -16,4 +17,6 @@ pub struct AppState {
     pub clock: Clock,
     /// Access control: sessions cache, SSO verifier, rate limits, first-run setup.
     pub auth: Arc<AuthContext>,
+    /// Whether the database answers, watched in the background.
+    pub health: DbHealth,
 }

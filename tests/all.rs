@@ -4,10 +4,12 @@
 mod support;
 
 mod access;
+mod api;
 mod auth_api;
 mod auth_cli;
 mod auth_limits;
 mod auth_login;
 mod auth_setup;
 mod auth_sso;
+mod console;
 mod foundation;

@@ -1,8 +1,8 @@
-//! Queries on `audit_log`: append a row, read the latest.
+//! Queries on `audit_log`: append a row; read the latest, or a filtered page for the audit page.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
 use crate::db::entities::audit_log::{self, Column, Entity, Model};
@@ -51,4 +51,60 @@ pub async fn latest(
         query = query.filter(Column::Action.eq(action));
     }
     query.all(conn).await
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub username: Option<String>,
+    pub action: Option<String>,
+    pub hostname: Option<String>,
+    /// Only failures (refusals, failed logins, failed restarts).
+    pub failures_only: bool,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+fn filtered(f: &AuditFilter) -> Select<audit_log::Entity> {
+    let mut q = audit_log::Entity::find();
+    if let Some(u) = &f.username {
+        q = q.filter(audit_log::Column::Username.eq(u.as_str()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    }
+    if let Some(h) = &f.hostname {
+        q = q.filter(audit_log::Column::Hostname.eq(h.as_str()));
+    }
+    if f.failures_only {
+        q = q.filter(audit_log::Column::Success.eq(false));
+    }
+    q
+}
+
+/// Newest first, with the total that match.
+pub async fn find_page(
+    db: &impl ConnectionTrait,
+    f: &AuditFilter,
+) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
+    let total = filtered(f).count(db).await?;
+    let rows = filtered(f)
+        .order_by(audit_log::Column::TsEpoch, Order::Desc)
+        .order_by(audit_log::Column::Id, Order::Desc)
+        .limit(f.limit)
+        .offset(f.offset)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The distinct actions recorded, for the filter's choices.
+pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Action)
+        .distinct()
+        .order_by(audit_log::Column::Action, Order::Asc)
+        .into_tuple()
+        .all(db)
+        .await
 }

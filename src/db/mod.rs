@@ -3,6 +3,9 @@
 
 pub mod audit_log;
 pub mod entities;
+pub mod health;
+pub mod hosts;
+pub mod services;
 pub mod sessions;
 pub mod users;
 

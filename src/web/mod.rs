@@ -1,7 +1,9 @@
 //! The HTTP surface: the route table (`routes`), handlers by area, maud views, embedded assets.
 
 pub mod assets;
+pub mod chrome;
 pub mod handlers;
 pub mod middleware;
+pub mod params;
 pub mod routes;
 pub mod views;

@@ -32,7 +32,7 @@ use crate::auth::AuthContext;
 use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
-use crate::web::handlers::{api, auth, home, ops, users};
+use crate::web::handlers::{api, audit, auth, hosts, metrics, ops, overview, services, users};
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
 pub fn table() -> Vec<Entry> {
@@ -46,10 +46,39 @@ pub fn table() -> Vec<Entry> {
         post("/login", Public, auth::login).limit(Limit::Login),
         get("/setup", SetupOnly, auth::setup_form),
         post("/setup", SetupOnly, auth::setup).limit(Limit::Login),
-        // Any signed-in user.
-        get("/", Viewer, home::overview),
+        // Any signed-in user: the console's pages.
+        get("/", Viewer, overview::overview),
+        get("/hosts", Viewer, hosts::list),
+        get("/hosts/{host}", Viewer, hosts::detail),
+        get("/services", Viewer, services::list),
+        get("/services/{host}/{unit}", Viewer, services::detail),
         post("/logout", Viewer, auth::logout),
-        get("/api/whoami", ApiKeyOrViewer, api::whoami),
+        // Signed-in users or machine clients with the API key: the JSON API and metrics.
+        get("/api/whoami", ApiKeyOrViewer, api::whoami::whoami),
+        get("/api/summary", ApiKeyOrViewer, api::summary::summary),
+        get("/api/hosts", ApiKeyOrViewer, api::hosts::list),
+        get(
+            "/api/hosts/{host}/metrics",
+            ApiKeyOrViewer,
+            api::hosts::metrics,
+        ),
+        get(
+            "/api/hosts/{host}/services",
+            ApiKeyOrViewer,
+            api::hosts::services,
+        ),
+        get("/api/services", ApiKeyOrViewer, api::services::list),
+        get("/api/services.csv", ApiKeyOrViewer, api::services::csv),
+        get(
+            "/api/services/{host}/{unit}/history",
+            ApiKeyOrViewer,
+            api::services::history,
+        ),
+        get("/api/openapi.json", ApiKeyOrViewer, api::openapi::openapi),
+        get("/metrics", ApiKeyOrViewer, metrics::metrics),
+        // Operators: the audit log (who restarted what, who was refused).
+        get("/audit", Operator, audit::page),
+        get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
         // Admins: the Users page.
         get("/users", Admin, users::list),
         post("/users", Admin, users::create),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod jwks;
 pub mod postgres;
 pub mod proxy;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -9,6 +9,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::users;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::views::layout::Chrome;
 use crate::web::views::users::users_page;
 
 #[derive(Debug, Deserialize)]
@@ -32,7 +33,9 @@ async fn render(
     let list = users::list(&state.db.conn).await?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
-        .body(users_page(user, &list, message).into_string()))
+        .body(
+            users_page(&Chrome::of(state, Some(user.clone())), user, &list, message).into_string(),
+        ))
 }
 
 fn back() -> HttpResponse {

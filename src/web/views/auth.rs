@@ -2,7 +2,7 @@
 
 use maud::{Markup, html};
 
-use crate::web::views::layout::page;
+use crate::web::views::layout::{Chrome, page};
 
 pub struct LoginView<'a> {
     pub next: &'a str,
@@ -12,9 +12,9 @@ pub struct LoginView<'a> {
 
 pub fn login_page(view: &LoginView<'_>) -> Markup {
     page(
+        &Chrome::anonymous(),
         "Log in",
         "",
-        None,
         html! {
             section.card.auth-card {
                 h1 { "Log in" }
@@ -34,9 +34,9 @@ pub fn login_page(view: &LoginView<'_>) -> Markup {
 
 pub fn setup_page(username: &str, error: Option<&str>) -> Markup {
     page(
+        &Chrome::anonymous(),
         "First-run setup",
         "",
-        None,
         html! {
             section.card.auth-card {
                 h1 { "Create the first admin" }

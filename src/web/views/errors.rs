@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use maud::{Markup, html};
 
-use crate::web::views::layout::page;
+use crate::web::views::layout::{Chrome, page};
 
 /// A full page explaining `status` with `message`, and a way back.
 pub fn error_page(status: StatusCode, message: &str) -> Markup {
@@ -27,12 +27,13 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
         StatusCode::TOO_MANY_REQUESTS => "Wait a little, then try again.",
         _ => "The error has been logged. Try again; if it persists, check the server log.",
     };
+    let chrome = Chrome::for_error(status != StatusCode::SERVICE_UNAVAILABLE);
     page(
+        &chrome,
         heading,
         "",
-        None,
         html! {
-            section.error-page role="alert" {
+            section.error-page role="alert" data-outage=[(status == StatusCode::SERVICE_UNAVAILABLE).then_some("database")] {
                 p.status-code { (status.as_u16()) }
                 h1 { (heading) }
                 p { (message) }

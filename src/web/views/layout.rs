@@ -5,16 +5,53 @@ use maud::{DOCTYPE, Markup, html};
 use crate::auth::{CurrentUser, Role, Via};
 use crate::web::assets::asset_url;
 
-/// Navigation entries: (path, label). Only pages that exist are listed.
-const NAV: &[(&str, &str)] = &[("/", "Overview")];
+/// Navigation entries: (path, label, the least role that may open it). Only pages that exist are listed.
+const NAV: &[(&str, &str, Role)] = &[
+    ("/", "Overview", Role::Viewer),
+    ("/hosts", "Hosts", Role::Viewer),
+    ("/services", "Services", Role::Viewer),
+    ("/audit", "Audit", Role::Operator),
+    ("/users", "Users", Role::Admin),
+];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).
-const HTMX_CONFIG: &str =
-    r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false}"#;
+const HTMX_CONFIG: &str = r#"{"allowEval":false,"includeIndicatorStyles":false,"allowScriptTags":false,"historyCacheSize":0}"#;
 
-/// A whole page around `content`; `active` is the navigation path to highlight. With a `user`, the page
-/// carries their CSRF token for HTMX (`hx-headers` on `<body>`), their name, and a logout button.
-pub fn page(title: &str, active: &str, user: Option<&CurrentUser>, content: Markup) -> Markup {
+/// What every page's frame shows besides its content: who is signed in, modes, banners, the live stream.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub user: Option<CurrentUser>,
+    pub dry_run: bool,
+    pub database_up: bool,
+    /// Connect to `/events` for live updates (pages of a signed-in console).
+    pub live: bool,
+}
+
+impl Chrome {
+    /// The frame of an error page, which is rendered without access to the request. An outage page stays
+    /// connected to the live stream so it can recover by itself when the database returns.
+    pub fn for_error(database_up: bool) -> Self {
+        Self {
+            user: None,
+            dry_run: false,
+            database_up,
+            live: !database_up,
+        }
+    }
+
+    /// The frame of the login and setup pages: nobody signed in, nothing live.
+    pub fn anonymous() -> Self {
+        Self {
+            database_up: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// A whole page around `content`; `active` is the navigation path to highlight. With a signed-in user,
+/// the page carries their CSRF token for HTMX (`hx-headers` on `<body>`), their name, and a logout button.
+pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Markup {
+    let user = chrome.user.as_ref();
     let hx_headers = user
         .filter(|u| !u.csrf_token.is_empty())
         .map(|u| serde_json::json!({ "X-CSRF-Token": u.csrf_token }).to_string());
@@ -31,24 +68,28 @@ pub fn page(title: &str, active: &str, user: Option<&CurrentUser>, content: Mark
                 link rel="stylesheet" href=(asset_url("app.css"));
                 script src=(asset_url("htmx.min.js")) defer {}
                 script src=(asset_url("htmx-ext-sse.min.js")) defer {}
+                script src=(asset_url("app.js")) defer {}
             }
-            body hx-headers=[hx_headers] {
+            body hx-headers=[hx_headers] hx-ext=[chrome.live.then_some("sse")]
+                sse-connect=[chrome.live.then_some("/events")] {
                 a.skip-link href="#main" { "Skip to content" }
                 header.topbar {
                     a.brand href="/" { "smartmon" }
-                    nav aria-label="Main" {
-                        ul {
-                            @for (path, label) in NAV {
-                                li {
-                                    a href=(path) aria-current=[(*path == active).then_some("page")] { (label) }
-                                }
-                            }
-                            @if user.is_some_and(|u| u.role == Role::Admin) {
-                                li {
-                                    a href="/users" aria-current=[("/users" == active).then_some("page")] { "Users" }
+                    @if let Some(user) = user {
+                        nav aria-label="Main" {
+                            ul {
+                                @for (path, label, least) in NAV {
+                                    @if user.role >= *least {
+                                        li {
+                                            a href=(path) aria-current=[(*path == active).then_some("page")] { (label) }
+                                        }
+                                    }
                                 }
                             }
                         }
+                    }
+                    @if chrome.dry_run {
+                        span.mode-pill title="DRY_RUN=true: restarts are recorded, never performed" { "DRY RUN" }
                     }
                     @if let Some(user) = user {
                         div.account {
@@ -62,12 +103,30 @@ pub fn page(title: &str, active: &str, user: Option<&CurrentUser>, content: Mark
                         }
                     }
                 }
+                div #db-status sse-swap=[chrome.live.then_some("status")] aria-live="polite" {
+                    (database_banner(chrome.database_up))
+                }
+                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} }
                 main #main { (content) }
                 footer.footer {
                     span { "smartmon " (env!("CARGO_PKG_VERSION")) }
                     span.muted { " · GPL-3.0-or-later" }
                 }
             }
+        }
+    }
+}
+
+/// The outage banner, or nothing while the database answers.
+pub fn database_banner(up: bool) -> Markup {
+    html! {
+        @if !up {
+            div.banner.banner-danger role="alert" data-database="down" {
+                strong { "Database unreachable. " }
+                "Figures may be stale; collection continues and the console catches up by itself when it returns."
+            }
+        } @else {
+            span hidden data-database="up" {}
         }
     }
 }

@@ -1,8 +1,14 @@
 //! maud views: the layout, shared components, and one module per page. Partials are plain
 //! `fn(...) -> Markup`; a page wraps the same partial that HTMX requests on its own.
 
+pub mod audit;
 pub mod auth;
+pub mod charts;
+pub mod components;
 pub mod errors;
-pub mod home;
+pub mod hosts;
 pub mod layout;
+pub mod overview;
+pub mod service_detail;
+pub mod services;
 pub mod users;

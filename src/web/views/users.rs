@@ -5,14 +5,19 @@ use maud::{Markup, html};
 use crate::auth::{CurrentUser, Role};
 use crate::clock::rfc3339;
 use crate::db::entities::users::Model;
-use crate::web::views::layout::page;
+use crate::web::views::layout::{Chrome, page};
 
-pub fn users_page(me: &CurrentUser, users: &[Model], message: Option<&str>) -> Markup {
+pub fn users_page(
+    chrome: &Chrome,
+    me: &CurrentUser,
+    users: &[Model],
+    message: Option<&str>,
+) -> Markup {
     let csrf = me.csrf_token.as_str();
     page(
+        chrome,
         "Users",
         "/users",
-        Some(me),
         html! {
             h1 { "Users" }
             @if let Some(message) = message {

@@ -1,4 +1,4 @@
-//! The JSON API's own endpoints (other areas add theirs beside it).
+//! `GET /api/whoami`: the caller as the API sees it.
 
 use actix_web::HttpResponse;
 use serde_json::json;

@@ -1,0 +1,104 @@
+// smartmon console: live updates on top of htmx and its SSE extension. No inline script, no eval.
+// - "rows": HTML rows; a row already on the page (same id) is replaced in place and flashes.
+// - "changed": "topic host" (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
+//   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s.
+// - "status": the database banner (swapped by the extension); when the database returns, an outage page
+//   fetches itself again.
+// - On reconnect the visible parts reload (to catch up); when the stream fails, they poll every 10 s.
+(function () {
+  "use strict";
+  var POLL_MS = 10000;
+  var THROTTLE_MS = 1500;
+  var pending = {};
+  var pollTimer = null;
+  var connectedOnce = false;
+
+  function databaseUp() {
+    return !document.querySelector('#db-status [data-database="down"]');
+  }
+
+  function refresh(el) {
+    if (!databaseUp() || !window.htmx) return;
+    htmx.ajax("GET", location.pathname + location.search, { target: el, swap: "innerHTML" });
+  }
+
+  // topic: null or "*" reloads every live part; else only parts listing the topic (and, when a part
+  // names a host with data-live-host, only for that host).
+  function refreshAll(topic, host) {
+    if (topic === "*") topic = null;
+    document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
+      var topics = el.getAttribute("data-live-refresh");
+      if (topic && topics.split(" ").indexOf(topic) < 0) return;
+      var onlyHost = el.getAttribute("data-live-host");
+      if (topic && host && onlyHost && onlyHost !== host) return;
+      var key = el.id || "live";
+      if (pending[key]) return;
+      pending[key] = setTimeout(function () {
+        delete pending[key];
+        refresh(el);
+      }, topic ? THROTTLE_MS : 0);
+    });
+  }
+
+  function replaceRows(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    tpl.content.querySelectorAll("[id]").forEach(function (fresh) {
+      var old = document.getElementById(fresh.id);
+      if (!old) return;
+      var focused = old.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+      fresh.classList.add("flash");
+      old.replaceWith(fresh);
+      if (window.htmx) htmx.process(fresh);
+      if (focused) {
+        var again = fresh.querySelector('[href="' + focused + '"]');
+        if (again) again.focus();
+      }
+    });
+  }
+
+  function reloadOutagePage() {
+    var main = document.getElementById("main");
+    if (!main || !main.querySelector("[data-outage]") || !window.htmx) return;
+    htmx.ajax("GET", location.pathname + location.search, {
+      target: "#main", select: "#main", swap: "outerHTML",
+      headers: { "HX-History-Restore-Request": "true" }
+    });
+  }
+
+  document.addEventListener("htmx:sseBeforeMessage", function (e) {
+    var msg = e.detail;
+    if (msg.type === "rows") {
+      e.preventDefault();
+      replaceRows(msg.data);
+    } else if (msg.type === "changed") {
+      e.preventDefault();
+      var words = String(msg.data).split(" ");
+      refreshAll(words[0], words[1]);
+    }
+  });
+
+  document.addEventListener("htmx:sseMessage", function (e) {
+    if (e.detail.type === "status" && databaseUp()) {
+      reloadOutagePage();
+      refreshAll(null);
+    }
+  });
+
+  document.addEventListener("htmx:sseOpen", function () {
+    if (connectedOnce) refreshAll(null);
+    connectedOnce = true;
+    if (pollTimer) {
+      clearInterval(pollTimer);
+      pollTimer = null;
+    }
+  });
+
+  document.addEventListener("htmx:sseError", function () {
+    if (!pollTimer) pollTimer = setInterval(function () { refreshAll(null); }, POLL_MS);
+  });
+
+  if (!window.EventSource) {
+    pollTimer = setInterval(function () { refreshAll(null); }, POLL_MS);
+  }
+})();

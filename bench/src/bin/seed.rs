@@ -1,0 +1,190 @@
+//! `seed`: fill a database with a simulated fleet (hosts × units, state history and metrics over days),
+//! for benchmarks, screenshots and demos. Postgres uses `generate_series` (millions of rows in seconds);
+//! SQLite uses a recursive CTE.
+//!
+//! `cargo run -p smartmon-bench --release --bin seed -- --hosts 10 --units 60 --days 30`
+//! with `DATABASE_URL` (or `SMARTMONITOR_DB_PATH`) pointing at the target; the schema is migrated first.
+
+use clap::Parser;
+use sea_orm::{ConnectionTrait, DbBackend};
+use smartmon::clock::now_epoch;
+use smartmon::config::Settings;
+use smartmon::db::Db;
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Hosts to simulate.
+    #[arg(long, default_value_t = 10)]
+    hosts: u32,
+    /// Units per host.
+    #[arg(long, default_value_t = 60)]
+    units: u32,
+    /// Days of history.
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Seconds between metric samples.
+    #[arg(long, default_value_t = 60)]
+    metrics_every: u32,
+    /// State changes per unit per day in the history.
+    #[arg(long, default_value_t = 4)]
+    changes_per_day: u32,
+    /// Host name prefix (`web` gives web001, web002, …).
+    #[arg(long, default_value = "host")]
+    prefix: String,
+}
+
+const UNIT_NAMES: [&str; 20] = [
+    "nginx",
+    "postgresql",
+    "ssh",
+    "cron",
+    "systemd-journald",
+    "systemd-logind",
+    "systemd-networkd",
+    "docker",
+    "containerd",
+    "cloudflared",
+    "rsyslog",
+    "chrony",
+    "redis-server",
+    "node-exporter",
+    "fail2ban",
+    "unattended-upgrades",
+    "smartd",
+    "backup",
+    "certbot",
+    "haproxy",
+];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let settings = Settings::from_env()?;
+    let db = Db::connect(&settings.database).await?;
+    db.migrate().await?;
+    let started = std::time::Instant::now();
+    let now = now_epoch().floor();
+    let conn = &db.conn;
+    let postgres = conn.get_database_backend() == DbBackend::Postgres;
+    let rows_of = |n: u64| -> String {
+        if postgres {
+            format!("(SELECT g AS i FROM generate_series(0, {n} - 1) AS g) s")
+        } else {
+            format!(
+                "(WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i + 1 < {n}) SELECT i FROM c) s"
+            )
+        }
+    };
+    let names = UNIT_NAMES.map(|n| format!("'{n}'")).join(",");
+    let name_pick = |idx: &str| {
+        if postgres {
+            format!("(ARRAY[{names}])[({idx}) % {} + 1]", UNIT_NAMES.len())
+        } else {
+            let cases: String = UNIT_NAMES
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!(" WHEN {i} THEN '{n}'"))
+                .collect();
+            format!("(CASE ({idx}) % {}{cases} END)", UNIT_NAMES.len())
+        }
+    };
+    let host = |idx: &str| {
+        if postgres {
+            format!("'{}' || lpad((({idx}) + 1)::text, 3, '0')", args.prefix)
+        } else {
+            format!("'{}' || substr('00' || (({idx}) + 1), -3, 3)", args.prefix)
+        }
+    };
+    let div = |a: &str, b: &str| {
+        if postgres {
+            format!("div({a}, {b})")
+        } else {
+            format!("(({a}) / ({b}))")
+        }
+    };
+    let (h, u, d) = (
+        u64::from(args.hosts),
+        u64::from(args.units),
+        u64::from(args.days),
+    );
+    let span = (d * 86_400) as f64;
+
+    let statements = vec![
+        format!(
+            "INSERT INTO hosts (hostname, os, kernel, agent_version, first_seen, last_seen)
+             SELECT {host}, 'Debian GNU/Linux 12', '6.1.0-28-amd64', '{ver}', {first}, {now} - (i % 7)
+             FROM {rows}",
+            host = host("i"), ver = env!("CARGO_PKG_VERSION"), first = now - span, rows = rows_of(h)
+        ),
+        // Units: i = host * units + unit; 1 in 40 failed, 1 in 25 stopped, 1 in 60 transitioning.
+        format!(
+            "INSERT INTO service_current (hostname, service_name, raw_status, normalized_status, sub_state,
+               service_type, unit_file_state, load_state, description, recoverable, since_epoch, ts_epoch)
+             SELECT {host}, {name} || CASE WHEN {unit} >= {n_names} THEN '-' || {unit} ELSE '' END || '.service',
+               CASE WHEN i % 40 = 7 THEN 'failed' WHEN i % 25 = 3 THEN 'inactive' WHEN i % 60 = 11 THEN 'activating' ELSE 'active' END,
+               CASE WHEN i % 40 = 7 THEN 'failed' WHEN i % 25 = 3 THEN 'stopped' WHEN i % 60 = 11 THEN 'transitioning' ELSE 'running' END,
+               CASE WHEN i % 40 = 7 THEN 'failed' WHEN i % 25 = 3 THEN 'dead' WHEN i % 60 = 11 THEN 'start' ELSE 'running' END,
+               CASE WHEN i % 9 = 0 THEN 'oneshot' ELSE 'simple' END, 'enabled', 'loaded',
+               'Simulated ' || {name} || ' service', i % 9 <> 0, {now} - (i % 86400), {now}
+             FROM {rows}",
+            host = host(&div("i", &u.to_string())), name = name_pick(&format!("i % {u}")),
+            unit = format!("(i % {u})"), n_names = UNIT_NAMES.len(), rows = rows_of(h * u)
+        ),
+        // History: changes_per_day per unit per day, alternating running/failed/running/stopped.
+        format!(
+            "INSERT INTO service_status (hostname, service_name, raw_status, normalized_status, sub_state,
+               service_type, unit_file_state, load_state, ts_epoch)
+             SELECT c.hostname, c.service_name,
+               CASE s.i % 4 WHEN 1 THEN 'failed' WHEN 3 THEN 'inactive' ELSE 'active' END,
+               CASE s.i % 4 WHEN 1 THEN 'failed' WHEN 3 THEN 'stopped' ELSE 'running' END,
+               CASE s.i % 4 WHEN 1 THEN 'failed' WHEN 3 THEN 'dead' ELSE 'running' END,
+               c.service_type, 'enabled', 'loaded',
+               {start} + s.i * {step} + (c.id % 977)
+             FROM service_current c CROSS JOIN {rows}",
+            start = now - span, step = 86_400 / u64::from(args.changes_per_day.max(1)),
+            rows = rows_of(d * u64::from(args.changes_per_day))
+        ),
+        // Metrics: one sample per host every metrics_every seconds, with a daily-ish triangle wave per host.
+        format!(
+            "INSERT INTO system_metrics (hostname, ts_epoch, cpu_percent, memory_percent, swap_percent, load_1,
+               load_5, load_15, disk_percent, inode_percent, net_rx_bps, net_tx_bps, uptime_secs, process_count)
+             SELECT h.hostname, {start} + s.i * {every},
+               20 + 30 * abs(((s.i + h.id * 50) % 200) - 100) / 100.0 + (s.i * 7 + h.id * 13) % 20,
+               45 + 10 * abs(((s.i + h.id * 90) % 1440) - 720) / 720.0, 2 + h.id % 5,
+               0.5 + ((s.i + h.id) % 40) / 20.0, 0.6, 0.7,
+               50 + h.id % 30 + s.i * 0.00001, 12,
+               50000 + (s.i * 31 % 1000) * 100, 20000 + (s.i * 17 % 1000) * 50,
+               s.i * {every}, 150 + (s.i + h.id) % 30
+             FROM hosts h CROSS JOIN {rows}",
+            start = now - span, every = args.metrics_every, rows = rows_of(d * 86_400 / u64::from(args.metrics_every.max(1)))
+        ),
+    ];
+    for (label, sql) in [
+        "hosts",
+        "service_current",
+        "service_status",
+        "system_metrics",
+    ]
+    .iter()
+    .zip(statements)
+    {
+        let t = std::time::Instant::now();
+        let result = conn.execute_unprepared(&sql).await?;
+        println!(
+            "{label:>16}: {:>10} rows in {:.1} s",
+            result.rows_affected(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    if postgres {
+        conn.execute_unprepared("ANALYZE").await?;
+    }
+    println!(
+        "seeded {} hosts × {} units × {} days in {:.1} s",
+        args.hosts,
+        args.units,
+        args.days,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

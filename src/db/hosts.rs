@@ -1,0 +1,141 @@
+//! Queries over `hosts` and `system_metrics`: the fleet list, each host's latest figures, chart series.
+
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder, Statement,
+};
+
+use crate::db::entities::{hosts, system_metrics};
+
+/// A host with its latest metrics sample (if any in the last day) and the last hour's averages.
+#[derive(Debug, Clone)]
+pub struct HostSummary {
+    pub host: hosts::Model,
+    pub latest: Option<system_metrics::Model>,
+    pub hour_avg: Option<HourAverage>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct HourAverage {
+    pub hostname: String,
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    pub load_1: Option<f64>,
+}
+
+/// One chart bucket: the average of each figure over `[ts, ts + bucket)`.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct MetricPoint {
+    pub ts: f64,
+    pub cpu: Option<f64>,
+    pub memory: Option<f64>,
+    pub swap: Option<f64>,
+    pub load_1: Option<f64>,
+    pub disk: Option<f64>,
+    pub net_rx: Option<f64>,
+    pub net_tx: Option<f64>,
+}
+
+/// Every host, by name, with its latest figures.
+pub async fn list(db: &impl ConnectionTrait, now: f64) -> Result<Vec<HostSummary>, DbErr> {
+    let hosts = hosts::Entity::find()
+        .order_by(hosts::Column::Hostname, Order::Asc)
+        .all(db)
+        .await?;
+    let latest = latest_metrics(db, now - 86_400.0).await?;
+    let averages = hour_averages(db, now - 3_600.0).await?;
+    Ok(hosts
+        .into_iter()
+        .map(|host| HostSummary {
+            latest: latest.iter().find(|m| m.hostname == host.hostname).cloned(),
+            hour_avg: averages
+                .iter()
+                .find(|a| a.hostname == host.hostname)
+                .cloned(),
+            host,
+        })
+        .collect())
+}
+
+/// One host by name.
+pub async fn find(db: &impl ConnectionTrait, hostname: &str) -> Result<Option<HostSummary>, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let Some(host) = hosts::Entity::find()
+        .filter(hosts::Column::Hostname.eq(hostname))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let latest = system_metrics::Entity::find()
+        .filter(system_metrics::Column::Hostname.eq(hostname))
+        .order_by(system_metrics::Column::TsEpoch, Order::Desc)
+        .one(db)
+        .await?;
+    Ok(Some(HostSummary {
+        host,
+        latest,
+        hour_avg: None,
+    }))
+}
+
+/// The newest sample of every host that reported since `cutoff`.
+async fn latest_metrics(
+    db: &impl ConnectionTrait,
+    cutoff: f64,
+) -> Result<Vec<system_metrics::Model>, DbErr> {
+    // One index seek per host on (hostname, ts_epoch DESC), however long the history is.
+    let sql = format!(
+        "SELECT m.* FROM hosts h
+         JOIN system_metrics m ON m.id = (
+           SELECT s.id FROM system_metrics s
+           WHERE s.hostname = h.hostname AND s.ts_epoch >= {cutoff}
+           ORDER BY s.ts_epoch DESC LIMIT 1)"
+    );
+    system_metrics::Model::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+        .all(db)
+        .await
+}
+
+async fn hour_averages(db: &impl ConnectionTrait, cutoff: f64) -> Result<Vec<HourAverage>, DbErr> {
+    let sql = format!(
+        "SELECT hostname, AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(load_1) AS load_1
+         FROM system_metrics WHERE ts_epoch >= {cutoff} GROUP BY hostname"
+    );
+    HourAverage::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
+        .all(db)
+        .await
+}
+
+/// `hostname`'s figures since `since`, averaged into buckets of `bucket_secs` (oldest first).
+pub async fn series(
+    db: &impl ConnectionTrait,
+    hostname: &str,
+    since: f64,
+    bucket_secs: f64,
+) -> Result<Vec<MetricPoint>, DbErr> {
+    let backend = db.get_database_backend();
+    let bucket = match backend {
+        DbBackend::Postgres => format!("floor(ts_epoch / {bucket_secs}) * {bucket_secs}"),
+        _ => format!("CAST(ts_epoch / {bucket_secs} AS INTEGER) * {bucket_secs}"),
+    };
+    let placeholder = match backend {
+        DbBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let sql = format!(
+        "SELECT CAST({bucket} AS DOUBLE PRECISION) AS ts,
+                AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(swap_percent) AS swap,
+                AVG(load_1) AS load_1, AVG(disk_percent) AS disk,
+                AVG(net_rx_bps) AS net_rx, AVG(net_tx_bps) AS net_tx
+         FROM system_metrics
+         WHERE hostname = {placeholder} AND ts_epoch >= {since}
+         GROUP BY 1 ORDER BY 1"
+    );
+    MetricPoint::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [hostname.into()],
+    ))
+    .all(db)
+    .await
+}

@@ -1,0 +1,38 @@
+//! The `Chrome` extractor: the page frame's facts (the signed-in user, dry run, database health).
+
+use std::future::{Ready, ready};
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+
+use crate::auth::CurrentUser;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::views::layout::Chrome;
+
+impl Chrome {
+    /// The frame for `user` on this server: live when someone is signed in.
+    pub fn of(state: &AppState, user: Option<CurrentUser>) -> Self {
+        Self {
+            live: user.is_some(),
+            user,
+            dry_run: state.settings.dry_run,
+            database_up: state.health.is_up(),
+        }
+    }
+}
+
+impl FromRequest for Chrome {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let chrome = req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| Chrome::of(state, req.extensions().get::<CurrentUser>().cloned()));
+        ready(
+            chrome
+                .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState is not registered"))),
+        )
+    }
+}

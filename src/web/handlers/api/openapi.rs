@@ -1,0 +1,103 @@
+//! `GET /api/openapi.json`: an OpenAPI 3.1 description of the JSON API, written by hand beside the routes.
+
+use actix_web::HttpResponse;
+use serde_json::{Value, json};
+
+fn param(name: &str, location: &str, kind: &str, description: &str) -> Value {
+    json!({
+        "name": name, "in": location, "required": location == "path",
+        "schema": { "type": kind }, "description": description,
+    })
+}
+
+fn get(summary: &str, params: Vec<Value>, content: &str) -> Value {
+    json!({ "get": {
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            "200": { "description": "OK", "content": { content: {} } },
+            "400": { "description": "A bad parameter; the body names it", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+            "401": { "description": "Not signed in and no valid X-API-Key" },
+            "503": { "description": "The database is unreachable" },
+        },
+    }})
+}
+
+pub fn document() -> Value {
+    let json_ct = "application/json";
+    let host = || param("host", "path", "string", "the host's name");
+    let service_filters = || {
+        vec![
+            param("host", "query", "string", "only this host"),
+            param(
+                "status",
+                "query",
+                "string",
+                "running, stopped, failed, transitioning or unknown",
+            ),
+            param(
+                "q",
+                "query",
+                "string",
+                "case-insensitive text in the unit name or description",
+            ),
+            param(
+                "since_minutes",
+                "query",
+                "integer",
+                "only units whose state changed within this many minutes",
+            ),
+            param(
+                "sort",
+                "query",
+                "string",
+                "host, unit, state, sub, file or since",
+            ),
+            param("dir", "query", "string", "asc or desc"),
+            param(
+                "limit",
+                "query",
+                "integer",
+                "page size, 1 to 1000 (clamped)",
+            ),
+            param("offset", "query", "integer", "rows to skip"),
+        ]
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "smartmon API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Hosts, services, metrics and state history. Times are RFC 3339 UTC. Authenticate with a session, HTTP Basic, or X-API-Key.",
+            "license": { "name": "GPL-3.0-or-later", "identifier": "GPL-3.0-or-later" },
+        },
+        "components": {
+            "securitySchemes": {
+                "apiKey": { "type": "apiKey", "in": "header", "name": "X-API-Key" },
+                "basic": { "type": "http", "scheme": "basic" },
+            },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": {
+                    "error": { "type": "string" }, "parameter": { "type": "string" } } },
+            },
+        },
+        "security": [ { "apiKey": [] }, { "basic": [] } ],
+        "paths": {
+            "/api/summary": get("Fleet summary: hosts up/stale, services by state", vec![], json_ct),
+            "/api/hosts": get("Every host with its latest figures", vec![], json_ct),
+            "/api/hosts/{host}/metrics": get("A host's metrics over the last minutes, averaged to at most 1000 points",
+                vec![host(), param("minutes", "query", "integer", "window, 1 to 525600 (default 60)")], json_ct),
+            "/api/hosts/{host}/services": get("Every unit of one host", vec![host()], json_ct),
+            "/api/services": get("Units of every host: {items, total, limit, offset}", service_filters(), json_ct),
+            "/api/services.csv": get("The same list as CSV", service_filters(), "text/csv"),
+            "/api/services/{host}/{unit}/history": get("A unit's state changes, newest first",
+                vec![host(), param("unit", "path", "string", "unit name, e.g. nginx.service"),
+                     param("minutes", "query", "integer", "window (default 1440)"),
+                     param("limit", "query", "integer", "at most this many rows (default 500)")], json_ct),
+        },
+    })
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(document())
+}

@@ -1,0 +1,28 @@
+//! `GET /api/summary`: the overview's figures.
+
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+
+use crate::clock::{now_epoch, rfc3339};
+use crate::db::{hosts, services};
+use crate::state::AppState;
+use crate::web::handlers::api::ApiError;
+use crate::web::views::hosts::is_up;
+
+pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let db = &state.db.conn;
+    let now = now_epoch();
+    let hosts = hosts::list(db, now).await?;
+    let up = hosts.iter().filter(|h| is_up(h, now)).count();
+    let states: Map<String, Value> = services::count_by_state(db, None)
+        .await?
+        .into_iter()
+        .map(|(state, n)| (state, json!(n)))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "generated_at": rfc3339(now),
+        "hosts": { "total": hosts.len(), "up": up, "stale": hosts.len() - up },
+        "services": states,
+        "dry_run": state.settings.dry_run,
+    })))
+}

@@ -1,0 +1,90 @@
+//! `GET /hosts` and `GET /hosts/{host}`: the fleet and one host's figures and charts.
+
+use actix_web::{HttpRequest, web};
+use maud::Markup;
+
+use crate::clock::now_epoch;
+use crate::db::services::ServiceFilter;
+use crate::db::{hosts, services};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::handlers::{params, wants_partial};
+use crate::web::params::is_hostname;
+use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_table};
+use crate::web::views::layout::Chrome;
+use crate::web::views::services::{ServicesView, services_table};
+
+/// Points per chart: enough for a wide screen, few enough to stay light.
+const CHART_POINTS: f64 = 240.0;
+
+pub async fn list(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let now = now_epoch();
+    let hosts = hosts::list(&state.db.conn, now).await?;
+    Ok(if wants_partial(&req) {
+        hosts_table(&hosts, now)
+    } else {
+        hosts_page(&chrome, &hosts, now)
+    })
+}
+
+pub async fn detail(
+    req: HttpRequest,
+    chrome: Chrome,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let hostname = path.into_inner();
+    if !is_hostname(&hostname) {
+        return Err(AppError::BadRequest(format!(
+            "{hostname:?} is not a host name"
+        )));
+    }
+    let params = params(&req)?;
+    let names: Vec<&str> = RANGES.iter().map(|(v, _, _)| *v).collect();
+    let range = params.choice("range", &names)?.unwrap_or("1h");
+    let seconds = RANGES
+        .iter()
+        .find(|(v, _, _)| *v == range)
+        .map_or(3_600.0, |r| r.2);
+    let db = &state.db.conn;
+    let Some(host) = hosts::find(db, &hostname).await? else {
+        return Err(AppError::NotFound(format!(
+            "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
+        )));
+    };
+    let now = now_epoch();
+    let start = now - seconds;
+    let bucket = (seconds / CHART_POINTS).max(15.0);
+    let points = hosts::series(db, &hostname, start, bucket).await?;
+    let filter = ServiceFilter {
+        host: Some(hostname.clone()),
+        limit: 500,
+        ..ServiceFilter::default()
+    };
+    let page = services::find_page(db, &filter).await?;
+    let host_names = vec![hostname.clone()];
+    let services = services_table(&ServicesView {
+        filter: &filter,
+        rows: &page.items,
+        total: page.total,
+        hosts: &host_names,
+        now,
+    });
+    let detail = HostDetail {
+        host: &host,
+        range,
+        start,
+        now,
+        points: &points,
+        services,
+    };
+    Ok(if wants_partial(&req) {
+        crate::web::views::hosts::host_charts(&detail)
+    } else {
+        host_page(&chrome, &detail)
+    })
+}

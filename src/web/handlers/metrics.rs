@@ -1,0 +1,188 @@
+//! `GET /metrics`: Prometheus text exposition of the fleet (hosts, units) and of this process.
+
+use std::fmt::Write;
+
+use actix_web::{HttpResponse, web};
+
+use crate::clock::now_epoch;
+use crate::db::entities::service_current;
+use crate::db::hosts;
+use crate::db::services::STATES;
+use crate::state::AppState;
+use crate::web::handlers::api::ApiError;
+use crate::web::views::hosts::is_up;
+
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    use sea_orm::EntityTrait;
+    let db = &state.db.conn;
+    let now = now_epoch();
+    let hosts = hosts::list(db, now).await?;
+    let units = service_current::Entity::find().all(db).await?;
+    let mut out = String::with_capacity(256 + units.len() * 400);
+
+    gauge_header(
+        &mut out,
+        "smartmon_host_up",
+        "1 when the host reported within the last 2 minutes.",
+    );
+    for h in &hosts {
+        sample(
+            &mut out,
+            "smartmon_host_up",
+            &[("host", &h.host.hostname)],
+            f64::from(u8::from(is_up(h, now))),
+        );
+    }
+    gauge_header(
+        &mut out,
+        "smartmon_host_last_seen_timestamp_seconds",
+        "When the host last reported.",
+    );
+    for h in &hosts {
+        sample(
+            &mut out,
+            "smartmon_host_last_seen_timestamp_seconds",
+            &[("host", &h.host.hostname)],
+            h.host.last_seen,
+        );
+    }
+    type Pick = fn(&crate::db::entities::system_metrics::Model) -> Option<f64>;
+    let figures: [(&str, &str, Pick); 7] = [
+        ("smartmon_host_cpu_percent", "CPU busy, percent.", |m| {
+            m.cpu_percent
+        }),
+        (
+            "smartmon_host_memory_percent",
+            "Memory used, percent.",
+            |m| m.memory_percent,
+        ),
+        ("smartmon_host_swap_percent", "Swap used, percent.", |m| {
+            m.swap_percent
+        }),
+        (
+            "smartmon_host_disk_percent",
+            "Root filesystem used, percent.",
+            |m| m.disk_percent,
+        ),
+        ("smartmon_host_load1", "Load average over 1 minute.", |m| {
+            m.load_1
+        }),
+        ("smartmon_host_load5", "Load average over 5 minutes.", |m| {
+            m.load_5
+        }),
+        (
+            "smartmon_host_load15",
+            "Load average over 15 minutes.",
+            |m| m.load_15,
+        ),
+    ];
+    for (name, help, pick) in figures {
+        gauge_header(&mut out, name, help);
+        for h in &hosts {
+            if let Some(v) = h.latest.as_ref().and_then(pick) {
+                sample(&mut out, name, &[("host", &h.host.hostname)], v);
+            }
+        }
+    }
+
+    gauge_header(
+        &mut out,
+        "smartmon_unit_state",
+        "1 for the unit's current normalised state, 0 for the others.",
+    );
+    for u in &units {
+        for s in STATES {
+            let value = f64::from(u8::from(u.normalized_status == s));
+            sample(
+                &mut out,
+                "smartmon_unit_state",
+                &[
+                    ("host", &u.hostname),
+                    ("unit", &u.service_name),
+                    ("state", s),
+                ],
+                value,
+            );
+        }
+    }
+
+    process_metrics(&mut out);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(out))
+}
+
+fn gauge_header(out: &mut String, name: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge");
+}
+
+fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
+    out.push_str(name);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{k}=\"{}\"", escape_label(v));
+        }
+        out.push('}');
+    }
+    let _ = writeln!(out, " {value}");
+}
+
+/// Label values escape backslash, double quote and newline.
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// This process's own figures, from /proc/self (Linux), in the standard `process_*` names.
+fn process_metrics(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "# HELP smartmon_build_info The running version.\n# TYPE smartmon_build_info gauge\nsmartmon_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return;
+    };
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = 100.0; // USER_HZ on Linux
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok());
+    if let (Some(utime), Some(stime)) = (field(11), field(12)) {
+        let _ = writeln!(
+            out,
+            "# HELP process_cpu_seconds_total User and system CPU time.\n# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total {}",
+            (utime + stime) / ticks
+        );
+    }
+    if let Some(rss_pages) = field(21) {
+        let _ = writeln!(
+            out,
+            "# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes {}",
+            rss_pages * 4096.0
+        );
+    }
+    if let Some(threads) = field(17) {
+        let _ = writeln!(
+            out,
+            "# HELP process_threads Threads.\n# TYPE process_threads gauge\nprocess_threads {threads}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_label;
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}

@@ -1,0 +1,50 @@
+//! `GET /`: the overview.
+
+use actix_web::{HttpRequest, web};
+use maud::Markup;
+
+use crate::clock::now_epoch;
+use crate::db::services::{ServiceFilter, SortKey};
+use crate::db::{hosts, services};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::handlers::wants_partial;
+use crate::web::views::layout::Chrome;
+use crate::web::views::overview::{Overview, overview_body, overview_page};
+
+/// Failed and transitioning units shown on the overview, at most.
+const ATTENTION_ROWS: u64 = 15;
+
+pub async fn overview(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let db = &state.db.conn;
+    let now = now_epoch();
+    let hosts = hosts::list(db, now).await?;
+    let states = services::count_by_state(db, None).await?;
+    let mut failing = Vec::new();
+    for wanted in ["failed", "transitioning"] {
+        let filter = ServiceFilter {
+            state: Some(wanted.to_owned()),
+            sort: SortKey::Since,
+            descending: true,
+            limit: ATTENTION_ROWS,
+            ..ServiceFilter::default()
+        };
+        failing.extend(services::find_page(db, &filter).await?.items);
+    }
+    failing.truncate(ATTENTION_ROWS as usize);
+    let view = Overview {
+        hosts: &hosts,
+        states: &states,
+        failing: &failing,
+        now,
+    };
+    Ok(if wants_partial(&req) {
+        overview_body(&view)
+    } else {
+        overview_page(&chrome, &view)
+    })
+}

@@ -1,0 +1,129 @@
+//! `GET /services` and `GET /services/{host}/{unit}`: the live services table and one unit's history.
+
+use actix_web::{HttpRequest, web};
+use maud::Markup;
+
+use crate::clock::now_epoch;
+use crate::db::entities::hosts as hosts_entity;
+use crate::db::services::{self, STATES, ServiceFilter, SortKey};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::handlers::{params, wants_partial};
+use crate::web::params::{BadParam, Params, is_hostname};
+use crate::web::views::layout::Chrome;
+use crate::web::views::service_detail::{ServiceDetail, WINDOWS, service_page};
+use crate::web::views::services::{ServicesView, services_page, services_table};
+
+/// Reads the services filter from a query string; `state_param` is `state` on pages, `status` in the API.
+pub fn service_filter(
+    p: &Params,
+    state_param: &str,
+    default_limit: u64,
+) -> Result<ServiceFilter, BadParam> {
+    let sort_names: Vec<&str> = SortKey::ALL.iter().map(|(_, n)| *n).collect();
+    let since_minutes = match p.text("since_minutes") {
+        None => None,
+        Some(_) => Some(p.clamped("since_minutes", 0, 1, 525_600)?),
+    };
+    Ok(ServiceFilter {
+        host: p.hostname("host")?.map(str::to_owned),
+        state: p.choice(state_param, &STATES)?.map(str::to_owned),
+        search: p.text("q").map(str::to_owned),
+        changed_since: since_minutes.map(|m| now_epoch() - m as f64 * 60.0),
+        sort: p
+            .choice("sort", &sort_names)?
+            .and_then(SortKey::parse)
+            .unwrap_or(SortKey::Unit),
+        descending: p.choice("dir", &["asc", "desc"])? == Some("desc"),
+        limit: p.clamped("limit", default_limit, 1, 1000)?,
+        offset: p.clamped("offset", 0, 0, 10_000_000)?,
+    })
+}
+
+pub async fn list(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let filter = service_filter(&params(&req)?, "state", 100)?;
+    let db = &state.db.conn;
+    let page = services::find_page(db, &filter).await?;
+    let hosts = host_names(db).await?;
+    let view = ServicesView {
+        filter: &filter,
+        rows: &page.items,
+        total: page.total,
+        hosts: &hosts,
+        now: now_epoch(),
+    };
+    Ok(if wants_partial(&req) {
+        services_table(&view)
+    } else {
+        services_page(&chrome, &view)
+    })
+}
+
+pub async fn detail(
+    req: HttpRequest,
+    chrome: Chrome,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let (hostname, unit) = path.into_inner();
+    if !is_hostname(&hostname) {
+        return Err(AppError::BadRequest(format!(
+            "{hostname:?} is not a host name"
+        )));
+    }
+    let params = params(&req)?;
+    let names: Vec<&str> = WINDOWS.iter().map(|(v, _, _)| *v).collect();
+    let window = params.choice("window", &names)?.unwrap_or("24h");
+    let seconds = WINDOWS
+        .iter()
+        .find(|(v, _, _)| *v == window)
+        .map_or(86_400.0, |w| w.2);
+    let db = &state.db.conn;
+    let Some(current) = services::find_one(db, &hostname, &unit).await? else {
+        return Err(AppError::NotFound(format!(
+            "{hostname} has no unit named {unit}."
+        )));
+    };
+    let now = now_epoch();
+    let start = now - seconds;
+    let history = services::history(db, &hostname, &unit, start, 10_000).await?;
+    let initial = services::state_at(db, &hostname, &unit, start).await?;
+    let changes: Vec<(f64, String)> = history
+        .iter()
+        .rev()
+        .map(|h| (h.ts_epoch, h.normalized_status.clone()))
+        .collect();
+    let uptime = services::uptime_ratio(
+        initial.as_ref().map(|s| s.normalized_status.as_str()),
+        &changes,
+        start,
+        now,
+    );
+    let shown: Vec<_> = history.into_iter().take(200).collect();
+    Ok(service_page(
+        &chrome,
+        &ServiceDetail {
+            unit: &current,
+            window,
+            uptime,
+            history: &shown,
+            now,
+        },
+    ))
+}
+
+/// Every host name, for the host filter.
+pub async fn host_names(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<String>, sea_orm::DbErr> {
+    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+    hosts_entity::Entity::find()
+        .select_only()
+        .column(hosts_entity::Column::Hostname)
+        .order_by_asc(hosts_entity::Column::Hostname)
+        .into_tuple()
+        .all(db)
+        .await
+}

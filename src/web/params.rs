@@ -1,0 +1,131 @@
+//! Query-string parsing with errors that name the parameter, shared by pages and the JSON API.
+//!
+//! `Params::parse` accepts `a=1&b=x`; typed getters check each value and return `BadParam`, which the
+//! page handlers show as a 400 page and the API as `{"error": …, "parameter": …}`.
+
+use std::collections::HashMap;
+
+/// A query parameter a person got wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("parameter {name}: {message}")]
+pub struct BadParam {
+    pub name: String,
+    pub message: String,
+}
+
+impl BadParam {
+    pub fn new(name: &str, message: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The decoded query string; empty values count as absent (forms send `host=` for "any host").
+#[derive(Debug, Default)]
+pub struct Params(HashMap<String, String>);
+
+impl Params {
+    pub fn parse(query: &str) -> Result<Self, BadParam> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| BadParam::new("query", "the query string is not valid URL encoding"))?;
+        let mut map = HashMap::new();
+        for (name, value) in pairs {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                continue;
+            }
+            if value.len() > 512 {
+                return Err(BadParam::new(&name, "is longer than 512 characters"));
+            }
+            if map.insert(name.clone(), value).is_some() {
+                return Err(BadParam::new(&name, "is given more than once"));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// A whole number; out-of-range values are clamped into `min..=max`, non-numbers refused.
+    pub fn clamped(&self, name: &str, default: u64, min: u64, max: u64) -> Result<u64, BadParam> {
+        match self.text(name) {
+            None => Ok(default),
+            Some(value) => value
+                .parse::<u64>()
+                .map(|n| n.clamp(min, max))
+                .map_err(|_| {
+                    BadParam::new(name, format!("expected a whole number, got {value:?}"))
+                }),
+        }
+    }
+
+    /// One of a fixed set of words.
+    pub fn choice<'a>(&self, name: &str, allowed: &[&'a str]) -> Result<Option<&'a str>, BadParam> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(value) => allowed
+                .iter()
+                .find(|a| **a == value)
+                .copied()
+                .map(Some)
+                .ok_or_else(|| {
+                    BadParam::new(
+                        name,
+                        format!("expected one of {}, got {value:?}", allowed.join(", ")),
+                    )
+                }),
+        }
+    }
+
+    /// A host name as hosts report it: letters, digits, `.`, `-`, `_`, at most 253 characters.
+    pub fn hostname(&self, name: &str) -> Result<Option<&str>, BadParam> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(value) if is_hostname(value) => Ok(Some(value)),
+            Some(value) => Err(BadParam::new(name, format!("{value:?} is not a host name"))),
+        }
+    }
+}
+
+pub fn is_hostname(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 253
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_values_are_absent_and_numbers_are_clamped() {
+        let p = Params::parse("host=&limit=5000&offset=3").expect("valid");
+        assert_eq!(p.text("host"), None);
+        assert_eq!(p.clamped("limit", 100, 1, 1000), Ok(1000));
+        assert_eq!(p.clamped("offset", 0, 0, u64::MAX), Ok(3));
+    }
+
+    #[test]
+    fn errors_name_the_parameter() {
+        let p = Params::parse("limit=ten&status=sleepy&host=a%20b").expect("valid");
+        assert_eq!(
+            p.clamped("limit", 1, 1, 2).expect_err("not a number").name,
+            "limit"
+        );
+        let err = p
+            .choice("status", &["running", "failed"])
+            .expect_err("not allowed");
+        assert_eq!(
+            err.to_string(),
+            "parameter status: expected one of running, failed, got \"sleepy\""
+        );
+        assert_eq!(p.hostname("host").expect_err("space").name, "host");
+        assert_eq!(Params::parse("a=1&a=2").expect_err("twice").name, "a");
+    }
+}

@@ -1,0 +1,153 @@
+//! Seeding: put hosts, units, state history and metrics straight into a test's database, as a collector
+//! would have written them, so page and API tests start from known data.
+
+use sea_orm::{ActiveValue::Set, EntityTrait};
+use smartmon::clock::now_epoch;
+use smartmon::db::entities::{audit_log, hosts, service_current, service_status, system_metrics};
+
+use super::TestApp;
+
+/// A unit as tests describe it: (host, unit, normalised state, sub-state).
+pub struct Unit<'a> {
+    pub host: &'a str,
+    pub name: &'a str,
+    pub state: &'a str,
+    pub sub: &'a str,
+}
+
+impl TestApp {
+    /// A host that reported `age_secs` ago.
+    pub async fn seed_host(&self, hostname: &str, age_secs: f64) {
+        let now = now_epoch();
+        hosts::Entity::insert(hosts::ActiveModel {
+            hostname: Set(hostname.to_owned()),
+            os: Set(Some("Debian GNU/Linux 12".into())),
+            kernel: Set(Some("6.1.0".into())),
+            agent_version: Set(Some("0.1.0".into())),
+            first_seen: Set(now - 86_400.0),
+            last_seen: Set(now - age_secs),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed host");
+    }
+
+    /// A unit's current state, changed `since_secs` ago, plus its first-sighting history row.
+    pub async fn seed_unit(&self, unit: Unit<'_>, since_secs: f64) {
+        let now = now_epoch();
+        let raw = match unit.state {
+            "running" => "active",
+            "failed" => "failed",
+            "stopped" => "inactive",
+            "transitioning" => "activating",
+            _ => "unknown",
+        };
+        service_current::Entity::insert(service_current::ActiveModel {
+            hostname: Set(unit.host.to_owned()),
+            service_name: Set(unit.name.to_owned()),
+            raw_status: Set(raw.into()),
+            normalized_status: Set(unit.state.to_owned()),
+            sub_state: Set(unit.sub.to_owned()),
+            service_type: Set("simple".into()),
+            unit_file_state: Set("enabled".into()),
+            load_state: Set("loaded".into()),
+            description: Set(format!("The {} daemon", unit.name)),
+            recoverable: Set(true),
+            since_epoch: Set(now - since_secs),
+            ts_epoch: Set(now),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed unit");
+        self.seed_change(unit.host, unit.name, unit.state, now - since_secs)
+            .await;
+    }
+
+    /// One history row: `unit` entered `state` at `ts`.
+    pub async fn seed_change(&self, host: &str, unit: &str, state: &str, ts: f64) {
+        service_status::Entity::insert(service_status::ActiveModel {
+            hostname: Set(host.to_owned()),
+            service_name: Set(unit.to_owned()),
+            raw_status: Set(if state == "running" { "active" } else { state }.to_owned()),
+            normalized_status: Set(state.to_owned()),
+            sub_state: Set(if state == "running" {
+                "running"
+            } else {
+                "dead"
+            }
+            .to_owned()),
+            service_type: Set("simple".into()),
+            unit_file_state: Set("enabled".into()),
+            load_state: Set("loaded".into()),
+            ts_epoch: Set(ts),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed change");
+    }
+
+    /// `count` metric samples for `host`, one every `step` seconds ending now; cpu = `cpu(i)`.
+    pub async fn seed_metrics(
+        &self,
+        host: &str,
+        count: usize,
+        step: f64,
+        cpu: impl Fn(usize) -> f64,
+    ) {
+        let now = now_epoch();
+        let rows: Vec<system_metrics::ActiveModel> = (0..count)
+            .map(|i| system_metrics::ActiveModel {
+                hostname: Set(host.to_owned()),
+                ts_epoch: Set(now - (count - 1 - i) as f64 * step),
+                cpu_percent: Set(Some(cpu(i))),
+                memory_percent: Set(Some(40.0)),
+                swap_percent: Set(Some(1.0)),
+                load_1: Set(Some(0.5)),
+                load_5: Set(Some(0.4)),
+                load_15: Set(Some(0.3)),
+                disk_percent: Set(Some(55.0)),
+                inode_percent: Set(Some(10.0)),
+                net_rx_bps: Set(Some(2048.0)),
+                net_tx_bps: Set(Some(1024.0)),
+                uptime_secs: Set(Some(90_000)),
+                process_count: Set(Some(120)),
+                temperature_c: Set(None),
+                ..Default::default()
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            system_metrics::Entity::insert_many(chunk.to_vec())
+                .exec(&self.state.db.conn)
+                .await
+                .expect("seed metrics");
+        }
+    }
+
+    /// An audit entry `age_secs` old.
+    pub async fn seed_audit(
+        &self,
+        user: &str,
+        action: &str,
+        host: Option<&str>,
+        success: bool,
+        age_secs: f64,
+    ) {
+        audit_log::Entity::insert(audit_log::ActiveModel {
+            ts_epoch: Set(now_epoch() - age_secs),
+            username: Set(Some(user.to_owned())),
+            client_ip: Set(Some("192.0.2.7".into())),
+            action: Set(action.to_owned()),
+            hostname: Set(host.map(str::to_owned)),
+            target: Set(None),
+            success: Set(success),
+            detail: Set(Some("{\"note\":\"seeded\"}".into())),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed audit");
+    }
+}
