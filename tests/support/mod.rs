@@ -2,8 +2,11 @@
 
 #![allow(dead_code)] // each area uses a different part of the harness
 
+pub mod nginx;
 pub mod postgres;
 pub mod proxy;
+pub mod upstream;
+pub mod yaml;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
