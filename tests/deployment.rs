@@ -6,6 +6,7 @@ mod compose;
 mod dockerfile;
 mod nginx_console;
 mod nginx_proxy;
+mod packaging;
 
 use std::path::PathBuf;
 
