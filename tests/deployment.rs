@@ -7,6 +7,7 @@ mod dockerfile;
 mod nginx_console;
 mod nginx_proxy;
 mod packaging;
+mod spec;
 
 use std::path::PathBuf;
 
