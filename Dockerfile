@@ -3,27 +3,21 @@
 # compose services `orchestrator_lab` / `orchestrator_prod`). Build: docker build -t smartmon:local .
 # Base images are pinned by tag; a release pipeline should pin them by digest (tag@sha256:...) as well.
 
-FROM rust:1.95-slim-bookworm AS build
+FROM rust:1.95-slim-bookworm AS chef
+RUN cargo install cargo-chef --locked --version 0.1.78
 WORKDIR /src
 
-# Dependency layer: the manifests and lock file with stub sources compile every dependency once; the layer
-# is reused until Cargo.toml, migration/Cargo.toml or Cargo.lock change.
-COPY Cargo.toml Cargo.lock ./
-COPY migration/Cargo.toml migration/Cargo.toml
-RUN mkdir -p src migration/src tests \
-    && echo 'fn main() {}' > src/main.rs \
-    && touch src/lib.rs tests/all.rs migration/src/lib.rs \
-    && echo 'fn main() {}' > migration/src/main.rs \
-    && cargo build --release --locked --bin smartmon \
-    && rm -rf src migration/src
+# The recipe: every workspace member's manifest and the lock file, nothing else. It changes only when
+# dependencies do, so the next stage's dependency layer is reused across source edits.
+FROM chef AS planner
+COPY . .
+RUN cargo chef prepare --recipe-path recipe.json
 
-# The application itself. COPY keeps the sources' modification times, which can be older than the stubs'
-# build: touch them so cargo rebuilds the two local crates.
-COPY src src
-COPY migration/src migration/src
-COPY assets assets
-RUN touch src/main.rs src/lib.rs migration/src/lib.rs migration/src/main.rs \
-    && cargo build --release --locked --bin smartmon \
+FROM chef AS build
+COPY --from=planner /src/recipe.json recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json --bin smartmon
+COPY . .
+RUN cargo build --release --locked --bin smartmon \
     && install -D -m 0755 target/release/smartmon /out/smartmon
 
 FROM debian:bookworm-slim AS runtime
