@@ -275,12 +275,16 @@ fn compose_secrets_writes_private_files_once() {
     );
     let key = read("smartmon_api_key");
     assert!(key.trim().len() >= 24, "a generated key: {key:?}");
+    // Private on the host (the directory); readable by the containers' non-root user (the files).
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(
+        mode(&secrets),
+        0o700,
+        "only the owner enters the secrets directory"
+    );
     for name in ["db_password", "database_url", "smartmon_api_key"] {
-        let mode = std::fs::metadata(secrets.join(name))
-            .expect("meta")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o077, 0, "{name} is private ({mode:o})");
+        assert_eq!(mode(&secrets.join(name)), 0o644, "{name}");
     }
     run();
     assert_eq!(read("smartmon_api_key"), key, "an existing secret is kept");
