@@ -3,6 +3,7 @@
 
 mod cloudflared;
 mod compose;
+mod compose_inputs;
 mod dockerfile;
 mod nginx_console;
 mod nginx_proxy;
