@@ -25,6 +25,6 @@ mod tests {
     #[test]
     fn epochs_render_as_utc_rfc3339() {
         assert_eq!(rfc3339(0.0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_795_000_000.4), "2026-11-18T09:46:40Z");
+        assert_eq!(rfc3339(1_795_000_000.4), "2026-11-18T11:06:40Z");
     }
 }

@@ -217,3 +217,32 @@ fn secrets_reach_the_containers_as_files_never_as_variables() {
         assert!(env.get("DATABASE_URL").is_none() && env.get("SMARTMON_API_KEY").is_none());
     }
 }
+
+#[test]
+fn the_nginx_container_sets_every_variable_of_the_site_template() {
+    // The image's envsubst replaces only variables set in the container: one missing here would reach
+    // nginx as a literal `${NAME}`.
+    let template = read_repo_file("nginx/smartmon-docker.conf");
+    let wanted: BTreeSet<&str> = template
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .flat_map(|l| l.split("${").skip(1))
+        .filter_map(|s| s.split('}').next())
+        .collect();
+    assert!(wanted.len() >= 6, "{wanted:?}");
+    let config = compose_config(None);
+    let env = &service(&config, "nginx")["environment"];
+    for name in wanted {
+        assert!(
+            env[name].is_string(),
+            "nginx's environment lacks {name}: {env}"
+        );
+    }
+    let volumes = strings(&service(&config, "nginx")["volumes"]);
+    assert!(
+        volumes
+            .iter()
+            .any(|v| v.ends_with(":/etc/nginx/templates/default.conf.template:ro")),
+        "the site is mounted as the image's template: {volumes:?}"
+    );
+}
