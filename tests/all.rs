@@ -12,4 +12,5 @@ mod auth_login;
 mod auth_setup;
 mod auth_sso;
 mod console;
+mod deployment;
 mod foundation;

@@ -4,9 +4,12 @@
 
 pub mod auth;
 pub mod jwks;
+pub mod nginx;
 pub mod postgres;
 pub mod proxy;
 pub mod seed;
+pub mod upstream;
+pub mod yaml;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
