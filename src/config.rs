@@ -19,6 +19,8 @@ pub struct Settings {
     pub api_key: Option<Secret>,
     /// `HOSTNAME_OVERRIDE`: the name this host reports under, instead of the system hostname.
     pub hostname_override: Option<String>,
+    /// The collector's sources, intervals and bounds.
+    pub collector: crate::collector::CollectorSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +151,7 @@ impl Settings {
             dry_run: vars.flag("DRY_RUN", true)?,
             api_key: vars.secret("SMARTMON_API_KEY")?,
             hostname_override: vars.text("HOSTNAME_OVERRIDE"),
+            collector: crate::collector::CollectorSettings::from_vars(vars)?,
         })
     }
 }

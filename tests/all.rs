@@ -3,4 +3,5 @@
 
 mod support;
 
+mod collector_services;
 mod foundation;

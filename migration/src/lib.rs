@@ -9,6 +9,7 @@ mod columns;
 mod m20261127_000001_hosts_and_services;
 mod m20261127_000002_system_metrics;
 mod m20261127_000003_users_sessions_audit;
+mod m20261127_001000_disks_checks_alerts;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_hosts_and_services::Migration),
             Box::new(m20261127_000002_system_metrics::Migration),
             Box::new(m20261127_000003_users_sessions_audit::Migration),
+            Box::new(m20261127_001000_disks_checks_alerts::Migration),
         ]
     }
 }

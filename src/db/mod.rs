@@ -1,7 +1,11 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod alerts;
 pub mod entities;
+pub mod hosts;
+pub mod readings;
+pub mod services;
 
 use std::time::Duration;
 

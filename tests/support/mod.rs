@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each area uses a different part of the harness
 
+pub mod collector;
+pub mod fake_systemd;
 pub mod postgres;
 pub mod proxy;
 
@@ -114,6 +116,7 @@ pub fn base_vars(db: &TestDb) -> HashMap<String, String> {
         ("SMARTMON_INIT_PG", "1"),
         ("SMARTMON_DB_TIMEOUT_SECS", "2"),
         ("LOG_LEVEL", "WARNING"),
+        ("SMARTMON_COLLECT", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -1,0 +1,128 @@
+//! systemd over D-Bus: a full sync (`ListUnits` plus each unit's type and unit-file state), then
+//! `Subscribe()` and follow `PropertiesChanged` / `UnitNew` / `UnitRemoved`, with a periodic resync.
+//! A lost bus marks every unit `unknown` and reconnects with backoff; it never ends the collector.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+use zbus::message::Type as MessageType;
+use zbus::{MatchRule, MessageStream};
+
+use super::Collector;
+use super::services::UnitFilter;
+use crate::domain::UnitName;
+use crate::systemd::{self, CALL_TIMEOUT, UnitSnapshot, unit_name_from_path};
+
+async fn timed<T>(what: &str, fut: impl Future<Output = zbus::Result<T>>) -> anyhow::Result<T> {
+    tokio::time::timeout(CALL_TIMEOUT, fut)
+        .await
+        .map_err(|_| anyhow::anyhow!("{what}: no answer within {CALL_TIMEOUT:?}"))?
+        .with_context(|| what.to_owned())
+}
+
+/// Every followed unit's snapshot, or an error when the bus does not answer.
+pub async fn snapshot_all(
+    conn: &zbus::Connection,
+    filter: &UnitFilter,
+) -> anyhow::Result<Vec<UnitSnapshot>> {
+    let watch = filter.watch_list();
+    let manager = systemd::manager(conn).await?;
+    let listed = timed("ListUnits", manager.list_units()).await?;
+    let mut snapshots = Vec::new();
+    for entry in listed.iter().filter(|e| filter.wants(&e.0)) {
+        let snap = timed_read(conn, &entry.0, entry.6.as_str()).await?;
+        snapshots.push(snap);
+    }
+    // Watched units systemd has not loaded are looked up one by one (they may be not-found).
+    for name in watch.unwrap_or_default() {
+        if listed.iter().any(|e| e.0 == name) {
+            continue;
+        }
+        let Ok(unit) = UnitName::parse(&name) else {
+            continue;
+        };
+        let snap = tokio::time::timeout(CALL_TIMEOUT * 2, systemd::read_unit(conn, &unit))
+            .await
+            .map_err(|_| anyhow::anyhow!("reading {name}: no answer"))??;
+        snapshots.push(snap);
+    }
+    Ok(snapshots)
+}
+
+async fn timed_read(
+    conn: &zbus::Connection,
+    name: &str,
+    path: &str,
+) -> anyhow::Result<UnitSnapshot> {
+    tokio::time::timeout(CALL_TIMEOUT * 2, systemd::read_unit_at(conn, name, path))
+        .await
+        .map_err(|_| anyhow::anyhow!("reading {name}: no answer within {:?}", CALL_TIMEOUT * 2))?
+}
+
+/// Follows systemd for as long as the process runs.
+pub async fn watch(collector: Collector) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut synced = false;
+        if let Err(err) = follow(&collector, &mut synced).await {
+            tracing::warn!(
+                error = format!("{err:#}"),
+                "lost the systemd bus; services are unknown until it returns"
+            );
+        }
+        collector.services_unknown().await;
+        if synced {
+            backoff = Duration::from_millis(100);
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// One bus connection's life: subscribe, sync, then apply changes as they arrive.
+async fn follow(collector: &Collector, synced: &mut bool) -> anyhow::Result<()> {
+    let conn = systemd::connect(collector.settings().bus_address.as_deref()).await?;
+    let manager = systemd::manager(&conn).await?;
+    let rule = MatchRule::builder()
+        .msg_type(MessageType::Signal)
+        .interface("org.freedesktop.DBus.Properties")
+        .member("PropertiesChanged")
+        .path_namespace("/org/freedesktop/systemd1/unit")
+        .build()?;
+    let mut changes = MessageStream::for_match_rule(rule, &conn, None).await?;
+    let mut added = manager.receive_unit_new().await?;
+    let mut removed = manager.receive_unit_removed().await?;
+    timed("Subscribe", manager.subscribe()).await?;
+    collector.sync_services_over(&conn).await?;
+    *synced = true;
+
+    let mut resync = tokio::time::interval(collector.settings().service_resync);
+    resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    resync.tick().await;
+    loop {
+        tokio::select! {
+            message = changes.next() => {
+                let message = message.context("the bus connection closed")??;
+                let header = message.header();
+                let name = header.path().and_then(|p| unit_name_from_path(p.as_str()));
+                if let Some(name) = name {
+                    collector.refresh_unit(&conn, &name).await?;
+                }
+            }
+            signal = added.next() => {
+                let signal = signal.context("the bus connection closed")?;
+                let args = signal.args()?;
+                collector.refresh_unit(&conn, args.id()).await?;
+            }
+            signal = removed.next() => {
+                let signal = signal.context("the bus connection closed")?;
+                let args = signal.args()?;
+                collector.refresh_unit(&conn, args.id()).await?;
+            }
+            _ = resync.tick() => {
+                collector.sync_services_over(&conn).await?;
+            }
+        }
+    }
+}
