@@ -3,5 +3,11 @@
 
 mod support;
 
+mod collector_buffer;
+mod collector_checks;
+mod collector_cli;
+mod collector_live;
+mod collector_metrics;
 mod collector_services;
+mod collector_smart;
 mod foundation;

@@ -107,6 +107,11 @@ impl Collector {
         self.inner.writer.write(records).await
     }
 
+    /// Writes whatever the outage buffer holds now (tests, and shutdown).
+    pub async fn flush(&self) -> WriteReport {
+        self.inner.writer.flush().await
+    }
+
     /// Every source once, in order: host, metrics, services, SMART, checks.
     pub async fn collect_once(&self) -> CycleReport {
         let mut report = CycleReport::default();

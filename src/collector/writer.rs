@@ -3,7 +3,7 @@
 //! (`SMARTMON_BUFFER_SECS`, `SMARTMON_BUFFER_MAX_RECORDS`) and flushes it first when the database returns.
 
 use std::collections::{BTreeSet, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::Mutex;
@@ -52,7 +52,12 @@ pub struct WriteReport {
 struct Buffer {
     items: VecDeque<(f64, Record)>,
     dropped: u64,
+    /// During an outage, writes only queue until this moment (no source waits on a dead database).
+    retry_at: Option<Instant>,
 }
+
+/// How long an outage's writes just queue before the next attempt.
+const RETRY_EVERY: Duration = Duration::from_secs(2);
 
 pub struct Writer {
     db: Db,
@@ -75,17 +80,37 @@ impl Writer {
             buffer: Mutex::new(Buffer {
                 items: VecDeque::new(),
                 dropped: 0,
+                retry_at: None,
             }),
         }
     }
 
-    /// Queues `records` behind anything still buffered and writes as much as the database takes.
+    /// Queues `records` behind anything still buffered and writes as much as the database takes
+    /// (during an outage, at most one attempt per `RETRY_EVERY`).
     pub async fn write(&self, records: Vec<Record>) -> WriteReport {
+        self.write_with(records, false).await
+    }
+
+    /// Tries to write the buffer now, whatever the retry pacing says.
+    pub async fn flush(&self) -> WriteReport {
+        self.write_with(Vec::new(), true).await
+    }
+
+    async fn write_with(&self, records: Vec<Record>, force: bool) -> WriteReport {
         let mut buffer = self.buffer.lock().await;
         let queued_at = now_epoch();
         buffer
             .items
             .extend(records.into_iter().map(|r| (queued_at, r)));
+        if !force && buffer.retry_at.is_some_and(|at| Instant::now() < at) {
+            self.enforce_bound(&mut buffer);
+            return WriteReport {
+                written: 0,
+                buffered: buffer.items.len(),
+                dropped_total: buffer.dropped,
+            };
+        }
+        buffer.retry_at = None;
         let mut written = 0;
         while !buffer.items.is_empty() {
             let n = buffer.items.len().min(CHUNK);
@@ -119,6 +144,7 @@ impl Writer {
                         "database unreachable; buffering"
                     );
                     self.enforce_bound(&mut buffer);
+                    buffer.retry_at = Some(Instant::now() + RETRY_EVERY);
                     break;
                 }
             }
