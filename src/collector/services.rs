@@ -94,6 +94,22 @@ impl ServiceTracker {
         self.record(&mut row, refresh)
     }
 
+    /// A known unit's new `ActiveState`/`SubState` (from a signal); None for a unit we do not know.
+    pub fn observe_states(
+        &mut self,
+        name: &str,
+        active: &str,
+        sub: &str,
+        ts: f64,
+    ) -> Option<Vec<Record>> {
+        let mut row = self.known.get(name)?.clone();
+        row.raw_status = active.to_owned();
+        row.sub_state = sub.to_owned();
+        row.normalized_status = ServiceState::from_systemd(active, sub).to_string();
+        row.ts_epoch = ts;
+        Some(self.record(&mut row, false))
+    }
+
     /// Every followed unit becomes `unknown` (the bus is gone; we cannot tell).
     pub fn mark_unknown(&mut self, ts: f64) -> Vec<Record> {
         let rows: Vec<service_current::Model> = self.known.values().cloned().collect();

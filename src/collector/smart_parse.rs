@@ -201,3 +201,51 @@ impl SmartReading {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(text: &str) -> Value {
+        serde_json::from_str(text).expect("fixture is JSON")
+    }
+
+    #[test]
+    fn scans_list_devices_with_their_types() {
+        let scan = fixture(include_str!(
+            "../../tests/fixtures/smartctl/smartctl_scan_nvme.json"
+        ));
+        assert_eq!(
+            parse_scan(&scan),
+            vec![("/dev/nvme0".to_owned(), "nvme".to_owned())]
+        );
+        assert!(parse_scan(&fixture("{}")).is_empty());
+    }
+
+    #[test]
+    fn identity_only_output_has_no_verdict() {
+        let info = fixture(include_str!(
+            "../../tests/fixtures/smartctl/smartctl_info_nvme.json"
+        ));
+        let r = parse_device("/dev/nvme4", "nvme", &info);
+        assert_eq!(r.health, "unknown");
+        assert_eq!(r.model.as_deref(), Some("KCD61LUL3T84"));
+        assert_eq!(r.serial.as_deref(), Some("61Q0A05UT7B8"));
+    }
+
+    #[test]
+    fn a_failed_verdict_wins_over_everything() {
+        let json = fixture(
+            r#"{"smartctl":{"exit_status":8},"smart_status":{"passed":false},
+                "ata_smart_attributes":{"table":[{"id":5,"name":"Reallocated_Sector_Ct","raw":{"value":12,"string":"12"}}]}}"#,
+        );
+        let r = parse_device("/dev/sda", "sat", &json);
+        assert_eq!(r.health, "failed");
+        assert_eq!(r.reallocated_sectors, Some(12));
+        assert!(
+            r.detail
+                .as_deref()
+                .is_some_and(|d| d.contains("reallocated sectors: 12"))
+        );
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use proxies::{ManagerProxy, ServiceProxy, UnitListEntry, UnitProxy};
-pub use snapshot::{UnitSnapshot, read_unit, read_unit_at};
+pub use snapshot::{UnitSnapshot, complete_listed, read_unit, read_unit_at};
 
 /// How long any single D-Bus call may take before we give up on it.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);

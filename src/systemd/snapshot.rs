@@ -85,3 +85,32 @@ pub async fn read_unit_at(
         service_type,
     })
 }
+
+/// Completes a `ListUnits` row with the two properties it lacks (`UnitFileState`, `Service.Type`).
+pub async fn complete_listed(
+    conn: &zbus::Connection,
+    entry: &super::UnitListEntry,
+) -> anyhow::Result<UnitSnapshot> {
+    let path = entry.6.as_str();
+    let unit = UnitProxy::builder(conn)
+        .path(path.to_owned())
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await?;
+    let service = ServiceProxy::builder(conn)
+        .path(path.to_owned())
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await?;
+    let (unit_file_state, service_type) =
+        futures_util::join!(unit.unit_file_state(), service.service_type());
+    Ok(UnitSnapshot {
+        name: entry.0.clone(),
+        description: entry.1.clone(),
+        load_state: entry.2.clone(),
+        active_state: entry.3.clone(),
+        sub_state: entry.4.clone(),
+        unit_file_state: unit_file_state.unwrap_or_default(),
+        service_type: service_type.unwrap_or_default(),
+    })
+}
