@@ -85,23 +85,32 @@ impl LiveBus {
         let Some(db) = &self.notify else {
             return;
         };
-        for event in events {
-            let envelope = Envelope {
-                origin: self.origin.to_string(),
-                event,
-            };
-            let Ok(payload) = serde_json::to_string(&envelope) else {
-                continue;
-            };
-            let statement = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            );
-            if let Err(err) = db.conn.execute_raw(statement).await {
-                tracing::debug!(error = %err, "NOTIFY failed; other replicas will catch up later");
-                return;
-            }
+        let payloads: Vec<serde_json::Value> = events
+            .into_iter()
+            .filter_map(|event| {
+                let envelope = Envelope {
+                    origin: self.origin.to_string(),
+                    event,
+                };
+                serde_json::to_string(&envelope)
+                    .ok()
+                    .map(serde_json::Value::String)
+            })
+            .collect();
+        if payloads.is_empty() {
+            return;
+        }
+        // One round trip for the whole batch: one notification per event.
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, payload) FROM json_array_elements_text($2::json) AS payload",
+            [
+                CHANNEL.into(),
+                serde_json::Value::Array(payloads).to_string().into(),
+            ],
+        );
+        if let Err(err) = db.conn.execute_raw(statement).await {
+            tracing::debug!(error = %err, "NOTIFY failed; other replicas will catch up later");
         }
     }
 
