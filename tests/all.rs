@@ -8,6 +8,8 @@ mod collector_checks;
 mod collector_cli;
 mod collector_live;
 mod collector_metrics;
+mod collector_service_modes;
 mod collector_services;
 mod collector_smart;
+mod fake_systemd_double;
 mod foundation;

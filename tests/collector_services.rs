@@ -1,5 +1,5 @@
 //! systemd services over a real D-Bus: initial sync, live state changes, units coming and going, a
-//! restarted bus, and the `cmd` mode against a shim script.
+//! restarted bus.
 
 use std::time::Duration;
 
@@ -251,58 +251,9 @@ async fn a_restarted_bus_marks_services_unknown_then_recovers(backend: Backend) 
     watcher.abort();
 }
 
-async fn cmd_mode_reads_states_from_a_shim_script(backend: Backend) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let shim = dir.path().join("systemctl-shim");
-    std::fs::write(
-        &shim,
-        r#"#!/bin/sh
-case "$1" in
-  list-units) printf 'ssh.service\nnginx.service\nsnapd.socket\n' ;;
-  show)
-    case "$2" in
-      ssh.service) printf 'ActiveState=active\nSubState=running\nType=notify\nUnitFileState=enabled\n' ;;
-      nginx.service) printf 'ActiveState=failed\nSubState=failed\nType=forking\nUnitFileState=enabled\n' ;;
-      *) exit 1 ;;
-    esac ;;
-  *) exit 1 ;;
-esac
-"#,
-    )
-    .expect("write shim");
-    std::process::Command::new("chmod")
-        .args(["+x", shim.to_str().expect("utf-8")])
-        .status()
-        .expect("chmod");
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("SERVICE_STATUS_MODE", "cmd"),
-            ("SERVICE_STATUS_CMD", shim.to_str().expect("utf-8")),
-            ("HOSTNAME_OVERRIDE", "BackendServer"),
-        ],
-    )
-    .await;
-    let collector = collector_for(&app).await;
-    collector.sync_services().await.expect("the shim answers");
-    let got = rows(
-        &app,
-        "SELECT service_name, raw_status, normalized_status, service_type FROM service_current ORDER BY service_name",
-    )
-    .await;
-    assert_eq!(
-        got,
-        vec![
-            row(&["nginx.service", "failed", "failed", "forking"]),
-            row(&["ssh.service", "active", "running", "notify"]),
-        ]
-    );
-}
-
 both_backends!(
     initial_sync_writes_each_service_once_and_skips_templates,
     a_unit_failing_and_recovering_is_written_as_it_happens,
     units_added_and_removed_on_the_bus_are_followed,
     a_restarted_bus_marks_services_unknown_then_recovers,
-    cmd_mode_reads_states_from_a_shim_script,
 );

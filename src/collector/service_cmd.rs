@@ -12,21 +12,20 @@ use crate::systemd::UnitSnapshot;
 /// Which program, and how to ask it.
 pub enum CliFlavour<'a> {
     Shim(&'a Path),
-    Systemctl,
+    Systemctl(&'a Path),
 }
 
 impl CliFlavour<'_> {
     fn program(&self) -> &Path {
         match self {
-            CliFlavour::Shim(path) => path,
-            CliFlavour::Systemctl => Path::new("systemctl"),
+            CliFlavour::Shim(path) | CliFlavour::Systemctl(path) => path,
         }
     }
 
     fn list_args(&self) -> Vec<&'static str> {
         match self {
             CliFlavour::Shim(_) => vec!["list-units"],
-            CliFlavour::Systemctl => vec![
+            CliFlavour::Systemctl(_) => vec![
                 "list-units",
                 "--type=service",
                 "--all",
@@ -40,7 +39,7 @@ impl CliFlavour<'_> {
     fn show_args<'n>(&self, unit: &'n str) -> Vec<&'n str> {
         match self {
             CliFlavour::Shim(_) => vec!["show", unit],
-            CliFlavour::Systemctl => vec![
+            CliFlavour::Systemctl(_) => vec![
                 "show",
                 unit,
                 "-p",

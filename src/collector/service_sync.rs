@@ -31,9 +31,9 @@ impl Collector {
                 )
                 .await?
             }
-            ServiceStatusMode::Systemctl => {
+            ServiceStatusMode::Systemctl(path) => {
                 service_cmd::snapshot_all(
-                    service_cmd::CliFlavour::Systemctl,
+                    service_cmd::CliFlavour::Systemctl(path),
                     &filter,
                     settings.command_timeout,
                 )

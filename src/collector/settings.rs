@@ -13,8 +13,8 @@ pub enum ServiceStatusMode {
     Dbus,
     /// `SERVICE_STATUS_CMD` speaking the systemctl-shim contract (`list-units`, `show UNIT`).
     Cmd(PathBuf),
-    /// The `systemctl` command line.
-    Systemctl,
+    /// The `systemctl` command line (`SYSTEMCTL`, default `systemctl` on `PATH`).
+    Systemctl(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -66,7 +66,9 @@ impl CollectorSettings {
                 vars.text("SERVICE_STATUS_CMD")
                     .unwrap_or_else(|| "/usr/local/bin/systemctl-shim".into()),
             )),
-            Some("systemd") => ServiceStatusMode::Systemctl,
+            Some("systemd") => ServiceStatusMode::Systemctl(PathBuf::from(
+                vars.text("SYSTEMCTL").unwrap_or_else(|| "systemctl".into()),
+            )),
             Some(other) => {
                 return Err(SettingsError::new(
                     "SERVICE_STATUS_MODE",
