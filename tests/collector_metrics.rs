@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use sea_orm::{EntityTrait, QueryOrder};
-use smartmon::db::entities::{alerts, system_metrics};
+use smartmon::db::entities::{alerts, filesystem_usage, system_metrics};
 
 use crate::both_backends;
 use crate::support::collector::collector_for;
@@ -114,6 +114,19 @@ async fn metrics_come_from_the_host_tree_not_the_container(backend: Backend) {
     let disk = s.disk_percent.expect("the host root is measured");
     assert!((0.0..=100.0).contains(&disk), "{disk}");
     assert!(s.inode_percent.is_some());
+
+    let filesystems = filesystem_usage::Entity::find()
+        .order_by_asc(filesystem_usage::Column::Id)
+        .all(&app.state.db.conn)
+        .await
+        .expect("filesystems");
+    let mounts: Vec<&str> = filesystems.iter().map(|f| f.mount_point.as_str()).collect();
+    assert_eq!(
+        mounts,
+        vec!["/", "/data", "/", "/data"],
+        "the host's real filesystems each sample; proc, tmpfs and overlay are not disks"
+    );
+    assert_eq!(filesystems[2].space_percent, s.disk_percent);
 
     let open: Vec<String> = alerts::Entity::find()
         .all(&app.state.db.conn)

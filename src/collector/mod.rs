@@ -26,7 +26,7 @@ pub use writer::{BufferBound, Record, WriteReport};
 use crate::clock::now_epoch;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::db::entities::hosts;
+use crate::db::entities::{filesystem_usage, hosts};
 use crate::domain::Hostname;
 use crate::live::LiveBus;
 use services::ServiceTracker;
@@ -158,6 +158,16 @@ impl Collector {
             hostname,
             ts,
         ));
+        for (mount_point, space, inodes) in &sample.filesystems {
+            records.push(Record::Filesystem(filesystem_usage::Model {
+                id: 0,
+                hostname: hostname.to_owned(),
+                ts_epoch: ts,
+                mount_point: mount_point.clone(),
+                space_percent: Some(*space),
+                inode_percent: *inodes,
+            }));
+        }
         records.push(Record::Metrics(sample.into_row(hostname, ts)));
         self.write(records).await
     }

@@ -10,7 +10,9 @@ use tokio::sync::Mutex;
 
 use crate::clock::now_epoch;
 use crate::db::alerts::{AlertChange, AlertCondition};
-use crate::db::entities::{disk_health, hosts, network_checks, service_current, system_metrics};
+use crate::db::entities::{
+    disk_health, filesystem_usage, hosts, network_checks, service_current, system_metrics,
+};
 use crate::db::{self, Db};
 use crate::live::{LiveBus, LiveEvent};
 
@@ -26,6 +28,7 @@ pub enum Record {
     /// A unit systemd no longer knows: its last history row, and its `service_current` row goes.
     ServiceGone(service_current::Model),
     Metrics(system_metrics::Model),
+    Filesystem(filesystem_usage::Model),
     Disk(disk_health::Model),
     Check(network_checks::Model),
     Alert(AlertCondition),
@@ -228,6 +231,12 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
         }
         Record::Metrics(row) => {
             db::readings::insert_metrics(txn, row).await?;
+            Some(LiveEvent::MetricsUpdated {
+                hostname: row.hostname.clone(),
+            })
+        }
+        Record::Filesystem(row) => {
+            db::readings::insert_filesystem(txn, row).await?;
             Some(LiveEvent::MetricsUpdated {
                 hostname: row.hostname.clone(),
             })

@@ -1,8 +1,8 @@
-//! Append-only time series: `system_metrics`, `disk_health`, `network_checks`.
+//! Append-only time series: `system_metrics`, `filesystem_usage`, `disk_health`, `network_checks`.
 
 use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 
-use crate::db::entities::{disk_health, network_checks, system_metrics};
+use crate::db::entities::{disk_health, filesystem_usage, network_checks, system_metrics};
 
 pub async fn insert_metrics(
     conn: &impl ConnectionTrait,
@@ -35,6 +35,18 @@ pub async fn insert_check(
     let mut active = row.clone().into_active_model();
     active.id = NotSet;
     network_checks::Entity::insert(active)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+pub async fn insert_filesystem(
+    conn: &impl ConnectionTrait,
+    row: &filesystem_usage::Model,
+) -> Result<(), DbErr> {
+    let mut active = row.clone().into_active_model();
+    active.id = NotSet;
+    filesystem_usage::Entity::insert(active)
         .exec_without_returning(conn)
         .await
         .map(|_| ())

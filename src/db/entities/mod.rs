@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit_log;
 pub mod disk_health;
+pub mod filesystem_usage;
 pub mod hosts;
 pub mod network_checks;
 pub mod service_current;
