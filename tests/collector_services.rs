@@ -251,7 +251,43 @@ async fn a_restarted_bus_marks_services_unknown_then_recovers(backend: Backend) 
     watcher.abort();
 }
 
+async fn a_storm_of_changes_is_followed_to_the_last_state(backend: Backend) {
+    let many: Vec<FakeUnit> = (0..150)
+        .map(|i| FakeUnit::service(&format!("svc{i:03}.service"), "active", "running"))
+        .collect();
+    let bus = FakeSystemd::start(&many).await;
+    let app = app_on_bus(backend, &bus, &[]).await;
+    let watcher = collector_for(&app).await.spawn_services();
+    // Changes start while the initial sync is still reading: more signals than zbus queues by default.
+    for round in ["failed", "active", "failed"] {
+        for unit in &many {
+            let sub = if round == "active" {
+                "running"
+            } else {
+                "failed"
+            };
+            bus.set_state(&unit.id, round, sub).await;
+        }
+    }
+    let failed =
+        "SELECT CAST(COUNT(*) AS TEXT) FROM service_current WHERE normalized_status = 'failed'";
+    eventually(
+        "every unit's last state",
+        Duration::from_secs(10),
+        || async { (rows(&app, failed).await[0][0] == "150").then_some(()) },
+    )
+    .await;
+    let last = rows(
+        &app,
+        "SELECT normalized_status FROM service_status WHERE service_name = 'svc042.service' ORDER BY ts_epoch DESC, id DESC",
+    )
+    .await;
+    assert_eq!(last[0][0], "failed");
+    watcher.abort();
+}
+
 both_backends!(
+    a_storm_of_changes_is_followed_to_the_last_state,
     initial_sync_writes_each_service_once_and_skips_templates,
     a_unit_failing_and_recovering_is_written_as_it_happens,
     units_added_and_removed_on_the_bus_are_followed,

@@ -3,10 +3,12 @@
 //! A lost bus marks every unit `unknown` and reconnects with backoff; it never ends the collector.
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use anyhow::Context;
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 use zbus::message::Type as MessageType;
 use zbus::{MatchRule, MessageStream};
 
@@ -89,9 +91,11 @@ async fn follow(collector: &Collector, synced: &mut bool) -> anyhow::Result<()> 
         .member("PropertiesChanged")
         .path_namespace("/org/freedesktop/systemd1/unit")
         .build()?;
-    let mut changes = MessageStream::for_match_rule(rule, &conn, None).await?;
-    let mut added = manager.receive_unit_new().await?;
-    let mut removed = manager.receive_unit_removed().await?;
+    let changes = MessageStream::for_match_rule(rule, &conn, NonZeroUsize::new(1024)).await?;
+    let added = manager.receive_unit_new().await?;
+    let removed = manager.receive_unit_removed().await?;
+    let filter = collector.inner.services.lock().await.filter();
+    let (mut signals, _forwarder) = forward(changes, added, removed, filter);
     timed("Subscribe", manager.subscribe()).await?;
     collector.sync_services_over(&conn).await?;
     *synced = true;
@@ -101,36 +105,96 @@ async fn follow(collector: &Collector, synced: &mut bool) -> anyhow::Result<()> 
     resync.tick().await;
     loop {
         tokio::select! {
-            message = changes.next() => {
-                let message = message.context("the bus connection closed")??;
-                let header = message.header();
-                let Some(name) = header.path().and_then(|p| unit_name_from_path(p.as_str())) else {
-                    continue;
-                };
-                match unit_state_change(&message) {
-                    StateChange::OtherInterface => {}
-                    StateChange::States(active, sub) => {
-                        if !collector.apply_state_change(&name, &active, &sub).await {
-                            collector.refresh_unit(&conn, &name).await?;
-                        }
+            signal = signals.recv() => match signal.context("the bus connection closed")? {
+                BusSignal::States { name, active, sub } => {
+                    if !collector.apply_state_change(&name, &active, &sub).await {
+                        collector.refresh_unit(&conn, &name).await?;
                     }
-                    StateChange::Unclear => collector.refresh_unit(&conn, &name).await?,
                 }
-            }
-            signal = added.next() => {
-                let signal = signal.context("the bus connection closed")?;
-                let args = signal.args()?;
-                collector.refresh_unit(&conn, args.id()).await?;
-            }
-            signal = removed.next() => {
-                let signal = signal.context("the bus connection closed")?;
-                let args = signal.args()?;
-                collector.refresh_unit(&conn, args.id()).await?;
-            }
+                BusSignal::Reread(name) => collector.refresh_unit(&conn, &name).await?,
+            },
             _ = resync.tick() => {
                 collector.sync_services_over(&conn).await?;
             }
         }
+    }
+}
+
+/// A signal about a unit we follow.
+enum BusSignal {
+    /// The `ActiveState`/`SubState` a `PropertiesChanged` carried.
+    States {
+        name: String,
+        active: String,
+        sub: String,
+    },
+    /// Read the unit again (`UnitNew`, `UnitRemoved`, or a change without both states).
+    Reread(String),
+}
+
+impl BusSignal {
+    fn name(&self) -> &str {
+        match self {
+            BusSignal::States { name, .. } | BusSignal::Reread(name) => name,
+        }
+    }
+}
+
+/// Aborts the task when dropped (the forwarder lives as long as its connection's watcher).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Drains zbus's signal queues on a task of its own into an unbounded channel, keeping only units we
+/// follow. zbus stops reading the socket while a queue is full, which would also hold back the method
+/// replies the watcher waits for; draining here keeps the connection moving during signal storms.
+/// The channel closes when the bus does.
+fn forward(
+    mut changes: MessageStream,
+    mut added: crate::systemd::UnitNewStream,
+    mut removed: crate::systemd::UnitRemovedStream,
+    filter: UnitFilter,
+) -> (mpsc::UnboundedReceiver<BusSignal>, AbortOnDrop) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        loop {
+            let signal = tokio::select! {
+                message = changes.next() => match message {
+                    Some(Ok(message)) => properties_signal(&message),
+                    _ => return,
+                },
+                signal = added.next() => match signal {
+                    Some(signal) => signal.args().ok().map(|a| BusSignal::Reread(a.id().to_string())),
+                    None => return,
+                },
+                signal = removed.next() => match signal {
+                    Some(signal) => signal.args().ok().map(|a| BusSignal::Reread(a.id().to_string())),
+                    None => return,
+                },
+            };
+            if let Some(signal) = signal.filter(|s| filter.wants(s.name()))
+                && tx.send(signal).is_err()
+            {
+                return;
+            }
+        }
+    });
+    (rx, AbortOnDrop(task))
+}
+
+fn properties_signal(message: &zbus::Message) -> Option<BusSignal> {
+    let header = message.header();
+    let name = header
+        .path()
+        .and_then(|p| unit_name_from_path(p.as_str()))?;
+    match unit_state_change(message) {
+        StateChange::OtherInterface => None,
+        StateChange::States(active, sub) => Some(BusSignal::States { name, active, sub }),
+        StateChange::Unclear => Some(BusSignal::Reread(name)),
     }
 }
 

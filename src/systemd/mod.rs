@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-pub use proxies::{ManagerProxy, ServiceProxy, UnitListEntry, UnitProxy};
+pub use proxies::{
+    ManagerProxy, ServiceProxy, UnitListEntry, UnitNewStream, UnitProxy, UnitRemovedStream,
+};
 pub use snapshot::{UnitSnapshot, complete_listed, read_unit, read_unit_at};
 
 /// How long any single D-Bus call may take before we give up on it.
