@@ -286,7 +286,47 @@ async fn a_storm_of_changes_is_followed_to_the_last_state(backend: Backend) {
     watcher.abort();
 }
 
+async fn a_watch_list_limits_the_units_followed(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let app = app_on_bus(
+        backend,
+        &bus,
+        &[("SMARTMON_SERVICE_WATCH", "ssh,docker.service")],
+    )
+    .await;
+    collector_for(&app)
+        .await
+        .sync_services()
+        .await
+        .expect("sync");
+    assert_eq!(
+        current(&app).await,
+        vec![
+            row(&[
+                "docker.service",
+                "inactive",
+                "stopped",
+                "dead",
+                "",
+                "",
+                "not-found"
+            ]),
+            row(&[
+                "ssh.service",
+                "active",
+                "running",
+                "running",
+                "notify",
+                "enabled",
+                "loaded"
+            ]),
+        ],
+        "only watched units; a watched unit systemd does not know is shown as not-found"
+    );
+}
+
 both_backends!(
+    a_watch_list_limits_the_units_followed,
     a_storm_of_changes_is_followed_to_the_last_state,
     initial_sync_writes_each_service_once_and_skips_templates,
     a_unit_failing_and_recovering_is_written_as_it_happens,

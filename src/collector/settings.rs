@@ -115,3 +115,47 @@ impl CollectorSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use crate::config::Settings;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::config::SettingsError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_map(vars)
+    }
+
+    #[test]
+    fn defaults_follow_every_service_over_dbus() {
+        let s = settings(&[]).expect("defaults").collector;
+        assert_eq!(s.service_mode, super::ServiceStatusMode::Dbus);
+        assert!(s.service_watch.is_empty());
+        assert!(s.enabled_in_serve);
+        assert_eq!(s.buffer_max_age.as_secs(), 900);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        let err = settings(&[("SERVICE_STATUS_MODE", "psychic")]).expect_err("bad mode");
+        assert_eq!(err.variable, "SERVICE_STATUS_MODE");
+        let err = settings(&[("SMARTMON_SERVICE_WATCH", "ssh, ../x")]).expect_err("bad unit");
+        assert_eq!(err.variable, "SMARTMON_SERVICE_WATCH");
+        assert!(err.message.contains("../x"), "{err}");
+        let err = settings(&[("METRICS_INTERVAL", "0")]).expect_err("zero");
+        assert_eq!(err.variable, "METRICS_INTERVAL");
+    }
+
+    #[test]
+    fn the_watch_list_takes_bare_names() {
+        let s = settings(&[("SMARTMON_SERVICE_WATCH", "ssh, nginx.service,,")])
+            .expect("watch list")
+            .collector;
+        let names: Vec<&str> = s.service_watch.iter().map(|u| u.as_str()).collect();
+        assert_eq!(names, ["ssh.service", "nginx.service"]);
+    }
+}
