@@ -9,6 +9,7 @@ mod collector_cli;
 mod collector_live;
 mod collector_metrics;
 mod collector_service_modes;
+mod collector_service_scope;
 mod collector_services;
 mod collector_smart;
 mod fake_systemd_double;

@@ -10,7 +10,7 @@ use crate::support::{Backend, TestApp, spawn_app_with};
 
 const WAIT: Duration = Duration::from_secs(5);
 
-fn units() -> Vec<FakeUnit> {
+pub(crate) fn units() -> Vec<FakeUnit> {
     vec![
         FakeUnit::service("ssh.service", "active", "running").with_type("notify"),
         FakeUnit::service("cron.service", "active", "running"),
@@ -22,7 +22,11 @@ fn units() -> Vec<FakeUnit> {
     ]
 }
 
-async fn app_on_bus(backend: Backend, bus: &FakeSystemd, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_on_bus(
+    backend: Backend,
+    bus: &FakeSystemd,
+    extra: &[(&str, &str)],
+) -> TestApp {
     let mut vars = vec![
         ("DBUS_SYSTEM_BUS_ADDRESS", bus.address()),
         ("HOSTNAME_OVERRIDE", "BackendServer"),
@@ -31,7 +35,7 @@ async fn app_on_bus(backend: Backend, bus: &FakeSystemd, extra: &[(&str, &str)])
     spawn_app_with(backend, &vars).await
 }
 
-async fn current(app: &TestApp) -> Vec<Vec<String>> {
+pub(crate) async fn current(app: &TestApp) -> Vec<Vec<String>> {
     rows(
         app,
         "SELECT service_name, raw_status, normalized_status, sub_state, service_type, unit_file_state, load_state
@@ -54,7 +58,7 @@ async fn history(app: &TestApp, unit: &str) -> Vec<String> {
     .collect()
 }
 
-fn row(cells: &[&str]) -> Vec<String> {
+pub(crate) fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
@@ -251,83 +255,7 @@ async fn a_restarted_bus_marks_services_unknown_then_recovers(backend: Backend) 
     watcher.abort();
 }
 
-async fn a_storm_of_changes_is_followed_to_the_last_state(backend: Backend) {
-    let many: Vec<FakeUnit> = (0..150)
-        .map(|i| FakeUnit::service(&format!("svc{i:03}.service"), "active", "running"))
-        .collect();
-    let bus = FakeSystemd::start(&many).await;
-    let app = app_on_bus(backend, &bus, &[]).await;
-    let watcher = collector_for(&app).await.spawn_services();
-    // Changes start while the initial sync is still reading: more signals than zbus queues by default.
-    for round in ["failed", "active", "failed"] {
-        for unit in &many {
-            let sub = if round == "active" {
-                "running"
-            } else {
-                "failed"
-            };
-            bus.set_state(&unit.id, round, sub).await;
-        }
-    }
-    let failed =
-        "SELECT CAST(COUNT(*) AS TEXT) FROM service_current WHERE normalized_status = 'failed'";
-    eventually(
-        "every unit's last state",
-        Duration::from_secs(10),
-        || async { (rows(&app, failed).await[0][0] == "150").then_some(()) },
-    )
-    .await;
-    let last = rows(
-        &app,
-        "SELECT normalized_status FROM service_status WHERE service_name = 'svc042.service' ORDER BY ts_epoch DESC, id DESC",
-    )
-    .await;
-    assert_eq!(last[0][0], "failed");
-    watcher.abort();
-}
-
-async fn a_watch_list_limits_the_units_followed(backend: Backend) {
-    let bus = FakeSystemd::start(&units()).await;
-    let app = app_on_bus(
-        backend,
-        &bus,
-        &[("SMARTMON_SERVICE_WATCH", "ssh,docker.service")],
-    )
-    .await;
-    collector_for(&app)
-        .await
-        .sync_services()
-        .await
-        .expect("sync");
-    assert_eq!(
-        current(&app).await,
-        vec![
-            row(&[
-                "docker.service",
-                "inactive",
-                "stopped",
-                "dead",
-                "",
-                "",
-                "not-found"
-            ]),
-            row(&[
-                "ssh.service",
-                "active",
-                "running",
-                "running",
-                "notify",
-                "enabled",
-                "loaded"
-            ]),
-        ],
-        "only watched units; a watched unit systemd does not know is shown as not-found"
-    );
-}
-
 both_backends!(
-    a_watch_list_limits_the_units_followed,
-    a_storm_of_changes_is_followed_to_the_last_state,
     initial_sync_writes_each_service_once_and_skips_templates,
     a_unit_failing_and_recovering_is_written_as_it_happens,
     units_added_and_removed_on_the_bus_are_followed,
