@@ -84,6 +84,18 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
     for task in tasks {
         task.abort();
     }
+    // Whatever an outage left in the buffer gets one last chance.
+    let flushing = tokio::time::timeout(std::time::Duration::from_secs(10), collector.flush());
+    match flushing.await {
+        Ok(report) if report.buffered > 0 => {
+            tracing::warn!(
+                lost = report.buffered,
+                "stopped with records the database never took"
+            )
+        }
+        Ok(_) => {}
+        Err(_) => tracing::warn!("stopped before the outage buffer could be flushed"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

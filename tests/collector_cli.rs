@@ -210,5 +210,15 @@ LIMIT 20;";
     assert_eq!(hosts.len(), 1);
     assert_eq!(hosts[0].get::<_, String>(0), "BackendServer");
 
-    agent.kill().await.expect("stop the agent");
+    let pid = agent.id().expect("running").to_string();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), agent.wait())
+        .await
+        .expect("the agent stops on SIGTERM")
+        .expect("exit status");
+    assert!(exit.success(), "a graceful stop exits 0: {exit}");
 }

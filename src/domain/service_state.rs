@@ -56,11 +56,12 @@ impl fmt::Display for ServiceState {
     }
 }
 
-/// Whether restarting the unit can help: not a oneshot, and not `static` or `masked`.
+/// Whether restarting the unit can help: not a oneshot, not `static` or `masked`, and a unit systemd
+/// could load (not `not-found`, `error` or `bad-setting`).
 pub fn is_recoverable(service_type: &str, unit_file_state: &str, load_state: &str) -> bool {
     service_type != "oneshot"
         && !matches!(unit_file_state, "static" | "masked" | "masked-runtime")
-        && load_state != "masked"
+        && !matches!(load_state, "masked" | "not-found" | "error" | "bad-setting")
 }
 
 #[cfg(test)]
@@ -105,5 +106,10 @@ mod tests {
         assert!(!is_recoverable("oneshot", "enabled", "loaded"));
         assert!(!is_recoverable("simple", "static", "loaded"));
         assert!(!is_recoverable("simple", "masked", "masked"));
+        assert!(!is_recoverable("", "", "not-found"));
+        assert!(
+            is_recoverable("notify", "enabled", "unknown"),
+            "the shim may not say"
+        );
     }
 }
