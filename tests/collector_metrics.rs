@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use sea_orm::{EntityTrait, QueryOrder};
-use smartmon::db::entities::{alerts, filesystem_usage, system_metrics};
+use smartmon::db::entities::{alerts, filesystem_usage, hosts, system_metrics};
 
 use crate::both_backends;
 use crate::support::collector::collector_for;
@@ -50,6 +50,12 @@ fn host_tree(root: &Path) {
         "/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\ntmpfs /run tmpfs rw 0 0\n/dev/sdb1 /data xfs rw 0 0\noverlay /var/lib/docker/x overlay rw 0 0\n",
     );
     std::fs::create_dir_all(proc.join("1/root/data")).expect("host root");
+    write(
+        &proc,
+        "1/root/etc/os-release",
+        "NAME=\"Debian GNU/Linux\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+    );
+    write(&proc, "sys/kernel/osrelease", "6.1.0-99-amd64\n");
     std::fs::create_dir_all(proc.join("42")).expect("pid");
     std::fs::create_dir_all(proc.join("4242")).expect("pid");
     std::fs::create_dir_all(proc.join("self")).expect("self");
@@ -114,6 +120,16 @@ async fn metrics_come_from_the_host_tree_not_the_container(backend: Backend) {
     let disk = s.disk_percent.expect("the host root is measured");
     assert!((0.0..=100.0).contains(&disk), "{disk}");
     assert!(s.inode_percent.is_some());
+
+    let host = hosts::Entity::find()
+        .one(&app.state.db.conn)
+        .await
+        .expect("hosts")
+        .expect("the host is recorded");
+    assert_eq!(host.hostname, "web01");
+    assert_eq!(host.os.as_deref(), Some("Debian GNU/Linux 12 (bookworm)"));
+    assert_eq!(host.kernel.as_deref(), Some("6.1.0-99-amd64"));
+    assert!(host.last_seen >= host.first_seen);
 
     let filesystems = filesystem_usage::Entity::find()
         .order_by_asc(filesystem_usage::Column::Id)

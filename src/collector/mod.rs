@@ -135,8 +135,10 @@ impl Collector {
         Record::HostSeen(hosts::Model {
             id: 0,
             hostname: self.inner.hostname.to_string(),
-            os: sysinfo::System::long_os_version().ok(),
-            kernel: sysinfo::System::kernel_version().ok(),
+            os: procfs::host_os(&self.inner.settings.procfs_root)
+                .or_else(|| sysinfo::System::long_os_version().ok()),
+            kernel: procfs::kernel(&self.inner.settings.procfs_root)
+                .or_else(|| sysinfo::System::kernel_version().ok()),
             agent_version: Some(version),
             first_seen: ts,
             last_seen: ts,

@@ -141,6 +141,26 @@ pub fn usage(path: &Path) -> Option<(f64, Option<f64>)> {
     Some((used / capacity * 100.0, inodes))
 }
 
+/// The host's OS name (`PRETTY_NAME` of PID 1's `/etc/os-release`) when reading another root's /proc;
+/// None for our own /proc (the caller asks sysinfo).
+pub fn host_os(proc: &Path) -> Option<String> {
+    if proc == Path::new("/proc") {
+        return None;
+    }
+    let text = std::fs::read_to_string(proc.join("1/root/etc/os-release")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+        .map(|v| v.trim_matches('"').to_owned())
+}
+
+/// The running kernel's release (`sys/kernel/osrelease`).
+pub fn kernel(proc: &Path) -> Option<String> {
+    std::fs::read_to_string(proc.join("sys/kernel/osrelease"))
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// Every `<dir>/<prefix>*/<file>` whose name `file` accepts, read as millidegrees.
 fn sensor_readings(dir: &Path, prefix: &str, file: &dyn Fn(&str) -> bool) -> Vec<f64> {
     let mut readings = Vec::new();
