@@ -255,7 +255,44 @@ async fn a_restarted_bus_marks_services_unknown_then_recovers(backend: Backend) 
     watcher.abort();
 }
 
+async fn an_idle_unit_systemd_unloads_is_still_a_stopped_service(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let app = app_on_bus(backend, &bus, &[]).await;
+    let collector = collector_for(&app).await;
+    let watcher = collector.spawn_services();
+    eventually("the initial sync", WAIT, || async {
+        (current(&app).await.len() == 3).then_some(())
+    })
+    .await;
+    bus.set_state("cron.service", "inactive", "dead").await;
+    eventually("cron stopped", WAIT, || async {
+        (history(&app, "cron.service").await == ["running", "stopped"]).then_some(())
+    })
+    .await;
+    watcher.abort(); // the resync alone must notice, as after a missed UnitRemoved
+    bus.unload_unit("cron.service").await;
+    collector
+        .sync_services()
+        .await
+        .expect("a resync after the unload");
+    assert!(
+        current(&app).await.contains(&row(&[
+            "cron.service",
+            "inactive",
+            "stopped",
+            "dead",
+            "simple",
+            "enabled",
+            "loaded"
+        ])),
+        "still listed as stopped: {:?}",
+        current(&app).await
+    );
+    assert_eq!(history(&app, "cron.service").await, ["running", "stopped"]);
+}
+
 both_backends!(
+    an_idle_unit_systemd_unloads_is_still_a_stopped_service,
     initial_sync_writes_each_service_once_and_skips_templates,
     a_unit_failing_and_recovering_is_written_as_it_happens,
     units_added_and_removed_on_the_bus_are_followed,

@@ -7,12 +7,15 @@ impl Collector {
     /// A full service sync by the configured mode. A bus that does not answer marks services unknown.
     pub async fn sync_services(&self) -> anyhow::Result<WriteReport> {
         let settings = &self.inner.settings;
-        let filter = self.inner.services.lock().await.filter();
+        let (filter, known) = {
+            let tracker = self.inner.services.lock().await;
+            (tracker.filter(), tracker.known_names())
+        };
         let snapshots = match &settings.service_mode {
             ServiceStatusMode::Dbus => {
                 let result = async {
                     let conn = crate::systemd::connect(settings.bus_address.as_deref()).await?;
-                    systemd::snapshot_all(&conn, &filter).await
+                    systemd::snapshot_all(&conn, &filter, &known).await
                 }
                 .await;
                 match result {
@@ -66,8 +69,11 @@ impl Collector {
 
     /// The D-Bus watcher's full sync on an open connection.
     pub(crate) async fn sync_services_over(&self, conn: &zbus::Connection) -> anyhow::Result<()> {
-        let filter = self.inner.services.lock().await.filter();
-        let snapshots = systemd::snapshot_all(conn, &filter).await?;
+        let (filter, known) = {
+            let tracker = self.inner.services.lock().await;
+            (tracker.filter(), tracker.known_names())
+        };
+        let snapshots = systemd::snapshot_all(conn, &filter, &known).await?;
         self.apply_full_sync(snapshots).await;
         Ok(())
     }

@@ -24,10 +24,13 @@ async fn timed<T>(what: &str, fut: impl Future<Output = zbus::Result<T>>) -> any
         .with_context(|| what.to_owned())
 }
 
-/// Every followed unit's snapshot, or an error when the bus does not answer.
+/// Every followed unit's snapshot, or an error when the bus does not answer. `known` units missing
+/// from `ListUnits` (systemd unloads idle units) are looked up by name, so only a unit systemd
+/// really no longer has comes back `not-found`.
 pub async fn snapshot_all(
     conn: &zbus::Connection,
     filter: &UnitFilter,
+    known: &[String],
 ) -> anyhow::Result<Vec<UnitSnapshot>> {
     let watch = filter.watch_list();
     let manager = systemd::manager(conn).await?;
@@ -45,11 +48,16 @@ pub async fn snapshot_all(
             snapshots.push(snap?);
         }
     }
-    // Watched units systemd has not loaded are looked up one by one (they may be not-found).
-    for name in watch.unwrap_or_default() {
-        if listed.iter().any(|e| e.0 == name) {
-            continue;
-        }
+    // Watched or known units systemd has not loaded are looked up one by one (they may be not-found).
+    let mut unlisted: Vec<String> = watch
+        .unwrap_or_default()
+        .into_iter()
+        .chain(known.iter().cloned())
+        .filter(|name| filter.wants(name) && !listed.iter().any(|e| e.0 == *name))
+        .collect();
+    unlisted.sort();
+    unlisted.dedup();
+    for name in unlisted {
         let Ok(unit) = UnitName::parse(&name) else {
             continue;
         };

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -81,6 +81,9 @@ impl Default for RestartOutcome {
 #[derive(Default)]
 struct Shared {
     units: BTreeMap<String, FakeUnit>,
+    /// Units systemd has unloaded (garbage-collected): not listed, unknown to `GetUnit`, but
+    /// `LoadUnit` loads them again.
+    unloaded: BTreeSet<String>,
     restarts: Vec<(String, String)>,
     outcome: RestartOutcome,
     next_job: u32,
@@ -152,9 +155,11 @@ impl Manager {
         String,
         OwnedObjectPath,
     )> {
-        lock(&self.state)
+        let shared = lock(&self.state);
+        shared
             .units
             .values()
+            .filter(|u| !shared.unloaded.contains(&u.id))
             .map(|u| {
                 (
                     u.id.clone(),
@@ -173,13 +178,15 @@ impl Manager {
     }
 
     fn get_unit(&self, name: &str) -> Result<OwnedObjectPath, SystemdError> {
-        match lock(&self.state).units.contains_key(name) {
+        let shared = lock(&self.state);
+        match shared.units.contains_key(name) && !shared.unloaded.contains(name) {
             true => Ok(object_path(&unit_path(name))),
             false => Err(no_such_unit(name)),
         }
     }
 
     fn load_unit(&self, name: &str) -> Result<OwnedObjectPath, SystemdError> {
+        lock(&self.state).unloaded.remove(name);
         self.get_unit(name)
     }
 
@@ -414,6 +421,13 @@ impl FakeSystemd {
         let server = self.conn.object_server();
         let _ = server.remove::<UnitObject, _>(path.as_str()).await;
         let _ = server.remove::<ServiceObject, _>(path.as_str()).await;
+        self.manager_signal("UnitRemoved", id).await;
+    }
+
+    /// Unloads a unit as systemd's garbage collector does with idle units: it leaves `ListUnits`,
+    /// `UnitRemoved` is emitted, and `LoadUnit` brings it back in the state it had.
+    pub async fn unload_unit(&self, id: &str) {
+        lock(&self.state).unloaded.insert(id.to_owned());
         self.manager_signal("UnitRemoved", id).await;
     }
 
