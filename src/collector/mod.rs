@@ -146,6 +146,7 @@ impl Collector {
     }
 
     /// One metrics sample (and the host's last-seen time), with its alert conditions.
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn collect_metrics(&self) -> WriteReport {
         let ts = now_epoch();
         let sample = {
@@ -175,6 +176,7 @@ impl Collector {
     }
 
     /// Reads every disk smartctl finds.
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn collect_smart(&self) -> anyhow::Result<WriteReport> {
         let ts = now_epoch();
         let readings = smart::read_all(&self.inner.settings).await?;
@@ -188,6 +190,7 @@ impl Collector {
     }
 
     /// Runs every check in `SMARTMON_HOSTS_CONFIG` (nothing when it is unset).
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn run_checks(&self) -> anyhow::Result<WriteReport> {
         let Some(path) = &self.inner.settings.hosts_config else {
             return Ok(WriteReport::default());

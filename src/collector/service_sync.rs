@@ -5,6 +5,7 @@ use crate::clock::now_epoch;
 
 impl Collector {
     /// A full service sync by the configured mode. A bus that does not answer marks services unknown.
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn sync_services(&self) -> anyhow::Result<WriteReport> {
         let settings = &self.inner.settings;
         let (filter, known) = {

@@ -113,7 +113,7 @@ impl Writer {
                 dropped_total: buffer.dropped,
             };
         }
-        buffer.retry_at = None;
+        let recovering = buffer.retry_at.take().is_some();
         let mut written = 0;
         while !buffer.items.is_empty() {
             let n = buffer.items.len().min(CHUNK);
@@ -151,6 +151,13 @@ impl Writer {
                     break;
                 }
             }
+        }
+        if recovering && buffer.items.is_empty() {
+            tracing::info!(
+                written,
+                dropped_total = buffer.dropped,
+                "the database is back; the outage buffer is flushed"
+            );
         }
         WriteReport {
             written,
