@@ -57,10 +57,14 @@ struct Buffer {
     dropped: u64,
     /// During an outage, writes only queue until this moment (no source waits on a dead database).
     retry_at: Option<Instant>,
+    /// The wait before the next attempt: doubles per failed attempt (2 s up to 30 s), so a long outage
+    /// costs the sources one blocked write now and then, not one per write.
+    retry_delay: Duration,
 }
 
-/// How long an outage's writes just queue before the next attempt.
-const RETRY_EVERY: Duration = Duration::from_secs(2);
+/// How long an outage's writes just queue before the next attempt (first, and at most).
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(30);
 
 pub struct Writer {
     db: Db,
@@ -84,12 +88,13 @@ impl Writer {
                 items: VecDeque::new(),
                 dropped: 0,
                 retry_at: None,
+                retry_delay: RETRY_FIRST,
             }),
         }
     }
 
     /// Queues `records` behind anything still buffered and writes as much as the database takes
-    /// (during an outage, at most one attempt per `RETRY_EVERY`).
+    /// (during an outage, attempts are spaced out from `RETRY_FIRST` to `RETRY_MAX`).
     pub async fn write(&self, records: Vec<Record>) -> WriteReport {
         self.write_with(records, false).await
     }
@@ -147,10 +152,14 @@ impl Writer {
                         "database unreachable; buffering"
                     );
                     self.enforce_bound(&mut buffer);
-                    buffer.retry_at = Some(Instant::now() + RETRY_EVERY);
+                    buffer.retry_at = Some(Instant::now() + buffer.retry_delay);
+                    buffer.retry_delay = (buffer.retry_delay * 2).min(RETRY_MAX);
                     break;
                 }
             }
+        }
+        if buffer.items.is_empty() {
+            buffer.retry_delay = RETRY_FIRST;
         }
         if recovering && buffer.items.is_empty() {
             tracing::info!(
