@@ -69,28 +69,41 @@ pub async fn snapshot_all(
     Ok(snapshots)
 }
 
-/// Follows systemd for as long as the process runs.
+/// Follows systemd for as long as the process runs. A lost bus is reported once (then at debug level
+/// while it stays away) and its recovery once.
 pub async fn watch(collector: Collector) {
     let mut backoff = Duration::from_millis(100);
+    let mut reported = false;
     loop {
         let mut synced = false;
-        if let Err(err) = follow(&collector, &mut synced).await {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "lost the systemd bus; services are unknown until it returns"
-            );
-        }
-        collector.services_unknown().await;
+        let result = follow(&collector, &mut synced, &mut reported).await;
         if synced {
             backoff = Duration::from_millis(100);
         }
+        if let Err(err) = result {
+            let error = format!("{err:#}");
+            if reported && !synced {
+                tracing::debug!(error, "the systemd bus is still unreachable");
+            } else {
+                tracing::warn!(
+                    error,
+                    "lost the systemd bus; services are unknown until it returns"
+                );
+                reported = true;
+            }
+        }
+        collector.services_unknown().await;
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(10));
     }
 }
 
 /// One bus connection's life: subscribe, sync, then apply changes as they arrive.
-async fn follow(collector: &Collector, synced: &mut bool) -> anyhow::Result<()> {
+async fn follow(
+    collector: &Collector,
+    synced: &mut bool,
+    reported: &mut bool,
+) -> anyhow::Result<()> {
     let conn = systemd::connect(collector.settings().bus_address.as_deref()).await?;
     let manager = systemd::manager(&conn).await?;
     let rule = MatchRule::builder()
@@ -107,6 +120,9 @@ async fn follow(collector: &Collector, synced: &mut bool) -> anyhow::Result<()> 
     timed("Subscribe", manager.subscribe()).await?;
     collector.sync_services_over(&conn).await?;
     *synced = true;
+    if std::mem::take(reported) {
+        tracing::info!("the systemd bus is back; services are followed again");
+    }
 
     let mut resync = tokio::time::interval(collector.settings().service_resync);
     resync.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
