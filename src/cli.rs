@@ -26,4 +26,21 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::auth::cli::UserCommand,
     },
+    /// Run the collector alone (metrics, services, SMART, checks), writing to `DATABASE_URL`.
+    Agent,
+    /// Query systemd over D-Bus with the systemctl-shim contract (`SERVICE_STATUS_CMD` drop-in).
+    Units {
+        #[command(subcommand)]
+        command: UnitsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UnitsCommand {
+    /// Print the unit's ActiveState (`active`, `inactive`, `failed`, …, or `unknown`).
+    IsActive { unit: String },
+    /// Print ActiveState, SubState, Type, UnitFileState and LoadState as `Key=value` lines.
+    Show { unit: String },
+    /// Print every loaded `*.service`, one per line.
+    ListUnits,
 }

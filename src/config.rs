@@ -21,6 +21,8 @@ pub struct Settings {
     pub hostname_override: Option<String>,
     /// Sessions, Basic Auth, SSO, trusted proxies and rate limits (`crate::auth::settings`).
     pub auth: crate::auth::AuthSettings,
+    /// The collector's sources, intervals and bounds.
+    pub collector: crate::collector::CollectorSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +154,7 @@ impl Settings {
             api_key: vars.secret("SMARTMON_API_KEY")?,
             hostname_override: vars.text("HOSTNAME_OVERRIDE"),
             auth: crate::auth::AuthSettings::from_vars(vars)?,
+            collector: crate::collector::CollectorSettings::from_vars(vars)?,
         })
     }
 }

@@ -1,17 +1,24 @@
 //! smartmon: a monitor and operator console for Linux hosts and their systemd services.
 //!
 //! Where to look: `startup` builds the server that `main` runs; `web::routes` is the whole HTTP surface;
-//! `config` lists every setting; `auth` is access control (identities, sessions, CSRF, rate limits); `db` owns the connection and migrations (schema in the `migration` crate).
+//! `config` lists every setting; `auth` is access control (identities, sessions, CSRF, rate limits); `db` owns
+//! the connection and migrations (schema in the `migration` crate); `collector` gathers metrics, services,
+//! SMART and checks; `live` carries change events; `systemd` talks D-Bus.
 
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod collector;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod healthcheck;
+pub mod live;
 pub mod net;
 pub mod startup;
 pub mod state;
+pub mod systemd;
 pub mod telemetry;
+pub mod units;
 pub mod web;

@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use smartmon::cli::{Cli, Command};
+use smartmon::cli::{Cli, Command, UnitsCommand};
+use smartmon::collector::Collector;
 use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::startup::Application;
-use smartmon::{healthcheck, telemetry};
+use smartmon::{healthcheck, telemetry, units};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,6 +49,11 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(serve(settings).await)
         }
+        Command::Agent => {
+            telemetry::init(&settings.log);
+            report(agent(settings).await)
+        }
+        Command::Units { command } => units(command, &settings).await,
     }
 }
 
@@ -88,6 +94,60 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn agent(settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database).await?;
+    smartmon::startup::prepare_schema(&db, &settings).await?;
+    let live = smartmon::live::LiveBus::new(&db);
+    let collector = Collector::new(&settings, db, live).await?;
+    tracing::info!(hostname = %collector.hostname(), "agent collecting");
+    let tasks = collector.spawn();
+    shutdown_signal().await;
+    for task in tasks {
+        task.abort();
+    }
+    // Whatever an outage left in the buffer gets one last chance.
+    let flushing = tokio::time::timeout(std::time::Duration::from_secs(10), collector.flush());
+    match flushing.await {
+        Ok(report) if report.buffered > 0 => {
+            tracing::warn!(
+                lost = report.buffered,
+                "stopped with records the database never took"
+            )
+        }
+        Ok(_) => {}
+        Err(_) => tracing::warn!("stopped before the outage buffer could be flushed"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+async fn units(command: UnitsCommand, settings: &Settings) -> ExitCode {
+    let request = match &command {
+        UnitsCommand::IsActive { unit } => units::Request::IsActive(unit),
+        UnitsCommand::Show { unit } => units::Request::Show(unit),
+        UnitsCommand::ListUnits => units::Request::ListUnits,
+    };
+    let out = units::run(request, settings.collector.bus_address.as_deref()).await;
+    print!("{}", out.stdout);
+    eprint!("{}", out.stderr);
+    ExitCode::from(out.code)
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

@@ -12,10 +12,12 @@ use anyhow::Context;
 
 use crate::auth::{AuthContext, bootstrap};
 use crate::clock::Clock;
+use crate::collector::Collector;
 use crate::config::Settings;
 use crate::db::health::DbHealth;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
+use crate::live::LiveBus;
 use crate::state::AppState;
 use crate::web::{middleware, routes};
 
@@ -47,12 +49,19 @@ impl Application {
         let auth = AuthContext::new(settings.auth.clone(), &clock, setup)?;
         auth.spawn_housekeeping();
         let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
+        let live = start_live(&db, &settings);
+        if settings.collector.enabled_in_serve {
+            let collector = Collector::new(&settings, db.clone(), live.clone()).await?;
+            tracing::info!(hostname = %collector.hostname(), "collecting for this host");
+            collector.spawn();
+        }
         let state = AppState {
             settings: Arc::new(settings),
             db,
             clock,
             auth,
             health,
+            live,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {
@@ -81,8 +90,17 @@ impl Application {
     }
 }
 
+/// The live event bus; on Postgres it also listens for other processes' events.
+pub fn start_live(db: &Db, settings: &Settings) -> LiveBus {
+    let live = LiveBus::new(db);
+    if let (Backend::Postgres, Some(url)) = (db.backend, &settings.database.url) {
+        live.spawn_listener(url.expose().to_owned());
+    }
+    live
+}
+
 /// SQLite always migrates itself; Postgres migrates at start only with `SMARTMON_INIT_PG=1`.
-async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
+pub async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
     if db.backend == Backend::Sqlite || settings.database.init_pg {
         db.migrate().await
     } else {

@@ -1,4 +1,4 @@
-//! `AppState`: what every handler shares (settings, database and its health, clock, access control).
+//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access).
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::db::health::DbHealth;
+use crate::live::LiveBus;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -19,4 +20,6 @@ pub struct AppState {
     pub auth: Arc<AuthContext>,
     /// Whether the database answers, watched in the background.
     pub health: DbHealth,
+    /// Change events for live views (local broadcast, and `LISTEN/NOTIFY` on Postgres).
+    pub live: LiveBus,
 }

@@ -9,6 +9,8 @@ mod columns;
 mod m20261127_000001_hosts_and_services;
 mod m20261127_000002_system_metrics;
 mod m20261127_000003_users_sessions_audit;
+mod m20261127_001000_disks_checks_alerts;
+mod m20261127_001100_filesystem_usage;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_hosts_and_services::Migration),
             Box::new(m20261127_000002_system_metrics::Migration),
             Box::new(m20261127_000003_users_sessions_audit::Migration),
+            Box::new(m20261127_001000_disks_checks_alerts::Migration),
+            Box::new(m20261127_001100_filesystem_usage::Migration),
         ]
     }
 }

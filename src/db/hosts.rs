@@ -1,7 +1,10 @@
-//! Queries over `hosts` and `system_metrics`: the fleet list, each host's latest figures, chart series.
+//! `hosts` and `system_metrics`: recording that a host was seen; the fleet list, each host's latest
+//! figures, chart series.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, Order, QueryOrder, Statement,
+    ActiveValue::NotSet, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, Order, QueryOrder, Statement,
 };
 
 use crate::db::entities::{hosts, system_metrics};
@@ -138,4 +141,24 @@ pub async fn series(
     ))
     .all(db)
     .await
+}
+
+/// Upserts by hostname; `first_seen` is kept from the first sighting.
+pub async fn upsert_seen(conn: &impl ConnectionTrait, host: &hosts::Model) -> Result<(), DbErr> {
+    let mut row = host.clone().into_active_model();
+    row.id = NotSet;
+    hosts::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(hosts::Column::Hostname)
+                .update_columns([
+                    hosts::Column::Os,
+                    hosts::Column::Kernel,
+                    hosts::Column::AgentVersion,
+                    hosts::Column::LastSeen,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
 }

@@ -1,10 +1,12 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod alerts;
 pub mod audit_log;
 pub mod entities;
 pub mod health;
 pub mod hosts;
+pub mod readings;
 pub mod services;
 pub mod sessions;
 pub mod users;

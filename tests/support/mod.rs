@@ -3,6 +3,8 @@
 #![allow(dead_code)] // each area uses a different part of the harness
 
 pub mod auth;
+pub mod collector;
+pub mod fake_systemd;
 pub mod jwks;
 pub mod nginx;
 pub mod postgres;
@@ -120,6 +122,7 @@ pub fn base_vars(db: &TestDb) -> HashMap<String, String> {
         ("SMARTMON_INIT_PG", "1"),
         ("SMARTMON_DB_TIMEOUT_SECS", "2"),
         ("LOG_LEVEL", "WARNING"),
+        ("SMARTMON_COLLECT", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -1,4 +1,5 @@
-//! Queries over `service_current` (what the live tables show) and `service_status` (history).
+//! Reading units: the filtered, sorted, paged list behind the services table and API, counts by state,
+//! one unit's history, and uptime computed from it.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{

@@ -1,0 +1,114 @@
+//! Alert rules: which conditions each source's results raise or clear. The writer applies them with
+//! one open alert per (hostname, source) and resolves it on recovery (`db::alerts`).
+
+use super::metrics::Sample;
+use super::{CollectorSettings, Record};
+use crate::db::alerts::AlertCondition;
+use crate::db::entities::{disk_health, network_checks};
+
+fn condition(
+    hostname: &str,
+    source: String,
+    severity: &str,
+    message: String,
+    active: bool,
+    ts: f64,
+) -> Record {
+    Record::Alert(AlertCondition {
+        hostname: hostname.to_owned(),
+        source,
+        severity: severity.to_owned(),
+        message,
+        active,
+        ts_epoch: ts,
+    })
+}
+
+/// Memory above `ALERT_MEMORY_PERCENT`; any real filesystem's space or inodes above their thresholds.
+pub fn for_metrics(
+    settings: &CollectorSettings,
+    sample: &Sample,
+    hostname: &str,
+    ts: f64,
+) -> Vec<Record> {
+    let mut records = Vec::new();
+    if let Some(memory) = sample.memory_percent {
+        let limit = settings.alert_memory_percent;
+        records.push(condition(
+            hostname,
+            "usage:memory".into(),
+            "warning",
+            format!("memory {memory:.0}% used (threshold {limit:.0}%)"),
+            memory >= limit,
+            ts,
+        ));
+    }
+    for (mount, space, inodes) in &sample.filesystems {
+        let limit = settings.alert_disk_percent;
+        records.push(condition(
+            hostname,
+            format!("usage:disk:{mount}"),
+            "warning",
+            format!("{mount} is {space:.0}% full (threshold {limit:.0}%)"),
+            *space >= limit,
+            ts,
+        ));
+        if let Some(inodes) = inodes {
+            let limit = settings.alert_inode_percent;
+            records.push(condition(
+                hostname,
+                format!("usage:inodes:{mount}"),
+                "warning",
+                format!("{mount} uses {inodes:.0}% of its inodes (threshold {limit:.0}%)"),
+                *inodes >= limit,
+                ts,
+            ));
+        }
+    }
+    records
+}
+
+/// A failed or worn disk opens an alert, a passing one resolves it; standby or unreadable says nothing.
+pub fn for_disk(row: &disk_health::Model) -> Vec<Record> {
+    let active = match row.health.as_str() {
+        "failed" | "worn" => true,
+        "passed" => false,
+        _ => return Vec::new(),
+    };
+    let severity = if row.health == "failed" {
+        "critical"
+    } else {
+        "warning"
+    };
+    let what = row.detail.as_deref().unwrap_or("");
+    vec![condition(
+        &row.hostname,
+        format!("disk:{}", row.device),
+        severity,
+        format!(
+            "{} ({}) is {}: {what}",
+            row.device,
+            row.model.as_deref().unwrap_or("unknown model"),
+            row.health
+        ),
+        active,
+        row.ts_epoch,
+    )]
+}
+
+/// A failing check opens an alert; a passing one resolves it.
+pub fn for_check(row: &network_checks::Model) -> Vec<Record> {
+    vec![condition(
+        &row.hostname,
+        format!("check:{}:{}", row.method, row.target),
+        "warning",
+        format!(
+            "{} check of {} failed: {}",
+            row.method,
+            row.target,
+            row.detail.as_deref().unwrap_or("")
+        ),
+        row.status != "ok",
+        row.ts_epoch,
+    )]
+}

@@ -1,0 +1,269 @@
+//! The collector: one module per source (host metrics, systemd services, SMART, network checks), the
+//! alert rules, and the batched writer they all feed. `serve` runs it for its own host, `agent` runs it
+//! alone; tests drive it step by step with `collect_once()` and the per-source methods.
+
+mod alerts;
+mod checks;
+mod metrics;
+mod procfs;
+mod service_cmd;
+mod service_sync;
+mod services;
+mod settings;
+mod smart;
+mod smart_parse;
+mod systemd;
+mod writer;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::Mutex;
+
+pub use settings::{CollectorSettings, ServiceStatusMode};
+pub use writer::{BufferBound, Record, WriteReport};
+
+use crate::clock::now_epoch;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::db::entities::{filesystem_usage, hosts};
+use crate::domain::Hostname;
+use crate::live::LiveBus;
+use services::ServiceTracker;
+use writer::Writer;
+
+/// Cheap to clone; every clone drives the same state.
+#[derive(Clone)]
+pub struct Collector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: CollectorSettings,
+    hostname: Hostname,
+    writer: Writer,
+    services: Mutex<ServiceTracker>,
+    metrics: Mutex<metrics::MetricsState>,
+}
+
+/// What one `collect_once` did.
+#[derive(Debug, Default)]
+pub struct CycleReport {
+    pub written: usize,
+    pub buffered: usize,
+    /// Sources that failed this cycle, with the reason (the others still ran).
+    pub errors: Vec<String>,
+}
+
+impl Collector {
+    /// Resolves this host's name and picks up where a previous run left the services.
+    pub async fn new(settings: &Settings, db: Db, live: LiveBus) -> anyhow::Result<Self> {
+        let hostname = match &settings.hostname_override {
+            Some(name) => {
+                Hostname::parse(name).map_err(|e| anyhow::anyhow!("HOSTNAME_OVERRIDE: {e}"))?
+            }
+            None => {
+                let name = sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into());
+                Hostname::parse(&name).with_context(|| {
+                    format!("the system hostname {name:?} is unusable; set HOSTNAME_OVERRIDE")
+                })?
+            }
+        };
+        let collector_settings = settings.collector.clone();
+        let known = match crate::db::services::current_for_host(&db.conn, hostname.as_str()).await {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the last known service states; starting fresh");
+                Vec::new()
+            }
+        };
+        let tracker =
+            ServiceTracker::new(hostname.as_str(), &collector_settings.service_watch, known);
+        let bound = BufferBound {
+            max_age: collector_settings.buffer_max_age,
+            max_records: collector_settings.buffer_max_records,
+        };
+        let writer = Writer::new(db, live, bound, settings.database.timeout);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                metrics: Mutex::new(metrics::MetricsState::default()),
+                settings: collector_settings,
+                hostname,
+                writer,
+                services: Mutex::new(tracker),
+            }),
+        })
+    }
+
+    pub fn hostname(&self) -> &Hostname {
+        &self.inner.hostname
+    }
+
+    pub fn settings(&self) -> &CollectorSettings {
+        &self.inner.settings
+    }
+
+    /// Hands records to the batched writer (one transaction per batch, buffered in an outage).
+    pub async fn write(&self, records: Vec<Record>) -> WriteReport {
+        self.inner.writer.write(records).await
+    }
+
+    /// Writes whatever the outage buffer holds now (tests, and shutdown).
+    pub async fn flush(&self) -> WriteReport {
+        self.inner.writer.flush().await
+    }
+
+    /// Every source once, in order: host, metrics, services, SMART, checks.
+    pub async fn collect_once(&self) -> CycleReport {
+        let mut report = CycleReport::default();
+        let mut add = |result: anyhow::Result<WriteReport>, source: &str| match result {
+            Ok(w) => {
+                report.written += w.written;
+                report.buffered = w.buffered;
+            }
+            Err(err) => report.errors.push(format!("{source}: {err:#}")),
+        };
+        add(Ok(self.collect_metrics().await), "metrics");
+        add(self.sync_services().await, "services");
+        add(self.collect_smart().await, "smart");
+        add(self.run_checks().await, "checks");
+        report
+    }
+
+    fn host_seen(&self, ts: f64) -> Record {
+        let version = env!("CARGO_PKG_VERSION").to_owned();
+        Record::HostSeen(hosts::Model {
+            id: 0,
+            hostname: self.inner.hostname.to_string(),
+            os: procfs::host_os(&self.inner.settings.procfs_root)
+                .or_else(|| sysinfo::System::long_os_version().ok()),
+            kernel: procfs::kernel(&self.inner.settings.procfs_root)
+                .or_else(|| sysinfo::System::kernel_version().ok()),
+            agent_version: Some(version),
+            first_seen: ts,
+            last_seen: ts,
+        })
+    }
+
+    /// One metrics sample (and the host's last-seen time), with its alert conditions.
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
+    pub async fn collect_metrics(&self) -> WriteReport {
+        let ts = now_epoch();
+        let sample = {
+            let mut state = self.inner.metrics.lock().await;
+            metrics::sample(&self.inner.settings, &mut state)
+        };
+        let mut records = vec![self.host_seen(ts)];
+        let hostname = self.inner.hostname.as_str();
+        records.extend(alerts::for_metrics(
+            &self.inner.settings,
+            &sample,
+            hostname,
+            ts,
+        ));
+        for (mount_point, space, inodes) in &sample.filesystems {
+            records.push(Record::Filesystem(filesystem_usage::Model {
+                id: 0,
+                hostname: hostname.to_owned(),
+                ts_epoch: ts,
+                mount_point: mount_point.clone(),
+                space_percent: Some(*space),
+                inode_percent: *inodes,
+            }));
+        }
+        records.push(Record::Metrics(sample.into_row(hostname, ts)));
+        self.write(records).await
+    }
+
+    /// Reads every disk smartctl finds.
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
+    pub async fn collect_smart(&self) -> anyhow::Result<WriteReport> {
+        let ts = now_epoch();
+        let readings = smart::read_all(&self.inner.settings).await?;
+        let mut records = Vec::new();
+        for reading in readings {
+            let row = reading.into_row(self.inner.hostname.as_str(), ts);
+            records.extend(alerts::for_disk(&row));
+            records.push(Record::Disk(row));
+        }
+        Ok(self.write(records).await)
+    }
+
+    /// Runs every check in `SMARTMON_HOSTS_CONFIG` (nothing when it is unset).
+    #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
+    pub async fn run_checks(&self) -> anyhow::Result<WriteReport> {
+        let Some(path) = &self.inner.settings.hosts_config else {
+            return Ok(WriteReport::default());
+        };
+        let checks = checks::load(path).await?;
+        let ts = now_epoch();
+        let mut records = Vec::new();
+        for row in checks::run_all(
+            &checks,
+            &self.inner.settings,
+            self.inner.hostname.as_str(),
+            ts,
+        )
+        .await
+        {
+            records.extend(alerts::for_check(&row));
+            records.push(Record::Check(row));
+        }
+        Ok(self.write(records).await)
+    }
+
+    /// Starts every source on its own task and interval; the tasks run until the process ends.
+    pub fn spawn(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = Vec::new();
+        let c = self.clone();
+        tasks.push(tokio::spawn(async move {
+            every(c.settings().metrics_interval, || c.collect_metrics_logged()).await;
+        }));
+        tasks.push(self.spawn_services());
+        let c = self.clone();
+        tasks.push(tokio::spawn(async move {
+            every(c.settings().smart_interval, || {
+                c.log("smart", c.collect_smart())
+            })
+            .await;
+        }));
+        if self.settings().hosts_config.is_some() {
+            let c = self.clone();
+            tasks.push(tokio::spawn(async move {
+                every(c.settings().check_interval, || {
+                    c.log("checks", c.run_checks())
+                })
+                .await;
+            }));
+        }
+        tasks
+    }
+
+    async fn collect_metrics_logged(&self) {
+        self.collect_metrics().await;
+    }
+
+    pub(crate) async fn log(
+        &self,
+        source: &str,
+        work: impl Future<Output = anyhow::Result<WriteReport>>,
+    ) {
+        if let Err(err) = work.await {
+            tracing::warn!(source, error = format!("{err:#}"), "collection failed");
+        }
+    }
+}
+
+/// Runs `work` now and then every `period`, never overlapping itself.
+pub(crate) async fn every<F, Fut>(period: std::time::Duration, mut work: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        work().await;
+    }
+}

@@ -1,0 +1,194 @@
+//! Service change detection: which units we follow, and turning systemd snapshots into exact,
+//! compact history (a `service_status` row per change and first sighting, `service_current` always).
+
+use std::collections::{HashMap, HashSet};
+
+use super::writer::Record;
+use crate::db::alerts::AlertCondition;
+use crate::db::entities::service_current;
+use crate::domain::{ServiceState, UnitName, service_state::is_recoverable};
+use crate::systemd::UnitSnapshot;
+
+pub struct ServiceTracker {
+    hostname: String,
+    filter: UnitFilter,
+    known: HashMap<String, service_current::Model>,
+}
+
+/// Which units we follow: `*.service`, not templates, limited to the watch list when there is one.
+#[derive(Debug, Clone)]
+pub struct UnitFilter {
+    watch: Option<HashSet<String>>,
+}
+
+impl UnitFilter {
+    pub fn wants(&self, name: &str) -> bool {
+        let Ok(unit) = UnitName::parse(name) else {
+            return false;
+        };
+        unit.as_str() == name
+            && unit.is_service()
+            && !unit.is_template()
+            && self.watch.as_ref().is_none_or(|w| w.contains(name))
+    }
+
+    /// The watch list, sorted, when one is set.
+    pub fn watch_list(&self) -> Option<Vec<String>> {
+        self.watch.as_ref().map(|w| {
+            let mut names: Vec<String> = w.iter().cloned().collect();
+            names.sort();
+            names
+        })
+    }
+}
+
+impl ServiceTracker {
+    pub fn new(hostname: &str, watch: &[UnitName], known: Vec<service_current::Model>) -> Self {
+        Self {
+            hostname: hostname.to_owned(),
+            filter: UnitFilter {
+                watch: (!watch.is_empty()).then(|| watch.iter().map(|u| u.to_string()).collect()),
+            },
+            known: known
+                .into_iter()
+                .map(|row| (row.service_name.clone(), row))
+                .collect(),
+        }
+    }
+
+    pub fn filter(&self) -> UnitFilter {
+        self.filter.clone()
+    }
+
+    pub fn known_names(&self) -> Vec<String> {
+        self.known.keys().cloned().collect()
+    }
+
+    /// Records for one observation: a change (or first sighting) writes history and may open or
+    /// resolve an alert; an unchanged unit is only refreshed when `refresh` (a resync) asks for it.
+    /// A unit systemd does not know (`not-found`) outside the watch list is gone.
+    pub fn observe(&mut self, snap: &UnitSnapshot, ts: f64, refresh: bool) -> Vec<Record> {
+        if snap.load_state == "not-found" && self.filter.watch.is_none() {
+            return self.gone(&snap.name, ts);
+        }
+        let state = snap.state();
+        let mut row = service_current::Model {
+            id: 0,
+            hostname: self.hostname.clone(),
+            service_name: snap.name.clone(),
+            raw_status: snap.active_state.clone(),
+            normalized_status: state.to_string(),
+            sub_state: snap.sub_state.clone(),
+            service_type: snap.service_type.clone(),
+            unit_file_state: snap.unit_file_state.clone(),
+            load_state: snap.load_state.clone(),
+            description: snap.description.clone(),
+            recoverable: is_recoverable(
+                &snap.service_type,
+                &snap.unit_file_state,
+                &snap.load_state,
+            ),
+            since_epoch: ts,
+            ts_epoch: ts,
+        };
+        self.record(&mut row, refresh)
+    }
+
+    /// A known unit's new `ActiveState`/`SubState` (from a signal); None for a unit we do not know.
+    pub fn observe_states(
+        &mut self,
+        name: &str,
+        active: &str,
+        sub: &str,
+        ts: f64,
+    ) -> Option<Vec<Record>> {
+        let mut row = self.known.get(name)?.clone();
+        row.raw_status = active.to_owned();
+        row.sub_state = sub.to_owned();
+        row.normalized_status = ServiceState::from_systemd(active, sub).to_string();
+        row.ts_epoch = ts;
+        Some(self.record(&mut row, false))
+    }
+
+    /// Every followed unit becomes `unknown` (the bus is gone; we cannot tell).
+    pub fn mark_unknown(&mut self, ts: f64) -> Vec<Record> {
+        let rows: Vec<service_current::Model> = self.known.values().cloned().collect();
+        let mut records = Vec::new();
+        for mut row in rows {
+            row.raw_status = "unknown".into();
+            row.sub_state = "unknown".into();
+            row.normalized_status = ServiceState::Unknown.to_string();
+            row.ts_epoch = ts;
+            records.extend(self.record(&mut row, false));
+        }
+        records
+    }
+
+    /// A unit that disappeared: a last history row, and it leaves `service_current`.
+    pub fn gone(&mut self, name: &str, ts: f64) -> Vec<Record> {
+        let Some(mut row) = self.known.remove(name) else {
+            return Vec::new();
+        };
+        row.raw_status = "inactive".into();
+        row.sub_state = "dead".into();
+        row.load_state = "not-found".into();
+        row.normalized_status = ServiceState::Stopped.to_string();
+        row.ts_epoch = ts;
+        vec![
+            Record::ServiceGone(row.clone()),
+            Record::Alert(self.alert(&row, false)),
+        ]
+    }
+
+    fn record(&mut self, row: &mut service_current::Model, refresh: bool) -> Vec<Record> {
+        let previous = self.known.get(&row.service_name);
+        let changed = previous.is_none_or(|p| {
+            (
+                &p.raw_status,
+                &p.normalized_status,
+                &p.sub_state,
+                &p.service_type,
+                &p.unit_file_state,
+                &p.load_state,
+            ) != (
+                &row.raw_status,
+                &row.normalized_status,
+                &row.sub_state,
+                &row.service_type,
+                &row.unit_file_state,
+                &row.load_state,
+            )
+        });
+        if let Some(p) = previous.filter(|p| p.normalized_status == row.normalized_status) {
+            row.since_epoch = p.since_epoch;
+        }
+        let state_changed = previous.is_none_or(|p| p.normalized_status != row.normalized_status);
+        self.known.insert(row.service_name.clone(), row.clone());
+        let mut records = Vec::new();
+        if changed || refresh {
+            records.push(Record::Service {
+                row: row.clone(),
+                history: changed,
+            });
+        }
+        if state_changed {
+            let failed = row.normalized_status == ServiceState::Failed.as_str();
+            records.push(Record::Alert(self.alert(row, failed)));
+        }
+        records
+    }
+
+    fn alert(&self, row: &service_current::Model, active: bool) -> AlertCondition {
+        AlertCondition {
+            hostname: self.hostname.clone(),
+            source: format!("service:{}", row.service_name),
+            severity: "critical".into(),
+            message: format!(
+                "{} is {} ({}/{})",
+                row.service_name, row.normalized_status, row.raw_status, row.sub_state
+            ),
+            active,
+            ts_epoch: row.ts_epoch,
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The batched writer: every source hands it records; it writes each batch in one transaction and
+//! publishes what changed. When the database is unreachable it keeps a bounded, ordered buffer
+//! (`SMARTMON_BUFFER_SECS`, `SMARTMON_BUFFER_MAX_RECORDS`) and flushes it first when the database returns.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use tokio::sync::Mutex;
+
+use crate::clock::now_epoch;
+use crate::db::alerts::{AlertChange, AlertCondition};
+use crate::db::entities::{
+    disk_health, filesystem_usage, hosts, network_checks, service_current, system_metrics,
+};
+use crate::db::{self, Db};
+use crate::live::{LiveBus, LiveEvent};
+
+/// One thing to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    HostSeen(hosts::Model),
+    /// The latest state of a unit; `history` also appends a `service_status` row (a change).
+    Service {
+        row: service_current::Model,
+        history: bool,
+    },
+    /// A unit systemd no longer knows: its last history row, and its `service_current` row goes.
+    ServiceGone(service_current::Model),
+    Metrics(system_metrics::Model),
+    Filesystem(filesystem_usage::Model),
+    Disk(disk_health::Model),
+    Check(network_checks::Model),
+    Alert(AlertCondition),
+}
+
+/// How far the buffer may grow while the database is away.
+#[derive(Debug, Clone, Copy)]
+pub struct BufferBound {
+    pub max_age: Duration,
+    pub max_records: usize,
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    /// Records stored by this call (buffered ones included).
+    pub written: usize,
+    /// Records still waiting for the database.
+    pub buffered: usize,
+    /// Records dropped so far because the bound was hit.
+    pub dropped_total: u64,
+}
+
+struct Buffer {
+    items: VecDeque<(f64, Record)>,
+    dropped: u64,
+    /// During an outage, writes only queue until this moment (no source waits on a dead database).
+    retry_at: Option<Instant>,
+    /// The wait before the next attempt: doubles per failed attempt (2 s up to 30 s), so a long outage
+    /// costs the sources one blocked write now and then, not one per write.
+    retry_delay: Duration,
+}
+
+/// How long an outage's writes just queue before the next attempt (first, and at most).
+const RETRY_FIRST: Duration = Duration::from_secs(2);
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+pub struct Writer {
+    db: Db,
+    live: LiveBus,
+    bound: BufferBound,
+    timeout: Duration,
+    buffer: Mutex<Buffer>,
+}
+
+/// Records per transaction when flushing a backlog.
+const CHUNK: usize = 500;
+
+impl Writer {
+    pub fn new(db: Db, live: LiveBus, bound: BufferBound, timeout: Duration) -> Self {
+        Self {
+            db,
+            live,
+            bound,
+            timeout,
+            buffer: Mutex::new(Buffer {
+                items: VecDeque::new(),
+                dropped: 0,
+                retry_at: None,
+                retry_delay: RETRY_FIRST,
+            }),
+        }
+    }
+
+    /// Queues `records` behind anything still buffered and writes as much as the database takes
+    /// (during an outage, attempts are spaced out from `RETRY_FIRST` to `RETRY_MAX`).
+    pub async fn write(&self, records: Vec<Record>) -> WriteReport {
+        self.write_with(records, false).await
+    }
+
+    /// Tries to write the buffer now, whatever the retry pacing says.
+    pub async fn flush(&self) -> WriteReport {
+        self.write_with(Vec::new(), true).await
+    }
+
+    async fn write_with(&self, records: Vec<Record>, force: bool) -> WriteReport {
+        let mut buffer = self.buffer.lock().await;
+        let queued_at = now_epoch();
+        buffer
+            .items
+            .extend(records.into_iter().map(|r| (queued_at, r)));
+        if !force && buffer.retry_at.is_some_and(|at| Instant::now() < at) {
+            self.enforce_bound(&mut buffer);
+            return WriteReport {
+                written: 0,
+                buffered: buffer.items.len(),
+                dropped_total: buffer.dropped,
+            };
+        }
+        let recovering = buffer.retry_at.take().is_some();
+        let mut written = 0;
+        while !buffer.items.is_empty() {
+            let n = buffer.items.len().min(CHUNK);
+            let chunk: Vec<Record> = buffer
+                .items
+                .iter()
+                .take(n)
+                .map(|(_, r)| r.clone())
+                .collect();
+            match self.write_batch(&chunk).await {
+                Ok(events) => {
+                    buffer.items.drain(..n);
+                    written += n;
+                    self.live.publish(events).await;
+                }
+                Err(err) if self.db.ping().await.is_ok() => {
+                    // The database answers, so the batch itself is at fault: keeping it would wedge
+                    // every later write behind it.
+                    tracing::error!(
+                        error = format!("{err:#}"),
+                        records = n,
+                        "a batch was refused; dropping it"
+                    );
+                    buffer.items.drain(..n);
+                    buffer.dropped += n as u64;
+                }
+                Err(err) => {
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        buffered = buffer.items.len(),
+                        "database unreachable; buffering"
+                    );
+                    self.enforce_bound(&mut buffer);
+                    buffer.retry_at = Some(Instant::now() + buffer.retry_delay);
+                    buffer.retry_delay = (buffer.retry_delay * 2).min(RETRY_MAX);
+                    break;
+                }
+            }
+        }
+        if buffer.items.is_empty() {
+            buffer.retry_delay = RETRY_FIRST;
+        }
+        if recovering && buffer.items.is_empty() {
+            tracing::info!(
+                written,
+                dropped_total = buffer.dropped,
+                "the database is back; the outage buffer is flushed"
+            );
+        }
+        WriteReport {
+            written,
+            buffered: buffer.items.len(),
+            dropped_total: buffer.dropped,
+        }
+    }
+
+    /// Drops the oldest records beyond the bound, saying how many.
+    fn enforce_bound(&self, buffer: &mut Buffer) {
+        let oldest_kept = now_epoch() - self.bound.max_age.as_secs_f64();
+        let mut dropped = 0u64;
+        while let Some((queued_at, _)) = buffer.items.front() {
+            if *queued_at >= oldest_kept && buffer.items.len() <= self.bound.max_records {
+                break;
+            }
+            buffer.items.pop_front();
+            dropped += 1;
+        }
+        if dropped > 0 {
+            buffer.dropped += dropped;
+            tracing::warn!(
+                dropped,
+                dropped_total = buffer.dropped,
+                max_records = self.bound.max_records,
+                max_age_secs = self.bound.max_age.as_secs(),
+                "the outage buffer is full; dropped the oldest records"
+            );
+        }
+    }
+
+    async fn write_batch(&self, records: &[Record]) -> anyhow::Result<Vec<LiveEvent>> {
+        let work = async {
+            let txn = self.db.conn.begin().await?;
+            let mut events = BTreeSet::new();
+            for record in records {
+                if let Some(event) = apply(&txn, record).await? {
+                    events.insert(event);
+                }
+            }
+            txn.commit().await?;
+            Ok::<_, anyhow::Error>(events.into_iter().collect())
+        };
+        tokio::time::timeout(self.timeout * 2, work)
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "the database did not finish the batch within {:?}",
+                    self.timeout * 2
+                )
+            })?
+    }
+}
+
+async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Option<LiveEvent>> {
+    Ok(match record {
+        Record::HostSeen(host) => {
+            db::hosts::upsert_seen(txn, host).await?;
+            None
+        }
+        Record::Service { row, history } => {
+            db::services::upsert_current(txn, row).await?;
+            if *history {
+                db::services::insert_history(txn, row).await?;
+            }
+            history.then(|| LiveEvent::ServiceChanged {
+                hostname: row.hostname.clone(),
+                service_name: row.service_name.clone(),
+            })
+        }
+        Record::ServiceGone(row) => {
+            db::services::insert_history(txn, row).await?;
+            db::services::delete_current(txn, &row.hostname, &row.service_name).await?;
+            Some(LiveEvent::ServiceChanged {
+                hostname: row.hostname.clone(),
+                service_name: row.service_name.clone(),
+            })
+        }
+        Record::Metrics(row) => {
+            db::readings::insert_metrics(txn, row).await?;
+            Some(LiveEvent::MetricsUpdated {
+                hostname: row.hostname.clone(),
+            })
+        }
+        Record::Filesystem(row) => {
+            db::readings::insert_filesystem(txn, row).await?;
+            Some(LiveEvent::MetricsUpdated {
+                hostname: row.hostname.clone(),
+            })
+        }
+        Record::Disk(row) => {
+            db::readings::insert_disk(txn, row).await?;
+            Some(LiveEvent::DiskUpdated {
+                hostname: row.hostname.clone(),
+            })
+        }
+        Record::Check(row) => {
+            db::readings::insert_check(txn, row).await?;
+            Some(LiveEvent::CheckUpdated {
+                hostname: row.hostname.clone(),
+            })
+        }
+        Record::Alert(condition) => match db::alerts::apply(txn, condition).await? {
+            AlertChange::Unchanged => None,
+            AlertChange::Opened | AlertChange::Resolved => Some(LiveEvent::AlertChanged {
+                hostname: condition.hostname.clone(),
+            }),
+        },
+    })
+}

@@ -1,0 +1,88 @@
+//! Writing units: `service_current` (latest state per unit, upserted) and `service_status` (one row per
+//! change), as the collector observes them.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+
+use crate::db::entities::{service_current, service_status};
+
+/// Writes the unit's latest state.
+pub async fn upsert_current(
+    conn: &impl ConnectionTrait,
+    row: &service_current::Model,
+) -> Result<(), DbErr> {
+    use service_current::Column as C;
+    let mut active = row.clone().into_active_model();
+    active.id = NotSet;
+    service_current::Entity::insert(active)
+        .on_conflict(
+            OnConflict::columns([C::Hostname, C::ServiceName])
+                .update_columns([
+                    C::RawStatus,
+                    C::NormalizedStatus,
+                    C::SubState,
+                    C::ServiceType,
+                    C::UnitFileState,
+                    C::LoadState,
+                    C::Description,
+                    C::Recoverable,
+                    C::SinceEpoch,
+                    C::TsEpoch,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Appends a history row for the state in `row`.
+pub async fn insert_history(
+    conn: &impl ConnectionTrait,
+    row: &service_current::Model,
+) -> Result<(), DbErr> {
+    let history = service_status::ActiveModel {
+        id: NotSet,
+        hostname: sea_orm::Set(row.hostname.clone()),
+        service_name: sea_orm::Set(row.service_name.clone()),
+        raw_status: sea_orm::Set(row.raw_status.clone()),
+        normalized_status: sea_orm::Set(row.normalized_status.clone()),
+        sub_state: sea_orm::Set(row.sub_state.clone()),
+        service_type: sea_orm::Set(row.service_type.clone()),
+        unit_file_state: sea_orm::Set(row.unit_file_state.clone()),
+        load_state: sea_orm::Set(row.load_state.clone()),
+        ts_epoch: sea_orm::Set(row.ts_epoch),
+    };
+    service_status::Entity::insert(history)
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Forgets a unit that systemd no longer knows.
+pub async fn delete_current(
+    conn: &impl ConnectionTrait,
+    hostname: &str,
+    service_name: &str,
+) -> Result<(), DbErr> {
+    service_current::Entity::delete_many()
+        .filter(service_current::Column::Hostname.eq(hostname))
+        .filter(service_current::Column::ServiceName.eq(service_name))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Every unit's latest state for one host (the collector's starting point after a restart).
+pub async fn current_for_host(
+    conn: &impl ConnectionTrait,
+    hostname: &str,
+) -> Result<Vec<service_current::Model>, DbErr> {
+    service_current::Entity::find()
+        .filter(service_current::Column::Hostname.eq(hostname))
+        .all(conn)
+        .await
+}

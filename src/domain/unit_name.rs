@@ -1,0 +1,149 @@
+//! `UnitName`: a systemd unit name that is safe to hand to systemd, a database or a command line.
+
+use std::fmt;
+
+use super::ParseError;
+
+/// Unit types systemd knows; a name ending in one of them keeps its suffix, any other gets `.service`.
+const UNIT_SUFFIXES: [&str; 11] = [
+    ".service",
+    ".socket",
+    ".target",
+    ".timer",
+    ".mount",
+    ".automount",
+    ".path",
+    ".slice",
+    ".scope",
+    ".device",
+    ".swap",
+];
+
+/// A valid systemd unit name (`[A-Za-z0-9:_.\-@]`, at most 255 bytes, not starting with `-`),
+/// with `.service` appended when the input named no unit type (`ssh` becomes `ssh.service`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitName(String);
+
+impl UnitName {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(ParseError("a unit name is required".into()));
+        }
+        if let Some(bad) = input
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-' | '@')))
+        {
+            return Err(ParseError(format!(
+                "{bad:?} is not allowed in a unit name (letters, digits and : _ . - @ only)"
+            )));
+        }
+        if input.starts_with('-') {
+            return Err(ParseError("a unit name must not start with '-'".into()));
+        }
+        let name = if UNIT_SUFFIXES.iter().any(|s| input.ends_with(s)) {
+            input.to_owned()
+        } else {
+            format!("{input}.service")
+        };
+        if name.len() > 255 {
+            return Err(ParseError("a unit name is at most 255 bytes long".into()));
+        }
+        let stem = stem(&name);
+        if stem.is_empty() || stem.starts_with('@') || stem.matches('@').count() > 1 {
+            return Err(ParseError(format!("{name:?} is not a valid unit name")));
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `foo@.service`: a template, which systemd cannot run without an instance.
+    pub fn is_template(&self) -> bool {
+        stem(&self.0).ends_with('@')
+    }
+
+    pub fn is_service(&self) -> bool {
+        self.0.ends_with(".service")
+    }
+}
+
+/// The name without its unit-type suffix.
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+impl fmt::Display for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for UnitName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_name_gets_the_service_suffix() {
+        assert_eq!(
+            UnitName::parse("ssh").expect("valid").as_str(),
+            "ssh.service"
+        );
+        assert_eq!(
+            UnitName::parse("nginx.service").expect("valid").as_str(),
+            "nginx.service"
+        );
+        assert_eq!(
+            UnitName::parse("a.b").expect("valid").as_str(),
+            "a.b.service"
+        );
+        assert_eq!(
+            UnitName::parse("dev-sda1.mount").expect("valid").as_str(),
+            "dev-sda1.mount"
+        );
+    }
+
+    #[test]
+    fn templates_and_instances_are_told_apart() {
+        assert!(
+            UnitName::parse("getty@.service")
+                .expect("valid")
+                .is_template()
+        );
+        assert!(
+            !UnitName::parse("getty@tty1.service")
+                .expect("valid")
+                .is_template()
+        );
+        assert!(UnitName::parse("getty@").expect("valid").is_template());
+    }
+
+    #[test]
+    fn dangerous_or_malformed_names_are_refused() {
+        for bad in [
+            "",
+            "-x.service",
+            "../etc/passwd",
+            "a/b",
+            "a b",
+            "a;reboot",
+            "$(id)",
+            "@.service",
+            "a@b@c.service",
+            ".service",
+            "ü.service",
+        ] {
+            assert!(UnitName::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(UnitName::parse(&"a".repeat(247)).is_ok());
+        assert!(UnitName::parse(&"a".repeat(248)).is_err());
+    }
+}
