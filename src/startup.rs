@@ -19,6 +19,7 @@ use crate::db::{Backend, Db};
 use crate::error::AppError;
 use crate::live::LiveBus;
 use crate::state::AppState;
+use crate::web::live_feed::LiveFeed;
 use crate::web::{middleware, routes};
 
 /// How often the background probe asks the database whether it answers.
@@ -55,6 +56,7 @@ impl Application {
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
+        let feed = LiveFeed::start(db.clone(), &live, &health);
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -62,6 +64,7 @@ impl Application {
             auth,
             health,
             live,
+            feed,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

@@ -8,6 +8,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::db::health::DbHealth;
 use crate::live::LiveBus;
+use crate::web::live_feed::LiveFeed;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -22,4 +23,6 @@ pub struct AppState {
     pub health: DbHealth,
     /// Change events for live views (local broadcast, and `LISTEN/NOTIFY` on Postgres).
     pub live: LiveBus,
+    /// The same changes rendered once as Server-Sent Events frames for every open page.
+    pub feed: LiveFeed,
 }

@@ -24,3 +24,4 @@ mod console;
 mod deployment;
 mod fake_systemd_double;
 mod foundation;
+mod live;

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod chrome;
 pub mod handlers;
+pub mod live_feed;
 pub mod middleware;
 pub mod params;
 pub mod routes;

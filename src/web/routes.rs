@@ -32,7 +32,9 @@ use crate::auth::AuthContext;
 use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
-use crate::web::handlers::{api, audit, auth, hosts, metrics, ops, overview, services, users};
+use crate::web::handlers::{
+    api, audit, auth, events, hosts, metrics, ops, overview, services, users,
+};
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
 pub fn table() -> Vec<Entry> {
@@ -53,6 +55,7 @@ pub fn table() -> Vec<Entry> {
         get("/services", Viewer, services::list),
         get("/services/{host}/{unit}", Viewer, services::detail),
         post("/logout", Viewer, auth::logout),
+        get("/events", Viewer, events::events),
         // Signed-in users or machine clients with the API key: the JSON API and metrics.
         get("/api/whoami", ApiKeyOrViewer, api::whoami::whoami),
         get("/api/summary", ApiKeyOrViewer, api::summary::summary),

@@ -10,6 +10,7 @@ pub mod nginx;
 pub mod postgres;
 pub mod proxy;
 pub mod seed;
+pub mod sse;
 pub mod upstream;
 pub mod yaml;
 

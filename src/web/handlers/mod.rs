@@ -3,6 +3,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod hosts;
 pub mod metrics;
 pub mod ops;

@@ -1,0 +1,44 @@
+//! `GET /events`: the Server-Sent Events stream each open console page listens to.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpResponse, web};
+use futures_util::stream;
+use tokio::sync::broadcast;
+use tokio::time::{Instant, interval_at};
+
+use crate::state::AppState;
+
+/// A comment line this often keeps proxies and browsers from closing an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+pub async fn events(state: web::Data<AppState>) -> HttpResponse {
+    let feed = state.feed.clone();
+    let hello = feed.hello(state.health.is_up());
+    let rx = feed.subscribe();
+    let ticker = interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    let frames = stream::unfold(
+        (Some(hello), rx, ticker),
+        |(first, mut rx, mut ticker)| async move {
+            if let Some(hello) = first {
+                return Some((Ok::<_, actix_web::Error>(hello), (None, rx, ticker)));
+            }
+            tokio::select! {
+                frame = rx.recv() => match frame {
+                    Ok(frame) => Some((Ok(frame), (None, rx, ticker))),
+                    // Too far behind (or shutting down): end the stream; the browser reconnects and reloads.
+                    Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => None,
+                },
+                _ = ticker.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (None, rx, ticker))),
+            }
+        },
+    );
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(frames)
+}

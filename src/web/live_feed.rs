@@ -1,0 +1,119 @@
+//! The live feed: collector events and database-health changes, rendered once into Server-Sent Events
+//! frames and fanned out to every connected browser (`GET /events`).
+//!
+//! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
+//! names a topic and host (`services web01`, `metrics web01`, `*` after a gap) so pages reload the parts
+//! that depend on it; `status` carries the database banner.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix_web::web::Bytes;
+use tokio::sync::broadcast;
+
+use crate::clock::now_epoch;
+use crate::db::Db;
+use crate::db::health::DbHealth;
+use crate::db::services;
+use crate::live::{LiveBus, LiveEvent};
+use crate::web::views::layout::database_banner;
+use crate::web::views::services::service_row;
+
+/// Frames buffered per client; a client further behind than this is disconnected (it reconnects and
+/// reloads what it shows), so a slow browser never holds up the others.
+const CLIENT_BUFFER: usize = 512;
+
+/// Cheap to clone; in `AppState` as `feed`.
+#[derive(Clone)]
+pub struct LiveFeed {
+    tx: broadcast::Sender<Bytes>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl LiveFeed {
+    /// Starts the renderer task.
+    pub fn start(db: Db, live: &LiveBus, health: &DbHealth) -> Self {
+        let (tx, _) = broadcast::channel(CLIENT_BUFFER);
+        let feed = Self {
+            tx,
+            next_id: Arc::new(AtomicU64::new(1)),
+        };
+        let renderer = feed.clone();
+        let mut events = live.subscribe();
+        let mut status = health.subscribe();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    event = events.recv() => match event {
+                        Ok(event) => renderer.render(&db, event).await,
+                        Err(broadcast::error::RecvError::Lagged(_)) => renderer.send("changed", "*"),
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    },
+                    changed = status.changed() => {
+                        if changed.is_err() {
+                            break;
+                        }
+                        let up = *status.borrow_and_update();
+                        renderer.send("status", &database_banner(up).into_string());
+                    }
+                }
+            }
+        });
+        feed
+    }
+
+    /// A receiver for one browser.
+    pub fn subscribe(&self) -> broadcast::Receiver<Bytes> {
+        self.tx.subscribe()
+    }
+
+    /// The frame a new connection starts with: reconnect delay, and the database's state now.
+    pub fn hello(&self, database_up: bool) -> Bytes {
+        let mut frame = String::from("retry: 3000\n: connected\n\n");
+        frame.push_str(&String::from_utf8_lossy(
+            &self.frame("status", &database_banner(database_up).into_string()),
+        ));
+        Bytes::from(frame)
+    }
+
+    async fn render(&self, db: &Db, event: LiveEvent) {
+        let (topic, host) = match &event {
+            LiveEvent::ServiceChanged {
+                hostname,
+                service_name,
+            } => {
+                match services::find_one(&db.conn, hostname, service_name).await {
+                    Ok(Some(row)) => {
+                        self.send("rows", &service_row(&row, now_epoch()).into_string())
+                    }
+                    Ok(None) => {}
+                    Err(err) => tracing::debug!(error = %err, "live row not rendered"),
+                }
+                ("services", hostname)
+            }
+            LiveEvent::MetricsUpdated { hostname } => ("metrics", hostname),
+            LiveEvent::DiskUpdated { hostname } => ("disks", hostname),
+            LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
+            LiveEvent::AlertChanged { hostname } => ("alerts", hostname),
+        };
+        self.send("changed", &format!("{topic} {host}"));
+    }
+
+    fn send(&self, event: &str, data: &str) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.tx.send(self.frame(event, data));
+    }
+
+    /// One SSE frame; multi-line data becomes several `data:` lines, as the format requires.
+    fn frame(&self, event: &str, data: &str) -> Bytes {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut frame = format!("id: {id}\nevent: {event}\n");
+        for line in data.split('\n') {
+            frame.push_str("data: ");
+            frame.push_str(line.trim_end_matches('\r'));
+            frame.push('\n');
+        }
+        frame.push('\n');
+        Bytes::from(frame)
+    }
+}

@@ -1,0 +1,142 @@
+//! The live stream (`GET /events`): a unit's change reaches an open page as a row fragment, whether the
+//! collector in this process or another process wrote it, and the page hears when the database goes and
+//! returns.
+
+use std::time::Duration;
+
+use smartmon::auth::Role;
+
+use crate::both_backends;
+use crate::collector_services::{app_on_bus, units};
+use crate::support::collector::{collector_for, eventually, rows};
+use crate::support::fake_systemd::FakeSystemd;
+use crate::support::proxy::TcpProxy;
+use crate::support::sse::SseClient;
+use crate::support::{Backend, TestDb, spawn_app_on};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn is_failed_ssh_row(data: &str) -> bool {
+    data.contains("id=\"svc:BackendServer:ssh.service\"") && data.contains("class=\"state-failed\"")
+}
+
+async fn a_collector_change_reaches_an_open_page_as_a_row(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let app = app_on_bus(backend, &bus, &[]).await;
+    let viewer = app.login_as("viewer", Role::Viewer).await;
+    let mut stream = SseClient::connect(&viewer).await;
+    assert!(stream.content_type.starts_with("text/event-stream"));
+    assert!(stream.cache_control.contains("no-cache"));
+    stream
+        .expect("status", WAIT, |d| d.contains("data-database=\"up\""))
+        .await;
+
+    let collector = collector_for(&app).await;
+    let _watcher = collector.spawn_services();
+    eventually("the initial sync", WAIT, || async {
+        let n = rows(
+            &app,
+            "SELECT service_name FROM service_current WHERE service_name = 'ssh.service'",
+        )
+        .await;
+        (n.len() == 1).then_some(())
+    })
+    .await;
+
+    bus.set_state("ssh.service", "failed", "failed").await;
+    let row = stream.expect("rows", WAIT, is_failed_ssh_row).await;
+    assert!(row.data.starts_with("<tr "), "a table row: {}", row.data);
+    stream
+        .expect("changed", WAIT, |d| d == "services BackendServer")
+        .await;
+}
+
+both_backends!(a_collector_change_reaches_an_open_page_as_a_row);
+
+#[tokio::test]
+async fn a_change_written_by_another_process_reaches_the_page() {
+    let bus = FakeSystemd::start(&units()).await;
+    // The console, with no collector of its own, and an agent-like second process on the same Postgres.
+    let console = app_on_bus(Backend::Postgres, &bus, &[]).await;
+    let url = console.db.url.clone().expect("pg url");
+    let agent = spawn_app_on(
+        TestDb::external(url),
+        &[
+            ("DBUS_SYSTEM_BUS_ADDRESS", bus.address()),
+            ("HOSTNAME_OVERRIDE", "BackendServer"),
+        ],
+    )
+    .await;
+    let viewer = console.login_as("viewer", Role::Viewer).await;
+    let mut stream = SseClient::connect(&viewer).await;
+
+    let collector = collector_for(&agent).await;
+    let _watcher = collector.spawn_services();
+    eventually("the initial sync", WAIT, || async {
+        let n = rows(
+            &console,
+            "SELECT service_name FROM service_current WHERE service_name = 'ssh.service'",
+        )
+        .await;
+        (n.len() == 1).then_some(())
+    })
+    .await;
+    // The console's LISTEN connects in the background; flip until the page hears one.
+    let mut heard = false;
+    for _ in 0..10 {
+        bus.set_state("ssh.service", "failed", "failed").await;
+        let got = tokio::time::timeout(
+            Duration::from_secs(1),
+            stream.expect("rows", Duration::from_secs(1), is_failed_ssh_row),
+        )
+        .await;
+        if got.is_ok() {
+            heard = true;
+            break;
+        }
+        bus.set_state("ssh.service", "active", "running").await;
+    }
+    assert!(
+        heard,
+        "the other process's change reached the page through NOTIFY"
+    );
+}
+
+#[tokio::test]
+async fn the_page_hears_when_the_database_goes_and_returns() {
+    let db = TestDb::create(Backend::Postgres).await;
+    let real = db.url.clone().expect("pg url");
+    let target: std::net::SocketAddr = real
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("host:port")
+        .parse()
+        .expect("addr");
+    let proxy = TcpProxy::start(target).await;
+    let app = spawn_app_on(
+        TestDb::external(real.replacen(&target.to_string(), &proxy.addr.to_string(), 1)),
+        &[],
+    )
+    .await;
+    let viewer = app.login_as("viewer", Role::Viewer).await;
+    let mut stream = SseClient::connect(&viewer).await;
+    stream
+        .expect("status", WAIT, |d| d.contains("data-database=\"up\""))
+        .await;
+
+    proxy.cut();
+    let down = stream
+        .expect("status", Duration::from_secs(10), |d| {
+            d.contains("data-database=\"down\"")
+        })
+        .await;
+    assert!(down.data.contains("Database unreachable"));
+    proxy.restore();
+    stream
+        .expect("status", Duration::from_secs(10), |d| {
+            d.contains("data-database=\"up\"")
+        })
+        .await;
+    drop(db);
+}
