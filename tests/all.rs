@@ -23,5 +23,6 @@ mod collector_smart;
 mod console;
 mod deployment;
 mod fake_systemd_double;
+mod fleet_health;
 mod foundation;
 mod live;

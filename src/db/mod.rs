@@ -1,8 +1,11 @@
 //! The database: connecting to Postgres or the embedded SQLite file, applying migrations, and the
 //! readiness probe. Query functions live in one module per table beside this one.
 
+pub mod alert_list;
 pub mod alerts;
 pub mod audit_log;
+pub mod checks;
+pub mod disks;
 pub mod entities;
 pub mod health;
 pub mod hosts;

@@ -33,7 +33,7 @@ use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
 use crate::web::handlers::{
-    api, audit, auth, events, hosts, metrics, ops, overview, services, users,
+    api, audit, auth, events, fleet_health, hosts, metrics, ops, overview, services, users,
 };
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
@@ -54,6 +54,9 @@ pub fn table() -> Vec<Entry> {
         get("/hosts/{host}", Viewer, hosts::detail),
         get("/services", Viewer, services::list),
         get("/services/{host}/{unit}", Viewer, services::detail),
+        get("/disks", Viewer, fleet_health::disks),
+        get("/checks", Viewer, fleet_health::checks),
+        get("/alerts", Viewer, fleet_health::alerts),
         post("/logout", Viewer, auth::logout),
         get("/events", Viewer, events::events),
         // Signed-in users or machine clients with the API key: the JSON API and metrics.
@@ -76,6 +79,23 @@ pub fn table() -> Vec<Entry> {
             "/api/services/{host}/{unit}/history",
             ApiKeyOrViewer,
             api::services::history,
+        ),
+        get("/api/alerts", ApiKeyOrViewer, api::fleet_health::alerts),
+        get(
+            "/api/alerts.csv",
+            ApiKeyOrViewer,
+            api::fleet_health::alerts_csv,
+        ),
+        get("/api/smart", ApiKeyOrViewer, api::fleet_health::smart),
+        get(
+            "/api/network/targets",
+            ApiKeyOrViewer,
+            api::fleet_health::network_targets,
+        ),
+        get(
+            "/api/network/events",
+            ApiKeyOrViewer,
+            api::fleet_health::network_events,
         ),
         get("/api/openapi.json", ApiKeyOrViewer, api::openapi::openapi),
         get("/metrics", ApiKeyOrViewer, metrics::metrics),

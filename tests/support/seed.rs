@@ -3,7 +3,10 @@
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use smartmon::clock::now_epoch;
-use smartmon::db::entities::{audit_log, hosts, service_current, service_status, system_metrics};
+use smartmon::db::entities::{
+    alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
+    system_metrics,
+};
 
 use super::TestApp;
 
@@ -149,5 +152,80 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed audit");
+    }
+
+    /// A SMART reading of `device` with `health`, `age_secs` old.
+    pub async fn seed_disk(&self, host: &str, device: &str, health: &str, age_secs: f64) {
+        disk_health::Entity::insert(disk_health::ActiveModel {
+            hostname: Set(host.to_owned()),
+            ts_epoch: Set(now_epoch() - age_secs),
+            device: Set(device.to_owned()),
+            device_type: Set("sat".into()),
+            health: Set(health.to_owned()),
+            model: Set(Some("WDC WD40EFRX".into())),
+            serial: Set(Some(format!("SN-{device}"))),
+            temperature_c: Set(Some(38.0)),
+            power_on_hours: Set(Some(12_345)),
+            reallocated_sectors: Set(Some(if health == "worn" { 8 } else { 0 })),
+            pending_sectors: Set(Some(0)),
+            percentage_used: Set(None),
+            media_errors: Set(None),
+            detail: Set(None),
+            raw_json: Set(None),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed disk");
+    }
+
+    /// A check result, `age_secs` old.
+    pub async fn seed_check(
+        &self,
+        host: &str,
+        target: &str,
+        status: &str,
+        latency: Option<f64>,
+        age_secs: f64,
+    ) {
+        network_checks::Entity::insert(network_checks::ActiveModel {
+            hostname: Set(host.to_owned()),
+            ts_epoch: Set(now_epoch() - age_secs),
+            target: Set(target.to_owned()),
+            method: Set("ping".into()),
+            status: Set(status.to_owned()),
+            latency_ms: Set(latency),
+            loss_percent: Set(Some(if status == "ok" { 0.0 } else { 100.0 })),
+            detail: Set((status != "ok").then(|| "100% packet loss".to_owned())),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed check");
+    }
+
+    /// An alert opened `age_secs` ago, resolved `resolved_secs` ago (None: still open).
+    pub async fn seed_alert(
+        &self,
+        host: &str,
+        source: &str,
+        severity: &str,
+        age_secs: f64,
+        resolved_secs: Option<f64>,
+    ) {
+        let now = now_epoch();
+        alerts::Entity::insert(alerts::ActiveModel {
+            hostname: Set(host.to_owned()),
+            source: Set(source.to_owned()),
+            severity: Set(severity.to_owned()),
+            message: Set(format!("{source} needs attention")),
+            opened_at: Set(now - age_secs),
+            last_seen_at: Set(now - resolved_secs.unwrap_or(0.0)),
+            resolved_at: Set(resolved_secs.map(|r| now - r)),
+            ..Default::default()
+        })
+        .exec(&self.state.db.conn)
+        .await
+        .expect("seed alert");
     }
 }

@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, web};
 
 use crate::clock::now_epoch;
 use crate::db::entities::service_current;
-use crate::db::hosts;
 use crate::db::services::STATES;
+use crate::db::{alert_list, checks, disks, hosts};
 use crate::state::AppState;
 use crate::web::handlers::api::ApiError;
 use crate::web::views::hosts::is_up;
@@ -105,6 +105,88 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             );
         }
     }
+
+    let drives = disks::latest(db).await?;
+    gauge_header(
+        &mut out,
+        "smartmon_disk_health",
+        "1 for the drive's latest SMART verdict (passed, failed, worn, standby, unreadable, unknown).",
+    );
+    for d in &drives {
+        sample(
+            &mut out,
+            "smartmon_disk_health",
+            &[
+                ("host", &d.hostname),
+                ("device", &d.device),
+                ("health", &d.health),
+            ],
+            1.0,
+        );
+    }
+    gauge_header(
+        &mut out,
+        "smartmon_disk_temperature_celsius",
+        "The drive's temperature at the latest reading.",
+    );
+    for d in &drives {
+        if let Some(t) = d.temperature_c {
+            sample(
+                &mut out,
+                "smartmon_disk_temperature_celsius",
+                &[("host", &d.hostname), ("device", &d.device)],
+                t,
+            );
+        }
+    }
+    let results = checks::latest(db).await?;
+    gauge_header(
+        &mut out,
+        "smartmon_check_up",
+        "1 when the network check's latest result was ok.",
+    );
+    for c in &results {
+        let labels = [
+            ("host", c.hostname.as_str()),
+            ("target", &c.target),
+            ("method", &c.method),
+        ];
+        sample(
+            &mut out,
+            "smartmon_check_up",
+            &labels,
+            f64::from(u8::from(c.status == "ok")),
+        );
+    }
+    gauge_header(
+        &mut out,
+        "smartmon_check_latency_milliseconds",
+        "The network check's latest latency.",
+    );
+    for c in &results {
+        if let Some(ms) = c.latency_ms {
+            let labels = [
+                ("host", c.hostname.as_str()),
+                ("target", &c.target),
+                ("method", &c.method),
+            ];
+            sample(&mut out, "smartmon_check_latency_milliseconds", &labels, ms);
+        }
+    }
+    let (critical, warning) = alert_list::open_counts(db).await?;
+    gauge_header(&mut out, "smartmon_alerts_open", "Open alerts by severity.");
+    sample(
+        &mut out,
+        "smartmon_alerts_open",
+        &[("severity", "critical")],
+        critical as f64,
+    );
+    sample(
+        &mut out,
+        "smartmon_alerts_open",
+        &[("severity", "warning")],
+        warning as f64,
+    );
 
     process_metrics(&mut out);
     Ok(HttpResponse::Ok()

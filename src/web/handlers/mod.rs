@@ -4,6 +4,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod events;
+pub mod fleet_health;
 pub mod hosts;
 pub mod metrics;
 pub mod ops;

@@ -4,8 +4,9 @@ use actix_web::{HttpRequest, web};
 use maud::Markup;
 
 use crate::clock::now_epoch;
+use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
-use crate::db::{hosts, services};
+use crate::db::{disks, hosts, services};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::wants_partial;
@@ -14,6 +15,8 @@ use crate::web::views::overview::{Overview, overview_body, overview_page};
 
 /// Failed and transitioning units shown on the overview, at most.
 const ATTENTION_ROWS: u64 = 15;
+/// Open alerts listed on the overview, at most.
+const OPEN_ALERT_ROWS: u64 = 5;
 
 pub async fn overview(
     req: HttpRequest,
@@ -36,10 +39,28 @@ pub async fn overview(
         failing.extend(services::find_page(db, &filter).await?.items);
     }
     failing.truncate(ATTENTION_ROWS as usize);
+    let alert_counts = alert_list::open_counts(db).await?;
+    let (open_alerts, _) = alert_list::find_page(
+        db,
+        &AlertFilter {
+            state: AlertState::Open,
+            limit: OPEN_ALERT_ROWS,
+            ..AlertFilter::default()
+        },
+    )
+    .await?;
+    let disks_attention: Vec<_> = disks::latest(db)
+        .await?
+        .into_iter()
+        .filter(|d| disks::ATTENTION.contains(&d.health.as_str()))
+        .collect();
     let view = Overview {
         hosts: &hosts,
         states: &states,
         failing: &failing,
+        alert_counts,
+        open_alerts: &open_alerts,
+        disks_attention: &disks_attention,
         now,
     };
     Ok(if wants_partial(&req) {

@@ -10,6 +10,9 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/", "Overview", Role::Viewer),
     ("/hosts", "Hosts", Role::Viewer),
     ("/services", "Services", Role::Viewer),
+    ("/disks", "Disks", Role::Viewer),
+    ("/checks", "Checks", Role::Viewer),
+    ("/alerts", "Alerts", Role::Viewer),
     ("/audit", "Audit", Role::Operator),
     ("/users", "Users", Role::Admin),
 ];

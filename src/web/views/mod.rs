@@ -1,10 +1,13 @@
 //! maud views: the layout, shared components, and one module per page. Partials are plain
 //! `fn(...) -> Markup`; a page wraps the same partial that HTMX requests on its own.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod charts;
+pub mod checks;
 pub mod components;
+pub mod disks;
 pub mod errors;
 pub mod hosts;
 pub mod layout;

@@ -2,9 +2,10 @@
 
 use maud::{Markup, html};
 
-use crate::db::entities::service_current;
+use crate::db::entities::{alerts, disk_health, service_current};
 use crate::db::hosts::HostSummary;
-use crate::web::views::components::{empty_state, number, percent};
+use crate::web::views::alerts::severity_badge;
+use crate::web::views::components::{ago, empty_state, number, percent};
 use crate::web::views::hosts::is_up;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::services::service_row;
@@ -14,6 +15,11 @@ pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
     pub states: &'a [(String, u64)],
     pub failing: &'a [service_current::Model],
+    /// Open alerts, (critical, warning), and the most pressing few.
+    pub alert_counts: (u64, u64),
+    pub open_alerts: &'a [alerts::Model],
+    /// Drives whose latest reading is failed, worn or unreadable.
+    pub disks_attention: &'a [disk_health::Model],
     pub now: f64,
 }
 
@@ -66,12 +72,41 @@ pub fn overview_body(o: &Overview) -> Markup {
                 span.tile-note { "1 h avg " (number(mean(|h| h.hour_avg.as_ref().and_then(|a| a.load_1)), 2)) }
             }
         }
+        section.tiles aria-label="Attention" {
+            a class=(if o.alert_counts.0 > 0 { "tile tile-failed" } else { "tile" }) href="/alerts?state=open" {
+                span.tile-label { "Open alerts" }
+                span.tile-value { (o.alert_counts.0 + o.alert_counts.1) }
+                span.tile-note { (o.alert_counts.0) " critical · " (o.alert_counts.1) " warning" }
+            }
+            a class=(if o.disks_attention.is_empty() { "tile" } else { "tile tile-failed" }) href="/disks" {
+                span.tile-label { "Disks needing attention" }
+                span.tile-value { (o.disks_attention.len()) }
+                span.tile-note {
+                    @if o.disks_attention.is_empty() { "all drives healthy" }
+                    @else { @for (i, d) in o.disks_attention.iter().take(3).enumerate() {
+                        @if i > 0 { ", " } (d.hostname) ":" (d.device) " " (d.health)
+                    } }
+                }
+            }
+        }
         section.tiles aria-label="Services by state" {
             @for (state, n) in o.states {
                 a class=(format!("tile tile-{state}")) href=(format!("/services?state={state}")) {
                     span.tile-label { "Services " (state) }
                     span.tile-value { (n) }
                 }
+            }
+        }
+        @if !o.open_alerts.is_empty() {
+            section.card {
+                h2 { "Open alerts" }
+                ul.alert-list {
+                    @for a in o.open_alerts {
+                        li { (severity_badge(&a.severity)) " " strong { (a.hostname) } " " (a.message) " "
+                            span.muted { "since " (ago(a.opened_at, o.now)) } }
+                    }
+                }
+                p { a href="/alerts?state=open" { "All open alerts" } }
             }
         }
         section.card {

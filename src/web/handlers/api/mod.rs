@@ -2,6 +2,7 @@
 //! UTC; list endpoints answer `{items, total, limit, offset}`; errors answer `{error, parameter?}`.
 
 pub mod csv;
+pub mod fleet_health;
 pub mod hosts;
 pub mod openapi;
 pub mod services;

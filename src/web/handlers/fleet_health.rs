@@ -1,0 +1,108 @@
+//! `GET /disks`, `GET /checks`, `GET /alerts`: the pages for SMART, network checks and alerts.
+
+use actix_web::{HttpRequest, web};
+use maud::Markup;
+
+use crate::clock::now_epoch;
+use crate::db::alert_list::{self, AlertFilter, AlertState};
+use crate::db::{checks, disks};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::handlers::{params, wants_partial};
+use crate::web::params::{BadParam, Params};
+use crate::web::views::alerts::{AlertsView, alerts_page, alerts_table};
+use crate::web::views::checks::{ChecksView, TargetChart, checks_body, checks_page};
+use crate::web::views::disks::{disks_page, disks_table};
+use crate::web::views::layout::Chrome;
+
+/// The window of the checks page's charts and failure list.
+const CHECKS_WINDOW_SECS: f64 = 86_400.0;
+/// Latency charts shown at most (failing targets come first).
+const MAX_CHARTS: usize = 12;
+
+pub async fn disks(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let rows = disks::latest(&state.db.conn).await?;
+    let now = now_epoch();
+    Ok(if wants_partial(&req) {
+        disks_table(&rows, now)
+    } else {
+        disks_page(&chrome, &rows, now)
+    })
+}
+
+pub async fn checks(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let db = &state.db.conn;
+    let now = now_epoch();
+    let start = now - CHECKS_WINDOW_SECS;
+    let latest = checks::latest(db).await?;
+    let mut charts = Vec::new();
+    for c in latest.iter().take(MAX_CHARTS) {
+        let points = checks::latency_series(db, &c.hostname, &c.target, start, 600.0).await?;
+        charts.push(TargetChart {
+            hostname: c.hostname.clone(),
+            target: c.target.clone(),
+            points: points
+                .iter()
+                .filter_map(|p| p.latency.map(|l| (p.ts, l)))
+                .collect(),
+        });
+    }
+    let failures = checks::events(db, start, None, None, true, 50).await?;
+    let view = ChecksView {
+        latest: &latest,
+        charts: &charts,
+        failures: &failures,
+        start,
+        now,
+    };
+    Ok(if wants_partial(&req) {
+        checks_body(&view)
+    } else {
+        checks_page(&chrome, &view)
+    })
+}
+
+/// Reads the alerts filter; `state` defaults to all (open ones are listed first anyway).
+pub fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
+    Ok(AlertFilter {
+        state: match p.choice("state", &["open", "resolved", "all"])? {
+            Some("open") => AlertState::Open,
+            Some("resolved") => AlertState::Resolved,
+            _ => AlertState::All,
+        },
+        host: p.hostname("host")?.map(str::to_owned),
+        severity: p
+            .choice("severity", &["critical", "warning"])?
+            .map(str::to_owned),
+        limit: p.clamped("limit", 100, 1, 1000)?,
+        offset: p.clamped("offset", 0, 0, 10_000_000)?,
+    })
+}
+
+pub async fn alerts(
+    req: HttpRequest,
+    chrome: Chrome,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let filter = alert_filter(&params(&req)?)?;
+    let (rows, total) = alert_list::find_page(&state.db.conn, &filter).await?;
+    let view = AlertsView {
+        filter: &filter,
+        rows: &rows,
+        total,
+        now: now_epoch(),
+    };
+    Ok(if wants_partial(&req) {
+        alerts_table(&view)
+    } else {
+        alerts_page(&chrome, &view)
+    })
+}
