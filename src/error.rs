@@ -26,7 +26,8 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
-    #[error("the database is unreachable: {0}")]
+    /// The cause goes to the log; the person sees a plain sentence.
+    #[error("The database did not answer, so this page cannot show current data yet.")]
     DatabaseUnavailable(String),
     #[error("something went wrong on our side")]
     Unexpected(#[from] anyhow::Error),
@@ -57,8 +58,10 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        if let AppError::Unexpected(cause) = self {
-            tracing::error!(error = ?cause, "request failed");
+        match self {
+            AppError::Unexpected(cause) => tracing::error!(error = ?cause, "request failed"),
+            AppError::DatabaseUnavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
         }
         let mut response = HttpResponse::build(status);
         if let AppError::TooManyRequests {

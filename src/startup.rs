@@ -123,6 +123,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(web::FormConfig::default().limit(max_body))
             .app_data(web::JsonConfig::default().limit(max_body))
             .wrap(Compress::default())
+            .wrap(from_fn(middleware::error_pages))
             .wrap(from_fn(middleware::security_headers))
             .wrap(from_fn(middleware::log_request))
             .configure(|cfg| routes::configure(cfg, &limits))

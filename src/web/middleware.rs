@@ -1,11 +1,19 @@
-//! Cross-cutting response behaviour: one structured log line per request and the security headers.
+//! Cross-cutting response behaviour: one structured log line per request, the security headers, and
+//! error pages in the signed-in user's frame.
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::web::views::errors::error_page_in;
+use crate::web::views::layout::Chrome;
 
 /// The Content-Security-Policy: no inline script, no eval, nothing from other origins.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
@@ -57,4 +65,45 @@ pub async fn security_headers(
         }
     }
     Ok(response)
+}
+
+/// Re-renders an `AppError` page in the frame of the user who asked (navigation, their name, the live
+/// stream), so an outage page looks like the console and recovers in place. HTMX partials, the API and
+/// responses that are not `AppError`s pass through as they are.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let request = response.request();
+    let partial =
+        request.headers().contains_key("hx-request") || request.path().starts_with("/api/");
+    let Some(error) = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    else {
+        return Ok(response);
+    };
+    let user = request.extensions().get::<CurrentUser>().cloned();
+    let (Some(state), false, Some(user)) =
+        (request.app_data::<web::Data<AppState>>(), partial, user)
+    else {
+        return Ok(response);
+    };
+    if matches!(error, AppError::DatabaseUnavailable(_)) {
+        state.health.report(false); // the banner and the live stream hear of it now, not at the next probe
+    }
+    let status = response.status();
+    let chrome = Chrome::of(state, Some(user));
+    let page = error_page_in(&chrome, status, &error.to_string()).into_string();
+    let mut replacement = HttpResponse::build(status);
+    // Only what the page's meaning needs: the body is new (and uncompressed), so its framing headers are not.
+    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+        replacement.insert_header((header::RETRY_AFTER, retry.clone()));
+    }
+    let replacement = replacement
+        .content_type("text/html; charset=utf-8")
+        .body(page);
+    Ok(response.into_response(replacement))
 }

@@ -158,16 +158,60 @@ async fn main() -> anyhow::Result<()> {
              FROM hosts h CROSS JOIN {rows}",
             start = now - span, every = args.metrics_every, rows = rows_of(d * 86_400 / u64::from(args.metrics_every.max(1)))
         ),
+        // SMART: a SATA disk and an NVMe drive per host; some worn, some failed.
+        format!(
+            "INSERT INTO disk_health (hostname, ts_epoch, device, device_type, health, model, serial, temperature_c,
+               power_on_hours, reallocated_sectors, pending_sectors, percentage_used, media_errors, detail)
+             SELECT hostname, {now} - 600, '/dev/sda', 'sat', CASE WHEN id % 7 = 3 THEN 'worn' ELSE 'passed' END,
+               'WDC WD40EFRX-68N32N0', 'WD-WCC7K' || id, 30 + id % 12, 20000 + id * 97,
+               CASE WHEN id % 7 = 3 THEN 24 ELSE 0 END, CASE WHEN id % 7 = 3 THEN 3 ELSE 0 END, NULL, NULL,
+               CASE WHEN id % 7 = 3 THEN 'reallocated sectors: 24, pending: 3' END
+             FROM hosts
+             UNION ALL
+             SELECT hostname, {now} - 600, '/dev/nvme0', 'nvme', CASE WHEN id % 9 = 4 THEN 'failed' ELSE 'passed' END,
+               'Samsung SSD 980 PRO 1TB', 'S5GXNF0R' || id, 40 + id % 9, 8000 + id * 51, NULL, NULL,
+               (id * 7) % 60, CASE WHEN id % 9 = 4 THEN 12 ELSE 0 END,
+               CASE WHEN id % 9 = 4 THEN 'SMART overall-health: FAILED' END
+             FROM hosts"
+        ),
+        // Network checks every 5 minutes: two healthy targets and one that fails on some hosts.
+        format!(
+            "INSERT INTO network_checks (hostname, ts_epoch, target, method, status, latency_ms, loss_percent, detail)
+             SELECT h.hostname, {start} + s.i * 300, t.target, t.method,
+               CASE WHEN t.method = 'tcp' AND h.id % 5 = 2 AND s.i % 12 > 8 THEN 'fail' ELSE 'ok' END,
+               CASE WHEN t.method = 'tcp' AND h.id % 5 = 2 AND s.i % 12 > 8 THEN NULL
+                    ELSE t.base + (s.i * 13 + h.id * 7) % 9 END,
+               0, CASE WHEN t.method = 'tcp' AND h.id % 5 = 2 AND s.i % 12 > 8 THEN 'connection refused' END
+             FROM hosts h
+             CROSS JOIN (SELECT '1.1.1.1' AS target, 'ping' AS method, 9 AS base
+                         UNION ALL SELECT 'example.org', 'nslookup', 4
+                         UNION ALL SELECT 'db.internal:5432', 'tcp', 1) t
+             CROSS JOIN {rows}",
+            start = now - span, rows = rows_of(d * 86_400 / 300)
+        ),
+        // Alerts: one open per failed unit and unhealthy drive, and a resolved history.
+        format!(
+            "INSERT INTO alerts (hostname, source, severity, message, opened_at, last_seen_at, resolved_at)
+             SELECT hostname, 'service:' || service_name, 'critical', service_name || ' is failed',
+               since_epoch, {now}, CAST(NULL AS DOUBLE PRECISION) FROM service_current WHERE normalized_status = 'failed'
+             UNION ALL
+             SELECT hostname, 'disk:' || device, CASE health WHEN 'failed' THEN 'critical' ELSE 'warning' END,
+               device || ' is ' || health, ts_epoch, {now}, CAST(NULL AS DOUBLE PRECISION) FROM disk_health WHERE health <> 'passed'
+             UNION ALL
+             SELECT hostname, 'usage:memory', 'warning', 'memory above 90%', {now} - 86400 - id * 3600,
+               {now} - 86400 - id * 3600 + 1800, {now} - 86400 - id * 3600 + 1800 FROM hosts"
+        ),
     ];
-    for (label, sql) in [
+    let labels = [
         "hosts",
         "service_current",
         "service_status",
         "system_metrics",
-    ]
-    .iter()
-    .zip(statements)
-    {
+        "disk_health",
+        "network_checks",
+        "alerts",
+    ];
+    for (label, sql) in labels.iter().zip(statements) {
         let t = std::time::Instant::now();
         let result = conn.execute_unprepared(&sql).await?;
         println!(
