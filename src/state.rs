@@ -1,4 +1,5 @@
-//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access).
+//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access,
+//! restarts).
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::db::health::DbHealth;
 use crate::live::LiveBus;
+use crate::restart::Restarter;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -22,4 +24,6 @@ pub struct AppState {
     pub health: DbHealth,
     /// Change events for live views (local broadcast, and `LISTEN/NOTIFY` on Postgres).
     pub live: LiveBus,
+    /// The restart workflow (gates, executor, queue for other hosts).
+    pub restart: Restarter,
 }

@@ -15,6 +15,9 @@ use crate::web::views::overview::{Overview, overview_body, overview_page};
 /// Failed and transitioning units shown on the overview, at most.
 const ATTENTION_ROWS: u64 = 15;
 
+/// Restart requests listed under "Latest restarts".
+const LATEST_RESTARTS: u64 = 8;
+
 pub async fn overview(
     req: HttpRequest,
     chrome: Chrome,
@@ -36,10 +39,12 @@ pub async fn overview(
         failing.extend(services::find_page(db, &filter).await?.items);
     }
     failing.truncate(ATTENTION_ROWS as usize);
+    let restarts = crate::db::restart_requests::latest(db, LATEST_RESTARTS).await?;
     let view = Overview {
         hosts: &hosts,
         states: &states,
         failing: &failing,
+        restarts: &restarts,
         now,
     };
     Ok(if wants_partial(&req) {

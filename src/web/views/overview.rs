@@ -2,11 +2,12 @@
 
 use maud::{Markup, html};
 
-use crate::db::entities::service_current;
+use crate::db::entities::{restart_requests, service_current};
 use crate::db::hosts::HostSummary;
 use crate::web::views::components::{empty_state, number, percent};
 use crate::web::views::hosts::is_up;
 use crate::web::views::layout::{Chrome, page};
+use crate::web::views::restart::latest as latest_restarts;
 use crate::web::views::services::service_row;
 
 /// What the overview shows.
@@ -14,6 +15,7 @@ pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
     pub states: &'a [(String, u64)],
     pub failing: &'a [service_current::Model],
+    pub restarts: &'a [restart_requests::Model],
     pub now: f64,
 }
 
@@ -24,7 +26,7 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
         "/",
         html! {
             h1 { "Overview" }
-            div #overview data-live-refresh="services metrics alerts disks checks" { (overview_body(o)) }
+            div #overview data-live-refresh="services metrics alerts disks checks restarts" { (overview_body(o)) }
         },
     )
 }
@@ -89,5 +91,6 @@ pub fn overview_body(o: &Overview) -> Markup {
                 } }
             }
         }
+        (latest_restarts(o.restarts, o.now))
     }
 }
