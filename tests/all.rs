@@ -24,3 +24,5 @@ mod console;
 mod deployment;
 mod fake_systemd_double;
 mod foundation;
+mod restart_gates;
+mod restart_local;
