@@ -26,3 +26,4 @@ mod fake_systemd_double;
 mod foundation;
 mod restart_gates;
 mod restart_local;
+mod restart_remote;
