@@ -24,6 +24,8 @@ mod console;
 mod deployment;
 mod fake_systemd_double;
 mod foundation;
+mod restart_auto;
 mod restart_gates;
+mod restart_helper;
 mod restart_local;
 mod restart_remote;

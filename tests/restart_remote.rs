@@ -35,22 +35,29 @@ async fn a_remote_request_is_run_by_the_agent_on_that_host(backend: Backend) {
         .env("SMARTMON_APPROVED_JSON", policy.path())
         .env("SMARTMON_RESTART_COOLDOWN_MIN", "0")
         // Postgres: only LISTEN can wake the agent in time; SQLite has polling alone.
-        .env("SMARTMON_RESTART_POLL_SECS", match backend {
-            Backend::Postgres => "600",
-            Backend::Sqlite => "1",
-        })
+        .env(
+            "SMARTMON_RESTART_POLL_SECS",
+            match backend {
+                Backend::Postgres => "600",
+                Backend::Sqlite => "1",
+            },
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let _agent = agent.spawn().expect("start the agent");
     let db = &app.state.db.conn;
-    eventually("the agent's first sync", Duration::from_secs(15), || async {
-        smartmon::db::services::find_one(db, "web02", "nginx.service")
-            .await
-            .ok()
-            .flatten()
-    })
+    eventually(
+        "the agent's first sync",
+        Duration::from_secs(15),
+        || async {
+            smartmon::db::services::find_one(db, "web02", "nginx.service")
+                .await
+                .ok()
+                .flatten()
+        },
+    )
     .await;
     let mut events = app.state.live.subscribe();
 
@@ -67,12 +74,19 @@ async fn a_remote_request_is_run_by_the_agent_on_that_host(backend: Backend) {
             .filter(|r| r.state == "done")
     })
     .await;
-    assert_eq!(row.executed_by.as_deref(), Some("web02 (RestartUnit over D-Bus)"));
+    assert_eq!(
+        row.executed_by.as_deref(),
+        Some("web02 (RestartUnit over D-Bus)")
+    );
     assert_eq!(
         web02_bus.restart_calls(),
         vec![("nginx.service".to_owned(), "replace".to_owned())]
     );
-    assert_eq!(console_bus.restart_count(), 0, "the console did not restart its own unit");
+    assert_eq!(
+        console_bus.restart_count(),
+        0,
+        "the console did not restart its own unit"
+    );
     let viewer = app.login_as("vi", Role::Viewer).await;
     let history = viewer
         .get("/services/web02/nginx.service/restarts/history")
@@ -80,7 +94,10 @@ async fn a_remote_request_is_run_by_the_agent_on_that_host(backend: Backend) {
         .text()
         .await
         .expect("history");
-    assert!(history.contains(">done<") && history.contains("api-key"), "{history}");
+    assert!(
+        history.contains(">done<") && history.contains("api-key"),
+        "{history}"
+    );
     assert_eq!(app.audit("restart_done").await.len(), 1);
     if backend == Backend::Postgres {
         // The console published one event (queued); the agent's two (running, done) arrive by NOTIFY.
@@ -124,7 +141,11 @@ async fn a_request_nobody_picks_up_expires(backend: Backend) {
     .await;
 
     let (status, body) = app.api_restart("ghost", "nginx.service").await;
-    assert_eq!((status, body["state"].as_str()), (202, Some("queued")), "{body}");
+    assert_eq!(
+        (status, body["state"].as_str()),
+        (202, Some("queued")),
+        "{body}"
+    );
 
     let id = body["request_id"].as_i64().expect("id");
     let row = eventually("expiry", Duration::from_secs(8), || async {

@@ -102,3 +102,49 @@ impl TestApp {
             .expect("read restart_requests")
     }
 }
+
+/// A host helper bound in this process on a socket in `dir`, serving in the background.
+pub async fn start_helper(
+    bus: &FakeSystemd,
+    policy: &Policy,
+    dir: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> PathBuf {
+    let socket = dir.join("helper.sock");
+    let mut vars: std::collections::HashMap<String, String> = [
+        ("DBUS_SYSTEM_BUS_ADDRESS", bus.address()),
+        ("HOSTNAME_OVERRIDE", HOST),
+        ("SMARTMON_API_KEY", KEY),
+        ("SMARTMON_APPROVED_JSON", policy.path()),
+        ("SMARTMON_HELPER_SOCKET", socket.to_str().expect("utf-8")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    for (k, v) in extra {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    let settings = smartmon::config::Settings::from_map(vars).expect("helper settings");
+    let helper =
+        smartmon::restart::helper::server::Helper::bind(&settings).expect("the helper binds");
+    tokio::spawn(helper.serve());
+    socket
+}
+
+/// One request to the helper at `socket`.
+pub async fn ask_helper(
+    socket: &std::path::Path,
+    key: &str,
+    action: &str,
+    unit: &str,
+) -> smartmon::restart::helper::HelperResponse {
+    let request = smartmon::restart::helper::HelperRequest {
+        api_key: key.to_owned(),
+        action: action.to_owned(),
+        unit: Some(unit.to_owned()),
+        device: None,
+    };
+    smartmon::restart::helper::client::call(socket, &request, std::time::Duration::from_secs(10))
+        .await
+        .expect("the helper answers")
+}
