@@ -25,6 +25,7 @@ mod deployment;
 mod fake_systemd_double;
 mod foundation;
 mod restart_auto;
+mod restart_dry_run;
 mod restart_gates;
 mod restart_helper;
 mod restart_local;
