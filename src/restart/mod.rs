@@ -11,6 +11,7 @@ pub mod gates;
 pub mod helper;
 mod local;
 pub mod policy;
+mod record;
 pub mod remote;
 mod settings;
 
