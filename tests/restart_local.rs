@@ -1,6 +1,8 @@
 //! Restarting this host's units over a real D-Bus: one `RestartUnit` with the right unit and mode, the
 //! job's end recorded (done or failed), one call for concurrent asks, and the audit trail.
 
+use smartmon::auth::Role;
+
 use crate::both_backends;
 use crate::support::Backend;
 use crate::support::fake_systemd::FakeSystemd;
@@ -92,8 +94,68 @@ async fn concurrent_restarts_of_one_unit_make_one_call(backend: Backend) {
     }
 }
 
+async fn an_operator_confirms_and_gets_the_result_as_a_toast_and_in_the_history(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let policy = Policy::new(ALLOW);
+    let app = console(backend, &bus, &policy, &[("DRY_RUN", "false")]).await;
+    let operator = app.login_as("otto", Role::Operator).await;
+    let restart = operator.url(&format!("/services/{HOST}/nginx.service/restart"));
+
+    let confirm = operator
+        .client
+        .get(&restart)
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .expect("confirmation")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        confirm.contains("Restart nginx.service on BackendServer?"),
+        "{confirm}"
+    );
+    assert!(!confirm.contains("DRY RUN"), "not in dry run");
+    assert!(!confirm.contains("<html"), "a partial for htmx");
+
+    let answer = operator
+        .client
+        .post(&restart)
+        .header("HX-Request", "true")
+        .header("Origin", operator.url(""))
+        .header("X-CSRF-Token", &operator.csrf)
+        .send()
+        .await
+        .expect("restart");
+    assert_eq!(answer.status(), 200);
+    let panel = answer.text().await.expect("panel");
+    assert!(panel.contains("id=\"restart-panel\""), "{panel}");
+    assert!(panel.contains("data-restart-state=\"done\""), "{panel}");
+    assert!(
+        panel.contains("Restarted nginx.service on BackendServer: active"),
+        "{panel}"
+    );
+    assert!(
+        panel.contains(">otto<"),
+        "the history names who asked: {panel}"
+    );
+    assert_eq!(bus.restart_count(), 1);
+    let done = app.audit("restart_done").await;
+    assert_eq!(done[0].username.as_deref(), Some("otto"));
+    assert_eq!(done[0].client_ip.as_deref(), Some("127.0.0.1"));
+    let overview = operator.get("/").await.text().await.expect("overview");
+    let latest = &overview[overview
+        .find("Latest restarts")
+        .expect("the overview lists restarts")..];
+    assert!(
+        latest.contains("nginx.service</a> on BackendServer · otto"),
+        "{latest}"
+    );
+}
+
 both_backends!(
     a_restart_calls_restart_unit_once_and_records_the_outcome,
+    an_operator_confirms_and_gets_the_result_as_a_toast_and_in_the_history,
     a_job_ending_failed_is_recorded_as_failed,
     concurrent_restarts_of_one_unit_make_one_call,
 );
