@@ -1,8 +1,11 @@
 //! `smartmon helper` on a real unix socket: mode 0660 and the configured group, refuses a bad key, a
-//! bad name and an unapproved unit (and says why), restarts an approved one; a console with
-//! `RESTART_MODE=helper` restarts through it.
+//! bad name and an unapproved unit (and says why), restarts an approved one, reads SMART for a device
+//! path only; a console with `RESTART_MODE=helper` restarts through it.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::time::Duration;
+
+use smartmon::restart::helper::{HelperRequest, client};
 
 use crate::both_backends;
 use crate::support::Backend;
@@ -84,6 +87,59 @@ async fn a_console_in_helper_mode_restarts_through_the_helper(backend: Backend) 
         rows[0].executed_by.as_deref(),
         Some("BackendServer (the host helper)")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helper_reads_smart_for_a_device_and_nothing_else() {
+    let bus = FakeSystemd::start(&units()).await;
+    let policy = Policy::new(ALLOW);
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/smartctl/smart-nvme.json");
+    let script = policy.dir.path().join("smartctl");
+    let log = policy.dir.path().join("calls.log");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\ncat '{}'\n",
+            log.display(),
+            fixture.display()
+        ),
+    )
+    .expect("write fake smartctl");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let smartctl = script.to_str().expect("utf-8");
+    let socket = start_helper(&bus, &policy, policy.dir.path(), &[("SMARTCTL", smartctl)]).await;
+    let ask = |key: &str, device: &str| {
+        let request = HelperRequest {
+            api_key: key.to_owned(),
+            action: "smart".into(),
+            unit: None,
+            device: Some(device.to_owned()),
+        };
+        let socket = socket.clone();
+        async move {
+            client::call(&socket, &request, Duration::from_secs(10))
+                .await
+                .expect("the helper answers")
+        }
+    };
+
+    let read = ask(KEY, "/dev/nvme0n1").await;
+    assert_eq!(read.state, "smart", "{read:?}");
+    let output: serde_json::Value =
+        serde_json::from_str(read.output.as_deref().expect("smartctl's output")).expect("JSON");
+    assert!(output["smartctl"].is_object());
+    assert_eq!(ask("wrong", "/dev/nvme0n1").await.state, "refused");
+    for bad in [
+        "/dev/../etc/shadow",
+        "/etc/shadow",
+        "/dev/sda; reboot",
+        "--scan",
+    ] {
+        assert_eq!(ask(KEY, bad).await.state, "refused", "{bad}");
+    }
+    let calls = std::fs::read_to_string(&log).expect("smartctl ran once");
+    assert_eq!(calls.trim(), "--json=c -a /dev/nvme0n1");
 }
 
 both_backends!(a_console_in_helper_mode_restarts_through_the_helper);
