@@ -77,7 +77,13 @@ async fn auto_remediation_stops_at_its_limit_and_raises_a_critical_alert(backend
         bus.unit("nginx.service").expect("unit").active_state,
         "failed"
     );
-    assert_eq!(app.audit("auto_restart_stopped").await.len(), 1);
+    // The audit row follows the alert (same task); wait for it rather than race it.
+    eventually(
+        "the audit row of the stop",
+        Duration::from_secs(5),
+        || async { (app.audit("auto_restart_stopped").await.len() == 1).then_some(()) },
+    )
+    .await;
     let done = app.audit("restart_done").await;
     assert!(
         done.iter()
