@@ -89,6 +89,16 @@ async fn auto_remediation_stops_at_its_limit_and_raises_a_critical_alert(backend
         done.iter()
             .all(|r| r.username.as_deref() == Some("auto-remediation"))
     );
+    // Running again (an operator fixed it): the alert resolves.
+    bus.set_state("nginx.service", "active", "running").await;
+    collector.sync_services().await.expect("sync");
+    eventually("the alert to resolve", Duration::from_secs(5), || async {
+        smartmon::db::alerts::open_alert(&app.state.db.conn, HOST, "restart:auto:nginx.service")
+            .await
+            .ok()
+            .filter(Option::is_none)
+    })
+    .await;
     // A unit outside the allow-list is never touched.
     bus.set_state("ssh.service", "failed", "failed").await;
     collector.sync_services().await.expect("sync");

@@ -157,7 +157,10 @@ async fn a_request_nobody_picks_up_expires(backend: Backend) {
     })
     .await;
     assert!(row.error.as_deref().is_some_and(|e| e.contains("no agent")));
-    assert_eq!(app.audit("restart_expired").await.len(), 1);
+    eventually("the expiry's audit row", Duration::from_secs(5), || async {
+        (app.audit("restart_expired").await.len() == 1).then_some(())
+    })
+    .await;
     assert_eq!(bus.restart_count(), 0);
 }
 

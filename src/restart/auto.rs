@@ -1,7 +1,7 @@
 //! Automatic remediation (`AUTO_RESTART`): a unit of this host that enters `failed` is restarted
 //! through the same gates and executor, at most `AUTO_RESTART_MAX` times within
 //! `AUTO_RESTART_WINDOW_MIN`. Past that it stops, raises a critical alert, and does not try again until
-//! the window passes or an operator restarts the unit.
+//! the window passes or an operator restarts the unit; the alert resolves when the unit runs again.
 
 use serde_json::json;
 
@@ -51,17 +51,46 @@ impl Restarter {
         let Some(current) = crate::db::services::find_one(conn, &host, unit).await? else {
             return Ok(());
         };
+        if current.normalized_status == "running" {
+            // Running again: a stop alert for this unit, if one is open, is resolved.
+            let recovered = AlertCondition {
+                hostname: host.clone(),
+                source: format!("restart:auto:{unit}"),
+                severity: "critical".into(),
+                message: format!("{unit} is running again"),
+                active: false,
+                ts_epoch: self.inner.clock.now(),
+            };
+            if apply(conn, &recovered).await? == crate::db::alerts::AlertChange::Resolved {
+                self.inner
+                    .live
+                    .publish(vec![LiveEvent::AlertChanged { hostname: host }])
+                    .await;
+            }
+            return Ok(());
+        }
         if current.normalized_status != "failed" || !self.approved(&host, unit) {
             return Ok(());
         }
         let s = &self.inner.settings;
         let now = self.inner.clock.now();
-        let window_start = now - s.auto_window.as_secs_f64();
-        // An operator's restart since the window opened starts the count again.
-        let operator_acted = crate::db::restart_requests::history(conn, &host, unit, 50)
+        let attempts_so_far: Vec<_> = requests::history(conn, &host, unit, 50)
             .await?
             .into_iter()
-            .filter(|r| r.source != "auto" && ATTEMPTS.contains(&r.state.as_str()))
+            .filter(|r| ATTEMPTS.contains(&r.state.as_str()))
+            .collect();
+        // A failure that began before the last restart ended is what that restart answered: the
+        // stored state is older than the restart (the next sync tells how it went).
+        if let Some(last) = attempts_so_far.first()
+            && current.since_epoch <= last.finished_at.unwrap_or(f64::INFINITY)
+        {
+            return Ok(());
+        }
+        let window_start = now - s.auto_window.as_secs_f64();
+        // An operator's restart since the window opened starts the count again.
+        let operator_acted = attempts_so_far
+            .iter()
+            .filter(|r| r.source != "auto")
             .map(|r| r.requested_at)
             .fold(window_start, f64::max);
         let attempts =

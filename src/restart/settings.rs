@@ -96,3 +96,34 @@ impl RestartSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::config::SettingsError> {
+        Settings::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn defaults_are_the_issues_and_bad_values_name_their_variable() {
+        let s = settings(&[]).expect("defaults").restart;
+        assert_eq!(s.cooldown.as_secs(), 600);
+        assert_eq!((s.backoff_fails, s.backoff_window.as_secs()), (3, 1800));
+        assert_eq!(
+            (s.auto_restart, s.auto_max, s.auto_window.as_secs()),
+            (false, 3, 600)
+        );
+        assert_eq!(s.mode, super::RestartMode::Dbus);
+        assert_eq!(s.helper_socket.to_str(), Some("/run/smartmon/helper.sock"));
+        let err = settings(&[("RESTART_MODE", "ssh")]).expect_err("no such mode");
+        assert_eq!(err.variable, "RESTART_MODE");
+        let err = settings(&[("AUTO_RESTART_MAX", "0")]).expect_err("at least one");
+        assert_eq!(err.variable, "AUTO_RESTART_MAX");
+    }
+}
