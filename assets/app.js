@@ -19,7 +19,9 @@
 
   function refresh(el) {
     if (!databaseUp() || !window.htmx) return;
-    htmx.ajax("GET", location.pathname + location.search, { target: el, swap: "innerHTML" });
+    // A part with data-live-url reloads itself from that URL (its partial is the whole element).
+    var url = el.getAttribute("data-live-url");
+    htmx.ajax("GET", url || location.pathname + location.search, { target: el, swap: url ? "outerHTML" : "innerHTML" });
   }
 
   // topic: null or "*" reloads every live part; else only parts listing the topic (and, when a part

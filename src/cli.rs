@@ -28,6 +28,9 @@ pub enum Command {
     },
     /// Run the collector alone (metrics, services, SMART, checks), writing to `DATABASE_URL`.
     Agent,
+    /// The host helper: restart approved units and read SMART for unprivileged agents, over a unix
+    /// socket (`SMARTMON_HELPER_SOCKET`), with the API key.
+    Helper,
     /// Query systemd over D-Bus with the systemctl-shim contract (`SERVICE_STATUS_CMD` drop-in).
     Units {
         #[command(subcommand)]

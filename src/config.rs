@@ -23,6 +23,8 @@ pub struct Settings {
     pub auth: crate::auth::AuthSettings,
     /// The collector's sources, intervals and bounds.
     pub collector: crate::collector::CollectorSettings,
+    /// The restart workflow: allow-list, gates, executor, remote queue, auto-remediation.
+    pub restart: crate::restart::RestartSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +157,7 @@ impl Settings {
             hostname_override: vars.text("HOSTNAME_OVERRIDE"),
             auth: crate::auth::AuthSettings::from_vars(vars)?,
             collector: crate::collector::CollectorSettings::from_vars(vars)?,
+            restart: crate::restart::RestartSettings::from_vars(vars)?,
         })
     }
 }

@@ -34,6 +34,11 @@ pub enum LiveEvent {
     AlertChanged {
         hostname: String,
     },
+    /// A restart request was recorded or changed state (queued, running, done, failed, …).
+    RestartUpdated {
+        hostname: String,
+        service_name: String,
+    },
 }
 
 /// What travels in a `NOTIFY` payload: the event and the process that published it.

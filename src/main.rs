@@ -53,6 +53,10 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(agent(settings).await)
         }
+        Command::Helper => {
+            telemetry::init(&settings.log);
+            report(helper(&settings).await)
+        }
         Command::Units { command } => units(command, &settings).await,
     }
 }
@@ -99,10 +103,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 async fn agent(settings: Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     smartmon::startup::prepare_schema(&db, &settings).await?;
-    let live = smartmon::live::LiveBus::new(&db);
+    // LISTEN on Postgres: queued restarts for this host wake the agent at once.
+    let live = smartmon::startup::start_live(&db, &settings);
+    let restarter = smartmon::restart::Restarter::new(
+        &settings,
+        db.clone(),
+        live.clone(),
+        smartmon::clock::Clock::default(),
+        None,
+    )?;
     let collector = Collector::new(&settings, db, live).await?;
-    tracing::info!(hostname = %collector.hostname(), "agent collecting");
-    let tasks = collector.spawn();
+    tracing::info!(hostname = %collector.hostname(), dry_run = settings.dry_run, "agent collecting");
+    let mut tasks = collector.spawn();
+    tasks.extend(restarter.spawn_background(true));
     shutdown_signal().await;
     for task in tasks {
         task.abort();
@@ -119,6 +132,17 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
         Ok(_) => {}
         Err(_) => tracing::warn!("stopped before the outage buffer could be flushed"),
     }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn helper(settings: &Settings) -> anyhow::Result<()> {
+    let helper = smartmon::restart::helper::server::Helper::bind(settings)?;
+    tokio::select! {
+        _ = helper.serve() => {}
+        _ = shutdown_signal() => {}
+    }
+    let _ = std::fs::remove_file(&settings.restart.helper_socket);
     tracing::info!("stopped");
     Ok(())
 }

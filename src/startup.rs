@@ -18,6 +18,7 @@ use crate::db::health::DbHealth;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
 use crate::live::LiveBus;
+use crate::restart::Restarter;
 use crate::state::AppState;
 use crate::web::live_feed::LiveFeed;
 use crate::web::{middleware, routes};
@@ -51,6 +52,15 @@ impl Application {
         auth.spawn_housekeeping();
         let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
         let live = start_live(&db, &settings);
+        let restart = Restarter::new(
+            &settings,
+            db.clone(),
+            live.clone(),
+            clock.clone(),
+            Some(auth.clone()),
+        )?;
+        // The console restarts this host's units itself; queued requests are for other hosts' agents.
+        restart.spawn_background(false);
         if settings.collector.enabled_in_serve {
             let collector = Collector::new(&settings, db.clone(), live.clone()).await?;
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
@@ -65,6 +75,7 @@ impl Application {
             health,
             live,
             feed,
+            restart,
         };
         let server = serve(listener, state.clone())?;
         Ok(Self {

@@ -1,4 +1,5 @@
-//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access).
+//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access,
+//! restarts).
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::db::health::DbHealth;
 use crate::live::LiveBus;
+use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
@@ -25,4 +27,6 @@ pub struct AppState {
     pub live: LiveBus,
     /// The same changes rendered once as Server-Sent Events frames for every open page.
     pub feed: LiveFeed,
+    /// The restart workflow (gates, executor, queue for other hosts).
+    pub restart: Restarter,
 }

@@ -235,4 +235,5 @@ async fn the_openapi_document_lists_every_api_route() {
     ] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} is described");
     }
+    assert!(doc["paths"]["/api/services/restart"]["post"].is_object());
 }

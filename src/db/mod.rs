@@ -10,6 +10,7 @@ pub mod entities;
 pub mod health;
 pub mod hosts;
 pub mod readings;
+pub mod restart_requests;
 pub mod services;
 pub mod sessions;
 pub mod users;

@@ -18,6 +18,7 @@ impl Chrome {
             user,
             dry_run: state.settings.dry_run,
             database_up: state.health.is_up(),
+            policy_error: state.restart.policy_error(),
         }
     }
 }

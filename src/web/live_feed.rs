@@ -95,6 +95,7 @@ impl LiveFeed {
             LiveEvent::DiskUpdated { hostname } => ("disks", hostname),
             LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
             LiveEvent::AlertChanged { hostname } => ("alerts", hostname),
+            LiveEvent::RestartUpdated { hostname, .. } => ("restarts", hostname),
         };
         self.send("changed", &format!("{topic} {host}"));
     }

@@ -33,7 +33,7 @@ use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
 use crate::web::handlers::{
-    api, audit, auth, events, fleet_health, hosts, metrics, ops, overview, services, users,
+    api, audit, auth, events, fleet_health, hosts, metrics, ops, overview, restart, services, users,
 };
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
@@ -99,7 +99,28 @@ pub fn table() -> Vec<Entry> {
         ),
         get("/api/openapi.json", ApiKeyOrViewer, api::openapi::openapi),
         get("/metrics", ApiKeyOrViewer, metrics::metrics),
-        // Operators: the audit log (who restarted what, who was refused).
+        get(
+            "/services/{host}/{unit}/restarts",
+            Viewer,
+            restart::panel_partial,
+        ),
+        get(
+            "/services/{host}/{unit}/restarts/history",
+            Viewer,
+            restart::history_partial,
+        ),
+        // Operators: restarts (the gates check again), and the audit log (who restarted what, who was refused).
+        get(
+            "/services/{host}/{unit}/restart",
+            Operator,
+            restart::confirm_form,
+        ),
+        post(
+            "/services/{host}/{unit}/restart",
+            Operator,
+            restart::request,
+        ),
+        post("/api/services/restart", ApiKeyOrOperator, restart::api),
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
         // Admins: the Users page.

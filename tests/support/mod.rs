@@ -9,6 +9,7 @@ pub mod jwks;
 pub mod nginx;
 pub mod postgres;
 pub mod proxy;
+pub mod restart;
 pub mod seed;
 pub mod sse;
 pub mod upstream;

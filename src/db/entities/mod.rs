@@ -7,6 +7,7 @@ pub mod disk_health;
 pub mod filesystem_usage;
 pub mod hosts;
 pub mod network_checks;
+pub mod restart_requests;
 pub mod service_current;
 pub mod service_status;
 pub mod sessions;

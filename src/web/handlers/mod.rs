@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod metrics;
 pub mod ops;
 pub mod overview;
+pub mod restart;
 pub mod services;
 pub mod users;
 

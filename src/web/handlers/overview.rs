@@ -18,6 +18,9 @@ const ATTENTION_ROWS: u64 = 15;
 /// Open alerts listed on the overview, at most.
 const OPEN_ALERT_ROWS: u64 = 5;
 
+/// Restart requests listed under "Latest restarts".
+const LATEST_RESTARTS: u64 = 8;
+
 pub async fn overview(
     req: HttpRequest,
     chrome: Chrome,
@@ -54,6 +57,7 @@ pub async fn overview(
         .into_iter()
         .filter(|d| disks::ATTENTION.contains(&d.health.as_str()))
         .collect();
+    let restarts = crate::db::restart_requests::latest(db, LATEST_RESTARTS).await?;
     let view = Overview {
         hosts: &hosts,
         states: &states,
@@ -61,6 +65,7 @@ pub async fn overview(
         alert_counts,
         open_alerts: &open_alerts,
         disks_attention: &disks_attention,
+        restarts: &restarts,
         now,
     };
     Ok(if wants_partial(&req) {

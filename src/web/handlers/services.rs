@@ -104,6 +104,14 @@ pub async fn detail(
         now,
     );
     let shown: Vec<_> = history.into_iter().take(200).collect();
+    let restart = crate::web::handlers::restart::panel_for(
+        &state,
+        chrome.user.as_ref(),
+        &hostname,
+        &unit,
+        None,
+    )
+    .await?;
     Ok(service_page(
         &chrome,
         &ServiceDetail {
@@ -112,6 +120,7 @@ pub async fn detail(
             uptime,
             history: &shown,
             now,
+            restart,
         },
     ))
 }

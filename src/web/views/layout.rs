@@ -28,6 +28,8 @@ pub struct Chrome {
     pub database_up: bool,
     /// Connect to `/events` for live updates (pages of a signed-in console).
     pub live: bool,
+    /// Why the approved-services file is not in force (shown to admins only).
+    pub policy_error: Option<String>,
 }
 
 impl Chrome {
@@ -39,6 +41,7 @@ impl Chrome {
             dry_run: false,
             database_up,
             live: !database_up,
+            policy_error: None,
         }
     }
 
@@ -110,6 +113,13 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                     (database_banner(chrome.database_up))
                 }
                 @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} }
+                @if let (Some(error), Some(user)) = (&chrome.policy_error, user)
+                    && user.role >= Role::Admin
+                {
+                    div.banner.banner-danger role="alert" data-policy="malformed" {
+                        strong { "Restart policy not updated. " } (error)
+                    }
+                }
                 main #main { (content) }
                 footer.footer {
                     span { "smartmon " (env!("CARGO_PKG_VERSION")) }

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod hosts;
 pub mod layout;
 pub mod overview;
+pub mod restart;
 pub mod service_detail;
 pub mod services;
 pub mod users;

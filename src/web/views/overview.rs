@@ -2,12 +2,13 @@
 
 use maud::{Markup, html};
 
-use crate::db::entities::{alerts, disk_health, service_current};
+use crate::db::entities::{alerts, disk_health, restart_requests, service_current};
 use crate::db::hosts::HostSummary;
 use crate::web::views::alerts::severity_badge;
 use crate::web::views::components::{ago, empty_state, number, percent};
 use crate::web::views::hosts::is_up;
 use crate::web::views::layout::{Chrome, page};
+use crate::web::views::restart::latest as latest_restarts;
 use crate::web::views::services::service_row;
 
 /// What the overview shows.
@@ -20,6 +21,7 @@ pub struct Overview<'a> {
     pub open_alerts: &'a [alerts::Model],
     /// Drives whose latest reading is failed, worn or unreadable.
     pub disks_attention: &'a [disk_health::Model],
+    pub restarts: &'a [restart_requests::Model],
     pub now: f64,
 }
 
@@ -30,7 +32,7 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
         "/",
         html! {
             h1 { "Overview" }
-            div #overview data-live-refresh="services metrics alerts disks checks" { (overview_body(o)) }
+            div #overview data-live-refresh="services metrics alerts disks checks restarts" { (overview_body(o)) }
         },
     )
 }
@@ -124,5 +126,6 @@ pub fn overview_body(o: &Overview) -> Markup {
                 } }
             }
         }
+        (latest_restarts(o.restarts, o.now))
     }
 }

@@ -1,4 +1,5 @@
-//! One unit: its current state, uptime over a window, and the history of its state changes.
+//! One unit: its current state, the restart panel, uptime over a window, and the history of its state
+//! changes.
 
 use maud::{Markup, html};
 
@@ -19,6 +20,8 @@ pub struct ServiceDetail<'a> {
     pub uptime: Option<f64>,
     pub history: &'a [service_status::Model],
     pub now: f64,
+    /// The restart panel (button or why not, confirmation target, restart history).
+    pub restart: Markup,
 }
 
 pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
@@ -45,6 +48,7 @@ pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
                 dt { "Recoverable" } dd { @if u.recoverable { "yes" } @else { "no (oneshot, static or masked units are not restarted)" } }
                 dt { "Last observed" } dd { (ago(u.ts_epoch, d.now)) }
             }
+            (d.restart)
             section.card {
                 h2 { "Uptime" }
                 nav.ranges aria-label="Uptime window" {

@@ -23,6 +23,31 @@ fn get(summary: &str, params: Vec<Value>, content: &str) -> Value {
     }})
 }
 
+/// `POST /api/services/restart`: the original's status codes, each with a body naming state and reason.
+fn restart() -> Value {
+    let outcome = |description: &str| {
+        json!({ "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Restart" } } } })
+    };
+    json!({ "post": {
+        "summary": "Restart an approved unit (X-API-Key, or an operator's session with its CSRF token)",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": {
+            "type": "object", "required": ["host", "service"],
+            "properties": { "host": { "type": "string" }, "service": { "type": "string" } } } } } },
+        "responses": {
+            "200": outcome("done: the job ended and the unit is active"),
+            "202": outcome("queued for the host's agent, or dry_run (DRY_RUN=true): nothing was done"),
+            "400": outcome("invalid_name, or a body that is not {host, service}"),
+            "401": { "description": "Not signed in and no valid X-API-Key" },
+            "403": outcome("not_approved (or a signed-in user below operator)"),
+            "404": outcome("unknown_unit: the host has no such unit"),
+            "409": outcome("not_recoverable, or in_progress"),
+            "429": outcome("cooldown, backoff or rate_limited; Retry-After says when"),
+            "502": outcome("restart_failed: systemd ran the job and it failed"),
+        },
+    }})
+}
+
 pub fn document() -> Value {
     let json_ct = "application/json";
     let host = || param("host", "path", "string", "the host's name");
@@ -79,6 +104,14 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": {
                     "error": { "type": "string" }, "parameter": { "type": "string" } } },
+                "Restart": { "type": "object", "required": ["state", "message"], "properties": {
+                    "state": { "enum": ["done", "failed", "queued", "dry_run", "refused"] },
+                    "reason": { "type": ["string", "null"] }, "message": { "type": "string" },
+                    "error": { "type": ["string", "null"] }, "host": { "type": "string" },
+                    "service": { "type": "string" }, "dry_run": { "type": "boolean" },
+                    "request_id": { "type": ["integer", "null"] }, "result": { "type": ["string", "null"] },
+                    "active_state": { "type": ["string", "null"] },
+                    "duration_secs": { "type": ["number", "null"] } } },
             },
         },
         "security": [ { "apiKey": [] }, { "basic": [] } ],
@@ -109,6 +142,7 @@ pub fn document() -> Value {
                 vec![host(), param("unit", "path", "string", "unit name, e.g. nginx.service"),
                      param("minutes", "query", "integer", "window (default 1440)"),
                      param("limit", "query", "integer", "at most this many rows (default 500)")], json_ct),
+            "/api/services/restart": restart(),
         },
     })
 }

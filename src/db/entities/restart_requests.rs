@@ -1,0 +1,36 @@
+//! `restart_requests`: one row per restart asked for, and how it ended.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "restart_requests")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub hostname: String,
+    pub service_name: String,
+    /// The user name, `api-key`, or `auto-remediation`.
+    pub requested_by: String,
+    pub client_ip: Option<String>,
+    /// `ui`, `api`, `auto`, `helper`.
+    pub source: String,
+    /// `queued`, `running`, `done`, `failed`, `dry_run`, `refused`, `expired`.
+    pub state: String,
+    pub dry_run: bool,
+    /// systemd's job result (`done`, `failed`, `timeout`, …) or the refusing gate.
+    pub result: Option<String>,
+    /// `ActiveState` read after the job ended.
+    pub active_state: Option<String>,
+    pub error: Option<String>,
+    /// The host (and executor) that ran it.
+    pub executed_by: Option<String>,
+    pub requested_at: f64,
+    pub started_at: Option<f64>,
+    pub finished_at: Option<f64>,
+    pub duration_secs: Option<f64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,219 @@
+//! Queries on `restart_requests`: record a request, move it through its states, and the reads the
+//! gates (cooldown, backoff, auto-remediation limit), the agents (claim, expire) and the pages need.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::db::entities::restart_requests::{self, Column, Entity, Model};
+
+/// States that mean systemd was (or is about to be) asked: what cooldown counts.
+pub const REAL_STATES: [&str; 4] = ["queued", "running", "done", "failed"];
+
+/// A request as first recorded.
+#[derive(Debug, Clone)]
+pub struct NewRequest<'a> {
+    pub hostname: &'a str,
+    pub service_name: &'a str,
+    pub requested_by: &'a str,
+    pub client_ip: Option<&'a str>,
+    pub source: &'a str,
+    pub state: &'a str,
+    pub dry_run: bool,
+    pub result: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub requested_at: f64,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest<'_>) -> Result<Model, DbErr> {
+    restart_requests::ActiveModel {
+        hostname: Set(new.hostname.to_owned()),
+        service_name: Set(new.service_name.to_owned()),
+        requested_by: Set(new.requested_by.to_owned()),
+        client_ip: Set(new.client_ip.map(str::to_owned)),
+        source: Set(new.source.to_owned()),
+        state: Set(new.state.to_owned()),
+        dry_run: Set(new.dry_run),
+        result: Set(new.result.map(str::to_owned)),
+        error: Set(new.error.map(str::to_owned)),
+        requested_at: Set(new.requested_at),
+        finished_at: Set((!matches!(new.state, "queued" | "running")).then_some(new.requested_at)),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// How a request ended (or that it started running).
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    pub state: String,
+    pub result: Option<String>,
+    pub active_state: Option<String>,
+    pub error: Option<String>,
+    pub executed_by: Option<String>,
+    pub started_at: Option<f64>,
+    pub finished_at: Option<f64>,
+    pub duration_secs: Option<f64>,
+}
+
+pub async fn record(conn: &impl ConnectionTrait, id: i64, p: Progress) -> Result<Model, DbErr> {
+    let Some(row) = Entity::find_by_id(id).one(conn).await? else {
+        return Err(DbErr::RecordNotFound(format!("restart request {id}")));
+    };
+    let mut row: restart_requests::ActiveModel = row.into();
+    row.state = Set(p.state);
+    if p.result.is_some() {
+        row.result = Set(p.result);
+    }
+    if p.active_state.is_some() {
+        row.active_state = Set(p.active_state);
+    }
+    if p.error.is_some() {
+        row.error = Set(p.error);
+    }
+    if p.executed_by.is_some() {
+        row.executed_by = Set(p.executed_by);
+    }
+    if p.started_at.is_some() {
+        row.started_at = Set(p.started_at);
+    }
+    if p.finished_at.is_some() {
+        row.finished_at = Set(p.finished_at);
+    }
+    if p.duration_secs.is_some() {
+        row.duration_secs = Set(p.duration_secs);
+    }
+    row.update(conn).await
+}
+
+/// When `unit` on `host` was last really restarted (or queued for it), if ever.
+pub async fn last_real(
+    conn: &impl ConnectionTrait,
+    host: &str,
+    unit: &str,
+) -> Result<Option<f64>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::Hostname.eq(host))
+        .filter(Column::ServiceName.eq(unit))
+        .filter(Column::State.is_in(REAL_STATES))
+        .order_by_desc(Column::RequestedAt)
+        .one(conn)
+        .await?
+        .map(|r| r.requested_at))
+}
+
+/// Rows for (host, unit) since `since` in one of `states` (and from `source`, when given).
+pub async fn count_since(
+    conn: &impl ConnectionTrait,
+    host: &str,
+    unit: &str,
+    since: f64,
+    states: &[&str],
+    source: Option<&str>,
+) -> Result<u64, DbErr> {
+    let mut q = Entity::find()
+        .filter(Column::Hostname.eq(host))
+        .filter(Column::ServiceName.eq(unit))
+        .filter(Column::RequestedAt.gte(since))
+        .filter(Column::State.is_in(states.iter().copied()));
+    if let Some(source) = source {
+        q = q.filter(Column::Source.eq(source));
+    }
+    q.count(conn).await
+}
+
+/// Moves the oldest `queued` request for `host` to `running`; `None` when there is none or another
+/// agent took it first (the update only applies while the row is still queued).
+pub async fn claim_next(
+    conn: &impl ConnectionTrait,
+    host: &str,
+    executed_by: &str,
+    now: f64,
+) -> Result<Option<Model>, DbErr> {
+    let candidates = Entity::find()
+        .filter(Column::Hostname.eq(host))
+        .filter(Column::State.eq("queued"))
+        .order_by_asc(Column::Id)
+        .limit(8)
+        .all(conn)
+        .await?;
+    for row in candidates {
+        let taken = Entity::update_many()
+            .col_expr(Column::State, Expr::value("running"))
+            .col_expr(Column::StartedAt, Expr::value(now))
+            .col_expr(Column::ExecutedBy, Expr::value(executed_by))
+            .filter(Column::Id.eq(row.id))
+            .filter(Column::State.eq("queued"))
+            .exec(conn)
+            .await?;
+        if taken.rows_affected == 1 {
+            return Entity::find_by_id(row.id).one(conn).await;
+        }
+    }
+    Ok(None)
+}
+
+/// Marks requests still `queued` since before `cutoff` as `expired`; returns them.
+pub async fn expire(
+    conn: &impl ConnectionTrait,
+    cutoff: f64,
+    now: f64,
+) -> Result<Vec<Model>, DbErr> {
+    let stale = Entity::find()
+        .filter(Column::State.eq("queued"))
+        .filter(Column::RequestedAt.lt(cutoff))
+        .all(conn)
+        .await?;
+    let mut expired = Vec::new();
+    for row in stale {
+        let done = Entity::update_many()
+            .col_expr(Column::State, Expr::value("expired"))
+            .col_expr(Column::Result, Expr::value("expired"))
+            .col_expr(
+                Column::Error,
+                Expr::value("no agent on this host picked the request up in time"),
+            )
+            .col_expr(Column::FinishedAt, Expr::value(now))
+            .filter(Column::Id.eq(row.id))
+            .filter(Column::State.eq("queued"))
+            .exec(conn)
+            .await?;
+        if done.rows_affected == 1 {
+            expired.push(row);
+        }
+    }
+    Ok(expired)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(conn).await
+}
+
+/// A unit's restart history, newest first.
+pub async fn history(
+    conn: &impl ConnectionTrait,
+    host: &str,
+    unit: &str,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::Hostname.eq(host))
+        .filter(Column::ServiceName.eq(unit))
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// The latest requests on every host (the overview), newest first, refusals left out.
+pub async fn latest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::State.ne("refused"))
+        .order_by_desc(Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}

@@ -1,0 +1,170 @@
+//! `Restarter::request`: the gates in order, then this host's executor or the queue for another host
+//! (`record` writes the rows, audit entries and live events).
+
+use serde_json::json;
+
+use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter};
+use crate::auth::Role;
+use crate::db::restart_requests::{self as requests, NewRequest};
+use crate::domain::{Hostname, UnitName};
+
+impl Restarter {
+    /// Runs one ask to its end (or, for another host, until it is queued).
+    pub async fn request(&self, ask: Ask) -> anyhow::Result<Report> {
+        self.audit(
+            &ask,
+            "restart_requested",
+            true,
+            json!({ "source": ask.source.as_str() }),
+        )
+        .await;
+        let (host, unit) = match self.check(&ask).await? {
+            Ok(checked) => checked,
+            Err(refusal) => return self.refuse(&ask, refusal).await,
+        };
+        let Some(_flight) = self.take_flight(host.as_str(), unit.as_str()) else {
+            let refusal = Refusal::new(
+                Gate::InProgress,
+                format!("{unit} on {host} is being restarted right now."),
+            );
+            return self.refuse(&ask, refusal).await;
+        };
+        if let Err(refusal) = self.limits(&ask, host.as_str(), unit.as_str()).await? {
+            return self.refuse(&ask, refusal).await;
+        }
+        if host == self.inner.hostname {
+            return self.run_here(&ask, &unit).await;
+        }
+        self.queue(&ask, &host, &unit).await
+    }
+
+    /// Name, allow-list, known unit, recoverable, role.
+    pub(super) async fn check(
+        &self,
+        ask: &Ask,
+    ) -> anyhow::Result<Result<(Hostname, UnitName), Refusal>> {
+        let host = match Hostname::parse(&ask.host) {
+            Ok(host) => host,
+            Err(err) => return Ok(Err(Refusal::new(Gate::Name, format!("host: {err}")))),
+        };
+        let unit = match UnitName::parse(&ask.unit) {
+            Ok(unit) if unit.is_service() && !unit.is_template() => unit,
+            Ok(unit) => {
+                let msg = format!("{unit} is not a service unit that can be restarted");
+                return Ok(Err(Refusal::new(Gate::Name, msg)));
+            }
+            Err(err) => return Ok(Err(Refusal::new(Gate::Name, format!("unit: {err}")))),
+        };
+        if !self.inner.policy.allows(host.as_str(), &unit) {
+            let msg = format!("{unit} on {host} is not in the approved-services list.");
+            return Ok(Err(Refusal::new(Gate::NotApproved, msg)));
+        }
+        let conn = &self.inner.db.conn;
+        let Some(current) =
+            crate::db::services::find_one(conn, host.as_str(), unit.as_str()).await?
+        else {
+            let msg = format!("{host} has no unit named {unit}.");
+            return Ok(Err(Refusal::new(Gate::UnknownUnit, msg)));
+        };
+        if !current.recoverable {
+            let msg = format!(
+                "{unit} is not recoverable (a {} unit, {}): restarting it would not help.",
+                current.service_type, current.unit_file_state
+            );
+            return Ok(Err(Refusal::new(Gate::NotRecoverable, msg)));
+        }
+        if let Actor::User { name, role } = &ask.actor
+            && *role < Role::Operator
+        {
+            let msg = format!("Restarts need the operator role; {name} is a {role}.");
+            return Ok(Err(Refusal::new(Gate::Role, msg)));
+        }
+        Ok(Ok((host, unit)))
+    }
+
+    /// Cooldown, failure backoff, rate limit.
+    async fn limits(
+        &self,
+        ask: &Ask,
+        host: &str,
+        unit: &str,
+    ) -> anyhow::Result<Result<(), Refusal>> {
+        let s = &self.inner.settings;
+        let conn = &self.inner.db.conn;
+        let now = self.inner.clock.now();
+        let cooldown = s.cooldown.as_secs_f64();
+        if cooldown > 0.0
+            && let Some(last) = requests::last_real(conn, host, unit).await?
+            && now - last < cooldown
+        {
+            let wait = cooldown - (now - last);
+            let msg = format!(
+                "{unit} on {host} was restarted {:.0} s ago; the cooldown allows another in {wait:.0} s.",
+                now - last
+            );
+            return Ok(Err(Refusal::new(Gate::Cooldown, msg).retry_after(wait)));
+        }
+        let window = s.backoff_window.as_secs_f64();
+        let fails =
+            requests::count_since(conn, host, unit, now - window, &["failed"], None).await?;
+        if fails >= s.backoff_fails {
+            let msg = format!(
+                "{unit} on {host} failed to restart {fails} times in the last {:.0} min; backing off.",
+                window / 60.0
+            );
+            return Ok(Err(Refusal::new(Gate::Backoff, msg).retry_after(window)));
+        }
+        if ask.actor != Actor::Auto
+            && let Some(auth) = &self.inner.auth
+            && let Err(wait) = auth.restarts.check(ask.actor.name())
+        {
+            let msg = format!(
+                "You have asked for many restarts in a short time. Try again in {} seconds.",
+                wait.as_secs().max(1)
+            );
+            return Ok(Err(
+                Refusal::new(Gate::RateLimit, msg).retry_after(wait.as_secs_f64())
+            ));
+        }
+        Ok(Ok(()))
+    }
+
+    fn take_flight(&self, host: &str, unit: &str) -> Option<InFlight> {
+        let key = (host.to_owned(), unit.to_owned());
+        let mut set = self
+            .inner
+            .inflight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.insert(key.clone()).then(|| InFlight {
+            inner: self.inner.clone(),
+            key,
+        })
+    }
+
+    /// This host: the executor (which answers "dry run" itself when `DRY_RUN` is on).
+    async fn run_here(&self, ask: &Ask, unit: &UnitName) -> anyhow::Result<Report> {
+        let host = self.inner.hostname.to_string();
+        let started = self.inner.clock.now();
+        let row = requests::insert(
+            &self.inner.db.conn,
+            NewRequest {
+                hostname: &host,
+                service_name: unit.as_str(),
+                requested_by: ask.actor.name(),
+                client_ip: ask.client_ip.as_deref(),
+                source: ask.source.as_str(),
+                state: "running",
+                dry_run: self.dry_run(),
+                result: None,
+                error: None,
+                requested_at: started,
+            },
+        )
+        .await?;
+        self.publish(&host, unit.as_str()).await;
+        let run = self.inner.executor.restart(unit).await;
+        self.finish(ask, row.id, &host, unit.as_str(), started, run)
+            .await
+    }
+}

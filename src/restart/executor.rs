@@ -1,0 +1,167 @@
+//! The executor: the single place a restart leaves the process. Every path (console, API, agent,
+//! helper, auto-remediation) ends here, and `DRY_RUN` is enforced here, before any bus or socket is
+//! touched, so no path can restart anything in dry run.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::{Secret, Settings};
+use crate::domain::UnitName;
+use crate::restart::settings::RestartMode;
+use crate::restart::{helper, local};
+
+/// How one restart ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Execution {
+    pub outcome: Outcome,
+    /// systemd's job result (`done`, `failed`, `timeout`, `canceled`, `dependency`, …), or `dry_run`.
+    pub result: String,
+    /// `ActiveState` read after the job ended.
+    pub active_state: Option<String>,
+    pub error: Option<String>,
+    pub duration_secs: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// `DRY_RUN`: nothing was asked of systemd.
+    DryRun,
+    /// The job ended `done` and the unit is active.
+    Done,
+    Failed,
+}
+
+/// Chosen once from the settings; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Executor {
+    dry_run: bool,
+    via: Via,
+}
+
+#[derive(Debug, Clone)]
+enum Via {
+    Dbus {
+        bus_address: Option<String>,
+        job_timeout: Duration,
+    },
+    Helper {
+        socket: PathBuf,
+        api_key: Option<Secret>,
+        job_timeout: Duration,
+    },
+}
+
+impl Executor {
+    /// The executor `RESTART_MODE` selects, honouring `DRY_RUN`.
+    pub fn from_settings(settings: &Settings) -> Self {
+        let r = &settings.restart;
+        let via = match r.mode {
+            RestartMode::Dbus => Via::Dbus {
+                bus_address: settings.collector.bus_address.clone(),
+                job_timeout: r.job_timeout,
+            },
+            RestartMode::Helper => Via::Helper {
+                socket: r.helper_socket.clone(),
+                api_key: settings.api_key.clone(),
+                job_timeout: r.job_timeout,
+            },
+        };
+        Self {
+            dry_run: settings.dry_run,
+            via,
+        }
+    }
+
+    /// The D-Bus executor whatever `RESTART_MODE` says (what the helper itself uses).
+    pub fn dbus(settings: &Settings) -> Self {
+        Self {
+            dry_run: settings.dry_run,
+            via: Via::Dbus {
+                bus_address: settings.collector.bus_address.clone(),
+                job_timeout: settings.restart.job_timeout,
+            },
+        }
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.dry_run
+    }
+
+    /// What a restart would do, for messages: "RestartUnit over D-Bus" or "the host helper".
+    pub fn describe(&self) -> &'static str {
+        match self.via {
+            Via::Dbus { .. } => "RestartUnit over D-Bus",
+            Via::Helper { .. } => "the host helper",
+        }
+    }
+
+    /// Restarts `unit` on this host, or (dry run) says it would have.
+    pub async fn restart(&self, unit: &UnitName) -> Execution {
+        let started = Instant::now();
+        if self.dry_run {
+            return Execution {
+                outcome: Outcome::DryRun,
+                result: "dry_run".into(),
+                active_state: None,
+                error: None,
+                duration_secs: 0.0,
+            };
+        }
+        let ended = match &self.via {
+            Via::Dbus {
+                bus_address,
+                job_timeout,
+            } => local::restart(bus_address.as_deref(), unit, *job_timeout).await,
+            Via::Helper {
+                socket,
+                api_key,
+                job_timeout,
+            } => helper::client::restart(socket, api_key.as_ref(), unit, *job_timeout).await,
+        };
+        let duration_secs = started.elapsed().as_secs_f64();
+        match ended {
+            // The helper keeps its own DRY_RUN: it may answer that it did nothing.
+            Ok(job) if job.result == "dry_run" => Execution {
+                outcome: Outcome::DryRun,
+                result: job.result,
+                active_state: None,
+                error: None,
+                duration_secs,
+            },
+            Ok(job) => {
+                let ok = job.result == "done" && job.active_state.as_deref() == Some("active");
+                Execution {
+                    outcome: if ok { Outcome::Done } else { Outcome::Failed },
+                    error: (!ok).then(|| job.explain()),
+                    result: job.result,
+                    active_state: job.active_state,
+                    duration_secs,
+                }
+            }
+            Err(err) => Execution {
+                outcome: Outcome::Failed,
+                result: "error".into(),
+                active_state: None,
+                error: Some(format!("{err:#}")),
+                duration_secs,
+            },
+        }
+    }
+}
+
+/// What systemd said about one restart job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobEnd {
+    pub result: String,
+    pub active_state: Option<String>,
+}
+
+impl JobEnd {
+    fn explain(&self) -> String {
+        match (self.result.as_str(), self.active_state.as_deref()) {
+            ("done", Some(state)) => format!("the job finished but the unit is {state}"),
+            (result, Some(state)) => format!("the restart job ended {result}; the unit is {state}"),
+            (result, None) => format!("the restart job ended {result}"),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! Restarting a unit on this host over D-Bus: subscribe to `JobRemoved` first, call
+//! `RestartUnit(unit, "replace")`, wait for that job's `JobRemoved` (with a timeout), then read the
+//! unit's `ActiveState` afresh.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use futures_util::StreamExt;
+
+use crate::domain::UnitName;
+use crate::restart::executor::JobEnd;
+use crate::systemd::{self, CALL_TIMEOUT};
+
+pub async fn restart(
+    bus_address: Option<&str>,
+    unit: &UnitName,
+    job_timeout: Duration,
+) -> anyhow::Result<JobEnd> {
+    let conn = systemd::connect(bus_address).await?;
+    let manager = systemd::manager(&conn).await?;
+    // Listening before the call: the job may end before RestartUnit's reply is read.
+    let mut removed = manager.receive_job_removed().await?;
+    let job = tokio::time::timeout(CALL_TIMEOUT, manager.restart_unit(unit.as_str(), "replace"))
+        .await
+        .map_err(|_| anyhow::anyhow!("RestartUnit: no answer within {CALL_TIMEOUT:?}"))?
+        .with_context(|| format!("RestartUnit({unit}, replace)"))?;
+    let waiting = async {
+        while let Some(signal) = removed.next().await {
+            let Ok(args) = signal.args() else { continue };
+            if args.job().as_str() == job.as_str() {
+                return Some(args.result().to_string());
+            }
+        }
+        None
+    };
+    let result = match tokio::time::timeout(job_timeout, waiting).await {
+        Ok(Some(result)) => result,
+        Ok(None) => anyhow::bail!("the bus closed before the restart job of {unit} ended"),
+        Err(_) => {
+            tracing::warn!(%unit, timeout = ?job_timeout, "no JobRemoved for the restart job");
+            "timeout".to_owned()
+        }
+    };
+    let active_state = tokio::time::timeout(CALL_TIMEOUT, systemd::read_unit(&conn, unit))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|snap| snap.active_state);
+    Ok(JobEnd {
+        result,
+        active_state,
+    })
+}

@@ -1,0 +1,243 @@
+//! The restart workflow, the one action the console takes on hosts. `Restarter::request` runs an ask
+//! through the gates (`gates`), records it in `restart_requests` and the audit log, and dispatches it:
+//! this host's units go to the `executor` (D-Bus or the host `helper`; `DRY_RUN` is enforced there),
+//! other hosts' units are queued for the agent on that host (`remote`). `auto` restarts failed units.
+//! The allow-list is `policy`; settings are `settings`.
+
+mod auto;
+mod dispatch;
+pub mod executor;
+pub mod gates;
+pub mod helper;
+mod local;
+pub mod policy;
+mod record;
+pub mod remote;
+mod settings;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+
+use crate::auth::{AuthContext, CurrentUser, Role, Via};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::domain::{Hostname, UnitName};
+use crate::live::{LiveBus, LiveEvent};
+
+pub use executor::{Execution, Executor, Outcome};
+pub use gates::{Gate, Refusal};
+pub use settings::{RestartMode, RestartSettings};
+
+/// Cheap to clone; in `AppState` as `restart`, and run by agents.
+#[derive(Clone)]
+pub struct Restarter {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: RestartSettings,
+    hostname: Hostname,
+    policy: policy::PolicyFile,
+    executor: Executor,
+    db: Db,
+    live: LiveBus,
+    clock: Clock,
+    /// The per-user restart rate limit (the console's; agents have none).
+    auth: Option<Arc<AuthContext>>,
+    /// (host, unit) pairs being restarted by this process right now.
+    inflight: Mutex<HashSet<(String, String)>>,
+}
+
+/// Where an ask came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Ui,
+    Api,
+    Auto,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Ui => "ui",
+            Source::Api => "api",
+            Source::Auto => "auto",
+        }
+    }
+}
+
+/// Who asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User { name: String, role: Role },
+    ApiKey,
+    Auto,
+}
+
+impl Actor {
+    pub fn of(user: &CurrentUser) -> Self {
+        match user.via {
+            Via::ApiKey => Actor::ApiKey,
+            _ => Actor::User {
+                name: user.username.clone(),
+                role: user.role,
+            },
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::User { name, .. } => name,
+            Actor::ApiKey => "api-key",
+            Actor::Auto => "auto-remediation",
+        }
+    }
+}
+
+/// A restart asked for, before any check.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub host: String,
+    pub unit: String,
+    pub actor: Actor,
+    pub client_ip: Option<String>,
+    pub source: Source,
+}
+
+/// Where a request ended up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Done,
+    Failed,
+    DryRun,
+    Queued,
+    Refused(Refusal),
+}
+
+/// What the person (or script) who asked is told.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub request_id: Option<i64>,
+    pub host: String,
+    pub unit: String,
+    pub status: Status,
+    pub message: String,
+    pub dry_run: bool,
+    pub result: Option<String>,
+    pub active_state: Option<String>,
+    pub duration_secs: Option<f64>,
+}
+
+impl Report {
+    /// `done`, `failed`, `dry_run`, `queued` or `refused`.
+    pub fn state(&self) -> &'static str {
+        match self.status {
+            Status::Done => "done",
+            Status::Failed => "failed",
+            Status::DryRun => "dry_run",
+            Status::Queued => "queued",
+            Status::Refused(_) => "refused",
+        }
+    }
+}
+
+/// The name this host reports under: `HOSTNAME_OVERRIDE`, else the system's.
+pub fn this_host(settings: &Settings) -> anyhow::Result<Hostname> {
+    match &settings.hostname_override {
+        Some(name) => Hostname::parse(name).map_err(|e| anyhow::anyhow!("HOSTNAME_OVERRIDE: {e}")),
+        None => {
+            let name = sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into());
+            Hostname::parse(&name).with_context(|| {
+                format!("the system hostname {name:?} is unusable; set HOSTNAME_OVERRIDE")
+            })
+        }
+    }
+}
+
+impl Restarter {
+    pub fn new(
+        settings: &Settings,
+        db: Db,
+        live: LiveBus,
+        clock: Clock,
+        auth: Option<Arc<AuthContext>>,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings: settings.restart.clone(),
+                hostname: this_host(settings)?,
+                policy: policy::PolicyFile::new(&settings.restart.approved_json),
+                executor: Executor::from_settings(settings),
+                db,
+                live,
+                clock,
+                auth,
+                inflight: Mutex::new(HashSet::new()),
+            }),
+        })
+    }
+
+    pub fn hostname(&self) -> &Hostname {
+        &self.inner.hostname
+    }
+
+    pub fn dry_run(&self) -> bool {
+        self.inner.executor.dry_run()
+    }
+
+    pub fn settings(&self) -> &RestartSettings {
+        &self.inner.settings
+    }
+
+    /// Whether the allow-list approves `unit` on `host` (the pages show the button only then).
+    pub fn approved(&self, host: &str, unit: &str) -> bool {
+        UnitName::parse(unit).is_ok_and(|u| self.inner.policy.allows(host, &u))
+    }
+
+    /// Why the approved-services file on disk is not in force, for the admins' banner.
+    pub fn policy_error(&self) -> Option<String> {
+        self.inner.policy.error()
+    }
+
+    /// Starts what this process runs in the background: the agent's queue worker for its own host
+    /// (and expiry of requests nobody took), and auto-remediation when `AUTO_RESTART` is on.
+    pub fn spawn_background(&self, run_queue: bool) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut tasks = vec![tokio::spawn(remote::expire_loop(self.clone()))];
+        if run_queue {
+            tasks.push(tokio::spawn(remote::worker(self.clone())));
+        }
+        if self.inner.settings.auto_restart {
+            tasks.push(tokio::spawn(auto::watch(self.clone())));
+        }
+        tasks
+    }
+
+    async fn publish(&self, host: &str, unit: &str) {
+        self.inner
+            .live
+            .publish(vec![LiveEvent::RestartUpdated {
+                hostname: host.to_owned(),
+                service_name: unit.to_owned(),
+            }])
+            .await;
+    }
+}
+
+/// Removes its (host, unit) from the in-flight set when dropped.
+struct InFlight {
+    inner: Arc<Inner>,
+    key: (String, String),
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.inner
+            .inflight
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.key);
+    }
+}

@@ -1,0 +1,193 @@
+//! Recording restart requests: the `restart_requests` row, the audit row and the live event for a
+//! refusal, a finished run, or a request queued (or, in dry run, not queued) for another host.
+
+use serde_json::json;
+
+use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
+use crate::auth::audit;
+use crate::db::audit_log::AuditEntry;
+use crate::db::restart_requests::{self as requests, NewRequest, Progress};
+use crate::domain::{Hostname, UnitName};
+
+impl Restarter {
+    pub(super) async fn refuse(&self, ask: &Ask, refusal: Refusal) -> anyhow::Result<Report> {
+        let unit: String = ask.unit.chars().take(255).collect();
+        let host: String = ask.host.chars().take(253).collect();
+        let row = requests::insert(
+            &self.inner.db.conn,
+            NewRequest {
+                hostname: &host,
+                service_name: &unit,
+                requested_by: ask.actor.name(),
+                client_ip: ask.client_ip.as_deref(),
+                source: ask.source.as_str(),
+                state: "refused",
+                dry_run: self.dry_run(),
+                result: Some(refusal.gate.code()),
+                error: Some(&refusal.message),
+                requested_at: self.inner.clock.now(),
+            },
+        )
+        .await?;
+        let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
+            "source": ask.source.as_str(), "request_id": row.id });
+        self.audit(ask, "restart_refused", false, detail).await;
+        tracing::info!(host, unit, gate = refusal.gate.code(), "restart refused");
+        Ok(Report {
+            request_id: Some(row.id),
+            host,
+            unit,
+            message: refusal.message.clone(),
+            status: Status::Refused(refusal),
+            dry_run: self.dry_run(),
+            result: None,
+            active_state: None,
+            duration_secs: None,
+        })
+    }
+
+    /// Records how a run ended (row, audit, live event) and reports it.
+    pub(super) async fn finish(
+        &self,
+        ask: &Ask,
+        id: i64,
+        host: &str,
+        unit: &str,
+        started: f64,
+        run: Execution,
+    ) -> anyhow::Result<Report> {
+        let (state, action, status) = match run.outcome {
+            Outcome::DryRun => ("dry_run", "restart_dry_run", Status::DryRun),
+            Outcome::Done => ("done", "restart_done", Status::Done),
+            Outcome::Failed => ("failed", "restart_failed", Status::Failed),
+        };
+        let how = self.inner.executor.describe();
+        requests::record(
+            &self.inner.db.conn,
+            id,
+            Progress {
+                state: state.into(),
+                result: Some(run.result.clone()),
+                active_state: run.active_state.clone(),
+                error: run.error.clone(),
+                executed_by: Some(format!("{} ({how})", self.inner.hostname)),
+                started_at: Some(started),
+                finished_at: Some(self.inner.clock.now()),
+                duration_secs: Some(run.duration_secs),
+            },
+        )
+        .await?;
+        let message = match run.outcome {
+            Outcome::DryRun => {
+                format!("DRY RUN: would restart {unit} on {host} ({how}). Nothing was done.")
+            }
+            Outcome::Done => format!(
+                "Restarted {unit} on {host}: {} in {:.1} s.",
+                run.active_state.as_deref().unwrap_or("active"),
+                run.duration_secs
+            ),
+            Outcome::Failed => format!(
+                "Restarting {unit} on {host} failed: {}.",
+                run.error.as_deref().unwrap_or(&run.result)
+            ),
+        };
+        let detail = json!({ "request_id": id, "dry_run": run.outcome == Outcome::DryRun,
+            "result": run.result, "active_state": run.active_state, "error": run.error,
+            "duration_secs": run.duration_secs, "source": ask.source.as_str() });
+        let ask = Ask {
+            host: host.to_owned(),
+            ..ask.clone()
+        };
+        self.audit(&ask, action, run.outcome != Outcome::Failed, detail)
+            .await;
+        self.publish(host, unit).await;
+        Ok(Report {
+            request_id: Some(id),
+            host: host.to_owned(),
+            unit: unit.to_owned(),
+            status,
+            message,
+            dry_run: run.outcome == Outcome::DryRun,
+            result: Some(run.result),
+            active_state: run.active_state,
+            duration_secs: Some(run.duration_secs),
+        })
+    }
+
+    /// Another host: queued for its agent, or (dry run) recorded as what would have been queued.
+    pub(super) async fn queue(
+        &self,
+        ask: &Ask,
+        host: &Hostname,
+        unit: &UnitName,
+    ) -> anyhow::Result<Report> {
+        let dry_run = self.dry_run();
+        let (state, action) = if dry_run {
+            ("dry_run", "restart_dry_run")
+        } else {
+            ("queued", "restart_queued")
+        };
+        let row = requests::insert(
+            &self.inner.db.conn,
+            NewRequest {
+                hostname: host.as_str(),
+                service_name: unit.as_str(),
+                requested_by: ask.actor.name(),
+                client_ip: ask.client_ip.as_deref(),
+                source: ask.source.as_str(),
+                state,
+                dry_run,
+                result: dry_run.then_some("dry_run"),
+                error: None,
+                requested_at: self.inner.clock.now(),
+            },
+        )
+        .await?;
+        let detail =
+            json!({ "request_id": row.id, "dry_run": dry_run, "source": ask.source.as_str() });
+        self.audit(ask, action, true, detail).await;
+        self.publish(host.as_str(), unit.as_str()).await;
+        let message = if dry_run {
+            format!("DRY RUN: would ask the agent on {host} to restart {unit}. Nothing was queued.")
+        } else {
+            format!("Queued: the agent on {host} will restart {unit}.")
+        };
+        Ok(Report {
+            request_id: Some(row.id),
+            host: host.to_string(),
+            unit: unit.to_string(),
+            status: if dry_run {
+                Status::DryRun
+            } else {
+                Status::Queued
+            },
+            message,
+            dry_run,
+            result: None,
+            active_state: None,
+            duration_secs: None,
+        })
+    }
+
+    pub(super) async fn audit(
+        &self,
+        ask: &Ask,
+        action: &'static str,
+        success: bool,
+        mut detail: serde_json::Value,
+    ) {
+        if let Some(map) = detail.as_object_mut() {
+            map.entry("dry_run").or_insert(self.dry_run().into());
+        }
+        let entry = AuditEntry {
+            username: Some(ask.actor.name().to_owned()),
+            client_ip: ask.client_ip.clone(),
+            action,
+            hostname: Some(ask.host.clone()),
+            target: Some(ask.unit.clone()),
+            success,
+            detail: Some(detail),
+        };
+        audit(&self.inner.db, &self.inner.clock, entry).await;
+    }
+}

@@ -1,0 +1,129 @@
+//! The restart workflow's settings: the allow-list file, the gates' limits, the executor, the remote
+//! queue and automatic remediation. `DRY_RUN` itself is `Settings::dry_run`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::config::{SettingsError, Vars};
+
+/// How this process performs a restart it is allowed to perform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartMode {
+    /// `RestartUnit` over D-Bus (`DBUS_SYSTEM_BUS_ADDRESS`).
+    Dbus,
+    /// Through `smartmon helper` on its unix socket.
+    Helper,
+}
+
+#[derive(Debug, Clone)]
+pub struct RestartSettings {
+    /// `SMARTMON_APPROVED_JSON`: the approved-services file (no file: nothing is approved).
+    pub approved_json: PathBuf,
+    /// `SMARTMON_RESTART_COOLDOWN_MIN`: minutes between two restarts of one unit.
+    pub cooldown: Duration,
+    /// `SMARTMON_RESTART_BACKOFF_FAILS` failures within `SMARTMON_RESTART_BACKOFF_WINDOW_MIN` refuse more.
+    pub backoff_fails: u64,
+    pub backoff_window: Duration,
+    /// `RESTART_MODE`: `dbus` (default) or `helper`.
+    pub mode: RestartMode,
+    /// `SMARTMON_HELPER_SOCKET`: the helper's unix socket.
+    pub helper_socket: PathBuf,
+    /// `SMARTMON_HELPER_GROUP`: the group (name or id) the helper gives its socket; unset keeps the process's.
+    pub helper_group: Option<String>,
+    /// `SMARTMON_RESTART_TIMEOUT_SECS`: how long to wait for systemd's `JobRemoved`.
+    pub job_timeout: Duration,
+    /// `SMARTMON_RESTART_QUEUE_TTL_SECS`: a queued request for another host expires after this long.
+    pub queue_ttl: Duration,
+    /// `SMARTMON_RESTART_POLL_SECS`: how often an agent looks for queued requests (SQLite, or as a
+    /// safety net beside `LISTEN`).
+    pub poll_interval: Duration,
+    /// `AUTO_RESTART`: restart approved, recoverable units that enter `failed`.
+    pub auto_restart: bool,
+    /// `AUTO_RESTART_MAX` restarts within `AUTO_RESTART_WINDOW_MIN`, then stop and alert.
+    pub auto_max: u64,
+    pub auto_window: Duration,
+}
+
+impl RestartSettings {
+    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+        let minutes = |name: &str, default: u64, min: u64| -> Result<Duration, SettingsError> {
+            Ok(Duration::from_secs(
+                vars.number(name, default, min..=10_080)? * 60,
+            ))
+        };
+        let mode = match vars.text("RESTART_MODE").as_deref() {
+            None | Some("dbus") => RestartMode::Dbus,
+            Some("helper") => RestartMode::Helper,
+            Some(other) => {
+                return Err(SettingsError::new(
+                    "RESTART_MODE",
+                    format!("expected dbus or helper, got {other:?}"),
+                ));
+            }
+        };
+        Ok(Self {
+            approved_json: PathBuf::from(
+                vars.text("SMARTMON_APPROVED_JSON")
+                    .unwrap_or_else(|| "/app/config/approved_services.json".into()),
+            ),
+            cooldown: minutes("SMARTMON_RESTART_COOLDOWN_MIN", 10, 0)?,
+            backoff_fails: vars.number("SMARTMON_RESTART_BACKOFF_FAILS", 3, 1..=1000)?,
+            backoff_window: minutes("SMARTMON_RESTART_BACKOFF_WINDOW_MIN", 30, 1)?,
+            mode,
+            helper_socket: PathBuf::from(
+                vars.text("SMARTMON_HELPER_SOCKET")
+                    .unwrap_or_else(|| "/run/smartmon/helper.sock".into()),
+            ),
+            helper_group: vars.text("SMARTMON_HELPER_GROUP"),
+            job_timeout: Duration::from_secs(vars.number(
+                "SMARTMON_RESTART_TIMEOUT_SECS",
+                90,
+                1..=3600,
+            )?),
+            queue_ttl: Duration::from_secs(vars.number(
+                "SMARTMON_RESTART_QUEUE_TTL_SECS",
+                300,
+                1..=86_400,
+            )?),
+            poll_interval: Duration::from_secs(vars.number(
+                "SMARTMON_RESTART_POLL_SECS",
+                5,
+                1..=3600,
+            )?),
+            auto_restart: vars.flag("AUTO_RESTART", false)?,
+            auto_max: vars.number("AUTO_RESTART_MAX", 3, 1..=1000)?,
+            auto_window: minutes("AUTO_RESTART_WINDOW_MIN", 10, 1)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Settings;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::config::SettingsError> {
+        Settings::from_map(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn defaults_are_the_issues_and_bad_values_name_their_variable() {
+        let s = settings(&[]).expect("defaults").restart;
+        assert_eq!(s.cooldown.as_secs(), 600);
+        assert_eq!((s.backoff_fails, s.backoff_window.as_secs()), (3, 1800));
+        assert_eq!(
+            (s.auto_restart, s.auto_max, s.auto_window.as_secs()),
+            (false, 3, 600)
+        );
+        assert_eq!(s.mode, super::RestartMode::Dbus);
+        assert_eq!(s.helper_socket.to_str(), Some("/run/smartmon/helper.sock"));
+        let err = settings(&[("RESTART_MODE", "ssh")]).expect_err("no such mode");
+        assert_eq!(err.variable, "RESTART_MODE");
+        let err = settings(&[("AUTO_RESTART_MAX", "0")]).expect_err("at least one");
+        assert_eq!(err.variable, "AUTO_RESTART_MAX");
+    }
+}
