@@ -6,8 +6,8 @@ use smartmon::collector::Record;
 use smartmon::db::entities::system_metrics;
 
 use crate::support::collector::collector_for;
-use crate::support::proxy::TcpProxy;
-use crate::support::{Backend, TestApp, TestDb, spawn_app_on};
+use crate::support::proxy::{TcpProxy, spawn_app_behind_proxy};
+use crate::support::{TestApp, TestDb};
 
 fn sample(n: usize) -> Record {
     Record::Metrics(system_metrics::Model {
@@ -30,28 +30,11 @@ fn sample(n: usize) -> Record {
     })
 }
 
-/// An app whose database connection goes through a proxy the test can cut.
+/// An app whose database connection goes through a proxy the test can cut, with short timeouts.
 async fn app_behind_proxy(extra: &[(&str, &str)]) -> (TestApp, TcpProxy, TestDb) {
-    let db = TestDb::create(Backend::Postgres).await;
-    let real = db.url.clone().expect("pg url");
-    let authority = real
-        .split("://")
-        .nth(1)
-        .expect("scheme")
-        .split('/')
-        .next()
-        .expect("authority");
-    let host_port = authority
-        .rsplit('@')
-        .next()
-        .expect("host")
-        .replace("localhost", "127.0.0.1");
-    let proxy = TcpProxy::start(host_port.parse().expect("addr")).await;
-    let url = real.replacen(&host_port, &proxy.addr.to_string(), 1);
     let mut vars = vec![("SMARTMON_DB_TIMEOUT_SECS", "1")];
     vars.extend_from_slice(extra);
-    let app = spawn_app_on(TestDb::external(url), &vars).await;
-    (app, proxy, db)
+    spawn_app_behind_proxy(&vars).await
 }
 
 async fn stored_cpu(app: &TestApp) -> Vec<f64> {

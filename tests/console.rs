@@ -7,9 +7,9 @@ use smartmon::auth::Role;
 
 use crate::both_backends;
 use crate::support::auth::LoggedIn;
-use crate::support::proxy::TcpProxy;
+use crate::support::proxy::spawn_app_behind_proxy;
 use crate::support::seed::Unit;
-use crate::support::{Backend, TestApp, TestDb, spawn_app, spawn_app_on};
+use crate::support::{Backend, TestApp, spawn_app};
 
 async fn html(viewer: &LoggedIn, path: &str) -> (u16, String) {
     let response = viewer.get(path).await;
@@ -295,18 +295,7 @@ both_backends!(
 
 #[tokio::test]
 async fn pages_show_the_outage_banner_while_the_database_is_down_and_recover() {
-    let db = TestDb::create(Backend::Postgres).await;
-    let real = db.url.clone().expect("pg url");
-    let target: std::net::SocketAddr = real
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("host:port")
-        .parse()
-        .expect("addr");
-    let proxy = TcpProxy::start(target).await;
-    let proxied = real.replacen(&target.to_string(), &proxy.addr.to_string(), 1);
-    let app = spawn_app_on(TestDb::external(proxied), &[]).await;
+    let (app, proxy, db) = spawn_app_behind_proxy(&[]).await;
     let viewer = app.login_as("viewer", Role::Viewer).await;
     assert_eq!(html(&viewer, "/services").await.0, 200);
 

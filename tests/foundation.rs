@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use smartmon::auth::Role;
 
 use crate::both_backends;
-use crate::support::proxy::TcpProxy;
-use crate::support::{Backend, TestDb, base_vars, spawn_app, spawn_app_on, unused_address};
+use crate::support::proxy::spawn_app_behind_proxy;
+use crate::support::{Backend, TestDb, base_vars, spawn_app, unused_address};
 
 const BIN: &str = env!("CARGO_BIN_EXE_smartmon");
 
@@ -204,12 +204,7 @@ fn a_bad_setting_stops_start_up_naming_the_variable() {
 
 #[tokio::test]
 async fn readyz_reports_a_lost_database_and_recovers_without_a_restart() {
-    let db = TestDb::create(Backend::Postgres).await;
-    let real = db.url.clone().expect("pg url");
-    let target = host_port(&real);
-    let proxy = TcpProxy::start(target).await;
-    let proxied_url = real.replacen(&target.to_string(), &proxy.addr.to_string(), 1);
-    let app = spawn_app_on(TestDb::external(proxied_url), &[]).await;
+    let (app, proxy, db) = spawn_app_behind_proxy(&[]).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     let viewer = app.login_as("viewer", Role::Viewer).await;
 
@@ -388,14 +383,4 @@ fn serve_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "a graceful stop exits 0");
-}
-
-fn host_port(url: &str) -> std::net::SocketAddr {
-    let after = url.split("://").nth(1).expect("scheme");
-    let authority = after.split('/').next().expect("authority");
-    let host_port = authority.rsplit('@').next().expect("host");
-    host_port
-        .replace("localhost", "127.0.0.1")
-        .parse()
-        .expect("127.0.0.1:port in the test database URL")
 }

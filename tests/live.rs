@@ -10,7 +10,7 @@ use crate::both_backends;
 use crate::collector_services::{app_on_bus, units};
 use crate::support::collector::{collector_for, eventually, rows};
 use crate::support::fake_systemd::FakeSystemd;
-use crate::support::proxy::TcpProxy;
+use crate::support::proxy::spawn_app_behind_proxy;
 use crate::support::sse::SseClient;
 use crate::support::{Backend, TestDb, spawn_app_on};
 
@@ -104,21 +104,7 @@ async fn a_change_written_by_another_process_reaches_the_page() {
 
 #[tokio::test]
 async fn the_page_hears_when_the_database_goes_and_returns() {
-    let db = TestDb::create(Backend::Postgres).await;
-    let real = db.url.clone().expect("pg url");
-    let target: std::net::SocketAddr = real
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("host:port")
-        .parse()
-        .expect("addr");
-    let proxy = TcpProxy::start(target).await;
-    let app = spawn_app_on(
-        TestDb::external(real.replacen(&target.to_string(), &proxy.addr.to_string(), 1)),
-        &[],
-    )
-    .await;
+    let (app, proxy, db) = spawn_app_behind_proxy(&[]).await;
     let viewer = app.login_as("viewer", Role::Viewer).await;
     let mut stream = SseClient::connect(&viewer).await;
     stream

@@ -7,6 +7,8 @@ use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use super::{Backend, TestApp, TestDb, spawn_app_on};
+
 pub struct TcpProxy {
     pub addr: SocketAddr,
     open: Arc<watch::Sender<bool>>,
@@ -49,4 +51,25 @@ impl TcpProxy {
     pub fn restore(&self) {
         self.open.send_replace(true);
     }
+}
+
+/// A server on a fresh Postgres database whose connections pass through a proxy the test can cut.
+/// Keep the returned `TestDb` bound: it owns (and drops) the database.
+pub async fn spawn_app_behind_proxy(extra: &[(&str, &str)]) -> (TestApp, TcpProxy, TestDb) {
+    let db = TestDb::create(Backend::Postgres).await;
+    let real = db.url.clone().expect("pg url");
+    let authority = real
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("the test database URL has an authority");
+    let host_port = authority
+        .rsplit('@')
+        .next()
+        .expect("host")
+        .replace("localhost", "127.0.0.1");
+    let proxy = TcpProxy::start(host_port.parse().expect("127.0.0.1:port")).await;
+    let url = real.replacen(&host_port, &proxy.addr.to_string(), 1);
+    let app = spawn_app_on(TestDb::external(url), extra).await;
+    (app, proxy, db)
 }
