@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { artifactsDir } from "./binaries.mjs";
 import { Guard, launch } from "./browser.mjs";
 import { FakeSystemd } from "./fake-systemd.mjs";
-import { createDatabase, databaseUrl } from "./postgres.mjs";
+import { createDatabase } from "./postgres.mjs";
 import { startProxy } from "./proxy.mjs";
 import { Smartmon, baseEnv } from "./smartmon.mjs";
 
@@ -86,7 +86,10 @@ async function setUp(options, cleanup) {
     await Promise.all([page.waitForNavigation(), page.click("form[action='/login'] button[type=submit]")]);
   };
   return {
-    db, directDatabaseUrl: databaseUrl(db.name), proxy, bus, server, browser, context, guard, page,
+    db, proxy,
+    /** The journey's database itself, not through the proxy (for seeding and checking rows). */
+    directDatabaseUrl: db.url,
+    bus, server, browser, context, guard, page,
     base: server.url,
     /** Opens `path` on the server. */
     goto: (p) => page.goto(server.url + p),

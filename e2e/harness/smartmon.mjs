@@ -1,12 +1,7 @@
 // `smartmon serve` as a child process on a free port, with an explicit environment (nothing inherited
 // but PATH), its log kept for the failure report and its one-time setup token read from its output.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-
 import { smartmonBin } from "./binaries.mjs";
 import { start, stop, waitForLine } from "./processes.mjs";
-
-const run = promisify(execFile);
 
 /** What every journey's server starts from; a journey adds or overrides variables. */
 export function baseEnv(databaseUrl) {
@@ -41,14 +36,6 @@ export class Smartmon {
   async setupToken() {
     const [, token] = await waitForLine(this.proc, /^ {4}(\S{20,})$/, "the setup token", 5000);
     return token;
-  }
-
-  /** Runs `smartmon user add NAME --role ROLE` against the same database, password on stdin. */
-  async addUser(name, role, password) {
-    const child = run(smartmonBin(), ["user", "add", name, "--role", role], { env: this.env });
-    child.child.stdin.end(`${password}\n`);
-    const { stdout } = await child;
-    return stdout.trim();
   }
 
   log() {
