@@ -2,8 +2,9 @@
 // - "rows": HTML rows; a row already on the page (same id) is replaced in place and flashes.
 // - "changed": "topic host" (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
 //   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s.
-// - "status": the database banner (swapped by the extension); when the database returns, an outage page
-//   fetches itself again.
+// - "status": the database banner (swapped by the extension); when the database returns (down before this
+//   frame, up after it), an outage page fetches itself again and live parts reload. The frame every new
+//   connection starts with only confirms what the page was rendered with, so it reloads nothing.
 // - On reconnect the visible parts reload (to catch up); when the stream fails, they poll every 10 s.
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
   var pending = {};
   var pollTimer = null;
   var connectedOnce = false;
+  var upBeforeStatus = true;
 
   function databaseUp() {
     return !document.querySelector('#db-status [data-database="down"]');
@@ -70,7 +72,9 @@
 
   document.addEventListener("htmx:sseBeforeMessage", function (e) {
     var msg = e.detail;
-    if (msg.type === "rows") {
+    if (msg.type === "status") {
+      upBeforeStatus = databaseUp();
+    } else if (msg.type === "rows") {
       e.preventDefault();
       replaceRows(msg.data);
     } else if (msg.type === "changed") {
@@ -81,7 +85,7 @@
   });
 
   document.addEventListener("htmx:sseMessage", function (e) {
-    if (e.detail.type === "status" && databaseUp()) {
+    if (e.detail.type === "status" && databaseUp() && !upBeforeStatus) {
       reloadOutagePage();
       refreshAll(null);
     }
