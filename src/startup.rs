@@ -98,9 +98,29 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGINT/SIGTERM, then lets in-flight requests finish (up to 10 s).
+    /// Serves until SIGINT/SIGTERM, then ends the live streams (which never finish by themselves) and
+    /// lets in-flight requests finish (up to 10 s), so a container stop is quick and never a SIGKILL.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let feed = self.state.feed.clone();
+        tokio::spawn(async move {
+            if shutdown_signal().await.is_ok() {
+                tracing::info!("stopping: closing live streams and finishing requests");
+                feed.close();
+                handle.stop(true).await;
+            }
+        });
         self.server.await
+    }
+}
+
+/// SIGINT or SIGTERM, whichever comes first.
+async fn shutdown_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = terminate.recv() => Ok(()),
     }
 }
 
@@ -141,6 +161,7 @@ fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(not_found))
     })
     .workers(workers)
+    .disable_signals() // `run_until_stopped` handles them, closing the live streams first
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(10))
     .listen(listener)?

@@ -384,3 +384,80 @@ fn serve_stops_cleanly_on_sigterm() {
     };
     assert!(exit.success(), "a graceful stop exits 0");
 }
+
+#[tokio::test]
+async fn serve_stops_within_seconds_on_sigterm_even_with_a_live_page_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = unused_address().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("SMARTMONITOR_DB_PATH", dir.path().join("s.db"))
+        .env("GUI_PORT", port.to_string())
+        .env("SMARTMON_COLLECT", "false")
+        .env("SMARTMON_ADMIN_PASSWORD", "a-long-test-password")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let client = crate::support::client();
+    let mut logged_in = false;
+    for _ in 0..100 {
+        let login = client
+            .post(format!("{address}/login"))
+            .header("Origin", &address)
+            .form(&[
+                ("username", "admin"),
+                ("password", "a-long-test-password"),
+                ("next", "/"),
+            ])
+            .send()
+            .await;
+        if login.is_ok_and(|r| r.status() == 303) {
+            logged_in = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(logged_in, "the admin logs in");
+    let mut events = client
+        .get(format!("{address}/events"))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(events.status(), 200);
+    assert!(
+        events.chunk().await.expect("first frame").is_some(),
+        "the stream is open"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "serve lingered on SIGTERM with a stream open"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "a graceful stop exits 0");
+    let mut rest = Vec::new();
+    while let Ok(Some(chunk)) = events.chunk().await {
+        rest.extend_from_slice(&chunk);
+    }
+    // The stream ended cleanly (no error) rather than being cut mid-frame.
+    assert!(
+        rest.is_empty() || rest.ends_with(b"\n\n"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+}

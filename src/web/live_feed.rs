@@ -28,6 +28,8 @@ const CLIENT_BUFFER: usize = 512;
 pub struct LiveFeed {
     tx: broadcast::Sender<Bytes>,
     next_id: Arc<AtomicU64>,
+    /// Flips to true when the server stops, so every open stream ends.
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl LiveFeed {
@@ -37,6 +39,7 @@ impl LiveFeed {
         let feed = Self {
             tx,
             next_id: Arc::new(AtomicU64::new(1)),
+            closing: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let renderer = feed.clone();
         let mut events = live.subscribe();
@@ -60,6 +63,16 @@ impl LiveFeed {
             }
         });
         feed
+    }
+
+    /// Ends every open stream (the server is stopping; browsers reconnect to the next one).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once the server is stopping.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// A receiver for one browser.

@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use futures_util::stream;
-use tokio::sync::broadcast;
 use tokio::time::{Instant, interval_at};
 
 use crate::state::AppState;
@@ -20,19 +19,21 @@ pub async fn events(state: web::Data<AppState>) -> HttpResponse {
     let rx = feed.subscribe();
     let ticker = interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
     let frames = stream::unfold(
-        (Some(hello), rx, ticker),
-        |(first, mut rx, mut ticker)| async move {
+        (Some(hello), rx, ticker, feed.closing()),
+        |(first, mut rx, mut ticker, mut closing)| async move {
             if let Some(hello) = first {
-                return Some((Ok::<_, actix_web::Error>(hello), (None, rx, ticker)));
+                return Some((
+                    Ok::<_, actix_web::Error>(hello),
+                    (None, rx, ticker, closing),
+                ));
             }
-            tokio::select! {
-                frame = rx.recv() => match frame {
-                    Ok(frame) => Some((Ok(frame), (None, rx, ticker))),
-                    // Too far behind (or shutting down): end the stream; the browser reconnects and reloads.
-                    Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => None,
-                },
-                _ = ticker.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), (None, rx, ticker))),
-            }
+            let next = tokio::select! {
+                // Too far behind (or shutting down): end the stream; the browser reconnects and reloads.
+                frame = rx.recv() => frame.ok(),
+                _ = ticker.tick() => Some(Bytes::from_static(b": keep-alive\n\n")),
+                _ = closing.wait_for(|stopping| *stopping) => None,
+            };
+            next.map(|frame| (Ok(frame), (None, rx, ticker, closing)))
         },
     );
     HttpResponse::Ok()
