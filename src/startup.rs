@@ -55,6 +55,9 @@ impl Application {
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
+        if settings.lifecycle.enabled {
+            crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
+        }
         let state = AppState {
             settings: Arc::new(settings),
             db,

@@ -24,3 +24,5 @@ mod console;
 mod deployment;
 mod fake_systemd_double;
 mod foundation;
+mod lifecycle;
+mod lifecycle_postgres;

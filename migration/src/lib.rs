@@ -11,6 +11,8 @@ mod m20261127_000002_system_metrics;
 mod m20261127_000003_users_sessions_audit;
 mod m20261127_001000_disks_checks_alerts;
 mod m20261127_001100_filesystem_usage;
+mod m20261127_004000_rollups_and_retention;
+mod m20261127_004100_partitioned_history;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_users_sessions_audit::Migration),
             Box::new(m20261127_001000_disks_checks_alerts::Migration),
             Box::new(m20261127_001100_filesystem_usage::Migration),
+            Box::new(m20261127_004000_rollups_and_retention::Migration),
+            Box::new(m20261127_004100_partitioned_history::Migration),
         ]
     }
 }

@@ -32,7 +32,9 @@ use crate::auth::AuthContext;
 use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
-use crate::web::handlers::{api, audit, auth, hosts, metrics, ops, overview, services, users};
+use crate::web::handlers::{
+    api, audit, auth, data, hosts, metrics, ops, overview, services, users,
+};
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
 pub fn table() -> Vec<Entry> {
@@ -79,7 +81,8 @@ pub fn table() -> Vec<Entry> {
         // Operators: the audit log (who restarted what, who was refused).
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
-        // Admins: the Users page.
+        // Admins: the Users page, and the Data page (table sizes, retention).
+        get("/admin/data", Admin, data::page),
         get("/users", Admin, users::list),
         post("/users", Admin, users::create),
         post("/users/{username}/role", Admin, users::set_role),

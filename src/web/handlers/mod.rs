@@ -3,6 +3,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod data;
 pub mod hosts;
 pub mod metrics;
 pub mod ops;

@@ -12,6 +12,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/services", "Services", Role::Viewer),
     ("/audit", "Audit", Role::Operator),
     ("/users", "Users", Role::Admin),
+    ("/admin/data", "Data", Role::Admin),
 ];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod charts;
 pub mod components;
+pub mod data;
 pub mod errors;
 pub mod hosts;
 pub mod layout;
