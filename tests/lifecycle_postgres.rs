@@ -28,16 +28,16 @@ async fn partitions_are_created_ahead_and_whole_days_are_dropped_by_retention() 
             "day +{k} exists: {parts:?}"
         );
     }
-    // A partition for a day 20 days ago, with rows in it, and rows inside the window.
+    // Rows of a day 20 days ago land in the default partition; creating that day's partition moves them.
     let old_day = ((now - 20.0 * DAY) / DAY).floor() * DAY;
-    app.exec(&format!(
-        "SELECT smartmon_ensure_partition('system_metrics', {old_day})"
-    ))
-    .await;
     for i in 0..5 {
         app.metric_at("web01", old_day + f64::from(i) * 60.0, 1.0)
             .await;
     }
+    app.exec(&format!(
+        "SELECT smartmon_ensure_partition('system_metrics', {old_day})"
+    ))
+    .await;
     app.metric_at("web01", now - 60.0, 2.0).await;
     let old_name = partitions::list(conn, "system_metrics")
         .await
@@ -46,6 +46,16 @@ async fn partitions_are_created_ahead_and_whole_days_are_dropped_by_retention() 
         .find(|p| p.from == old_day)
         .expect("the old partition exists")
         .name;
+
+    let moved = app
+        .number(&format!(
+            "SELECT COUNT(*) FROM smartmon_partitions.{old_name}"
+        ))
+        .await;
+    assert_eq!(
+        moved, 5.0,
+        "the day's rows moved out of the default partition"
+    );
 
     let report = retention::run(conn, &lifecycle_settings(&[]), now)
         .await

@@ -3,10 +3,11 @@
 //!
 //! Partitions live in the schema `smartmon_partitions` (named `<table>_pYYYYMMDD`, plus `<table>_default`
 //! for rows outside every day partition), so `public` lists the same tables and columns on both backends.
-//! `smartmon_ensure_partition(table, day_start)` creates one day's partition; the migration creates one
-//! for every day that holds rows and for yesterday to a week ahead, and the lifecycle job keeps creating
-//! them ahead. The `id` identity column keeps counting from the highest id copied. Rows are copied inside the migration's transaction: an install that fails half-way keeps
-//! its old table.
+//! `smartmon_ensure_partition(table, day_start)` creates one day's partition, moving that day's rows out
+//! of the default partition first. The migration creates one for every day that holds rows and for
+//! yesterday to a week ahead; the lifecycle job keeps creating them ahead. The `id` identity column keeps
+//! counting from the highest id copied. Rows are copied inside the migration's transaction: an install
+//! that fails half-way keeps its old table.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -33,8 +34,16 @@ BEGIN
   IF to_regclass(format('smartmon_partitions.%I', part)) IS NOT NULL THEN
     RETURN false;
   END IF;
-  EXECUTE format('CREATE TABLE smartmon_partitions.%I PARTITION OF public.%I FOR VALUES FROM (%s) TO (%s)',
-                 part, parent, day, day + 86400);
+  -- Rows already written for that day sit in the default partition: move them into the new one
+  -- before attaching it, or the attach would be refused.
+  EXECUTE format('CREATE TABLE smartmon_partitions.%I (LIKE public.%I INCLUDING DEFAULTS)', part, parent);
+  IF to_regclass(format('smartmon_partitions.%I', parent || '_default')) IS NOT NULL THEN
+    EXECUTE format('WITH moved AS (DELETE FROM smartmon_partitions.%I WHERE ts_epoch >= %s AND ts_epoch < %s
+                    RETURNING *) INSERT INTO smartmon_partitions.%I SELECT * FROM moved',
+                   parent || '_default', day, day + 86400, part);
+  END IF;
+  EXECUTE format('ALTER TABLE public.%I ATTACH PARTITION smartmon_partitions.%I FOR VALUES FROM (%s) TO (%s)',
+                 parent, part, day, day + 86400);
   RETURN true;
 EXCEPTION WHEN duplicate_table THEN
   RETURN false;

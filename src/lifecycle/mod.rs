@@ -28,7 +28,16 @@ pub async fn tick(
     let conn: &DatabaseConnection = &db.conn;
     if db.backend == Backend::Postgres {
         for table in partitions::PARTITIONED {
-            partitions::ensure_ahead(conn, table, now, settings.partition_days_ahead).await?;
+            // A missing partition only sends rows to the default one; rollups and retention go on.
+            if let Err(err) =
+                partitions::ensure_ahead(conn, table, now, settings.partition_days_ahead).await
+            {
+                tracing::warn!(
+                    error = format!("{err:#}"),
+                    table,
+                    "cannot create partitions ahead"
+                );
+            }
         }
     }
     rollups::run(conn, now, settings.rollup_delay_secs as f64).await?;
