@@ -40,7 +40,14 @@ pub async fn tick(
             }
         }
     }
-    rollups::run(conn, now, settings.rollup_delay_secs as f64).await?;
+    let started = std::time::Instant::now();
+    let buckets = rollups::run(conn, now, settings.rollup_delay_secs as f64).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    if seconds >= 1.0 {
+        tracing::info!(buckets, seconds, "rollup pass");
+    } else {
+        tracing::debug!(buckets, seconds, "rollup pass");
+    }
     if retention {
         retention::run(conn, settings, now).await?;
     }

@@ -2,12 +2,15 @@
 //! left the retention window (a metadata operation, no row-by-row delete, no long lock on the parent).
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, TransactionTrait};
 
 /// The partitioned history tables (migration `m20261127_004100_partitioned_history`).
 pub const PARTITIONED: [&str; 3] = ["system_metrics", "service_status", "network_checks"];
 
 const DAY: f64 = 86_400.0;
+
+/// How long dropping a partition may wait for the console's queries on the parent table.
+const LOCK_TIMEOUT: &str = "5s";
 
 /// One day partition of a history table.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,18 +88,34 @@ pub async fn drop_before(
         if part.to > cutoff {
             continue;
         }
-        // Detach first (a short lock), then drop the now independent table.
-        let sql = format!(
-            "ALTER TABLE public.\"{table}\" DETACH PARTITION smartmon_partitions.\"{name}\";
-             DROP TABLE smartmon_partitions.\"{name}\";",
-            name = part.name
-        );
-        db.execute_unprepared(&sql)
-            .await
-            .with_context(|| format!("cannot drop partition {}", part.name))?;
-        dropped.push(part);
+        // Detaching takes a brief exclusive lock on the parent: wait at most a few seconds for readers,
+        // else leave the day to the batched delete that follows.
+        match drop_one(db, table, &part.name).await {
+            Ok(()) => dropped.push(part),
+            Err(err) => tracing::warn!(
+                partition = %part.name,
+                error = format!("{err:#}"),
+                "partition not dropped; its rows are deleted in batches"
+            ),
+        }
     }
     Ok(dropped)
+}
+
+async fn drop_one(db: &DatabaseConnection, table: &str, name: &str) -> anyhow::Result<()> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+        .await?;
+    txn.execute_unprepared(&format!(
+        "ALTER TABLE public.\"{table}\" DETACH PARTITION smartmon_partitions.\"{name}\""
+    ))
+    .await
+    .with_context(|| format!("cannot detach {name}"))?;
+    txn.execute_unprepared(&format!("DROP TABLE smartmon_partitions.\"{name}\""))
+        .await
+        .with_context(|| format!("cannot drop {name}"))?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// `FOR VALUES FROM ('1795737600') TO ('1795824000')` → (from, to); `DEFAULT` → None.
