@@ -168,7 +168,8 @@ async fn the_agent_role_writes_collector_tables_and_cannot_read_accounts() {
     )
     .await;
     let host = smartmon::domain::Hostname::parse("web01").expect("host");
-    let role = RoleName::for_host(&host).expect("role");
+    // Roles are cluster-wide: a name of this test's own, dropped at the end.
+    let role = RoleName::parse(&unique_role()).expect("role");
     let sql = agent_role::sql(&role, &host);
     agent_role::apply(&app.state.db.conn, &sql)
         .await
@@ -221,6 +222,8 @@ async fn the_agent_role_writes_collector_tables_and_cannot_read_accounts() {
             "{forbidden}: {err:?}"
         );
     }
+    drop(agent);
+    drop_role(&app, role.as_str()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -244,4 +247,55 @@ async fn history_is_read_from_database_url_read() {
         .await
         .expect("json");
     assert_eq!(body["items"][0]["cpu_percent"], 77.0, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_role_cli_applies_the_role_and_refuses_bad_names() {
+    let app = spawn_app(Backend::Postgres).await;
+    let url = app.db.url.clone().expect("url");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_smartmon"))
+            .args(args)
+            .env_clear()
+            .env("DATABASE_URL", &url)
+            .output()
+            .expect("smartmon runs")
+    };
+    let printed = run(&["agent-role", "web01"]);
+    assert!(printed.status.success());
+    assert!(
+        String::from_utf8_lossy(&printed.stdout).contains("CREATE ROLE smartmon_agent_web01 LOGIN")
+    );
+
+    let bad = run(&["agent-role", "web01", "--role", "x; DROP TABLE users"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a role name"));
+    let bad = run(&["agent-role", "not a host"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a host name"));
+
+    let role = unique_role();
+    let applied = run(&["agent-role", "web01", "--role", &role, "--apply"]);
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(
+        app.count("pg_roles", &format!("rolname = '{role}'")).await,
+        1,
+        "the role exists"
+    );
+    drop_role(&app, &role).await;
+}
+
+fn unique_role() -> String {
+    let mut bytes = [0u8; 5];
+    getrandom::fill(&mut bytes).expect("random");
+    format!("smartmon_agent_t{}", hex::encode(bytes))
+}
+
+async fn drop_role(app: &crate::support::TestApp, role: &str) {
+    app.exec(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await;
 }
