@@ -61,11 +61,16 @@ pub async fn read(
         let oldest = scalar_f64(db, &format!("SELECT MIN({column}) AS v FROM {table}")).await?;
         let stat = match backend {
             DbBackend::Postgres => {
+                // pg_partition_tree lists nothing for a plain table; n_live_tup is kept current by
+                // the statistics collector, unlike reltuples which waits for ANALYZE.
                 let sql = format!(
-                    "SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0)::bigint AS bytes,
-                            COALESCE(SUM(GREATEST(c.reltuples, 0)), 0)::bigint AS rows,
-                            (COUNT(*) - 1)::bigint AS parts
-                     FROM pg_partition_tree('public.{table}') t JOIN pg_class c ON c.oid = t.relid"
+                    "WITH tree AS (SELECT relid FROM pg_partition_tree('public.{table}')
+                                   UNION SELECT 'public.{table}'::regclass)
+                     SELECT COALESCE(SUM(pg_total_relation_size(t.relid)), 0)::bigint AS bytes,
+                            COALESCE(SUM(s.n_live_tup), 0)::bigint AS rows,
+                            (SELECT COUNT(*) FROM pg_inherits
+                              WHERE inhparent = 'public.{table}'::regclass)::bigint AS parts
+                     FROM tree t LEFT JOIN pg_stat_user_tables s ON s.relid = t.relid"
                 );
                 let row = one(db, &sql).await?;
                 TableStat {

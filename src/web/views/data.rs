@@ -45,7 +45,7 @@ pub fn data_page(chrome: &Chrome, d: &DataStatus, s: &LifecycleSettings, now: f6
                     dd #last-run {
                         @match &d.last_run {
                             Some(run) => {
-                                (rfc3339(run.at)) " (" (relative(now - run.at)) " ago): removed " (run.rows) " rows, "
+                                (rfc3339(run.at)) " (" (relative(now - run.at)) "): removed " (run.rows) " rows, "
                                 (run.partitions) " partitions"
                                 @if let Some(secs) = run.seconds { " in " (format!("{secs:.2}")) " s" }
                             }
