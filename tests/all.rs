@@ -25,4 +25,6 @@ mod deployment;
 mod fake_systemd_double;
 mod foundation;
 mod lifecycle;
+mod lifecycle_agent_role;
+mod lifecycle_job;
 mod lifecycle_postgres;

@@ -1,7 +1,7 @@
 //! Rollups: 5-minute and 1-hour min/avg/max of `system_metrics` (into `metric_rollups`) and of check
 //! latencies (into `check_rollups`), maintained incrementally from each rollup's high-water mark in
-//! `rollup_marks`. A bucket is rolled up once it has ended (plus `ROLLUP_DELAY_SECS` for late samples);
-//! rows are upserted, so a pass run twice, or by two writers, gives the same rows. On Postgres one
+//! `rollup_marks`. A bucket is rolled up once it has ended (plus `ROLLUP_DELAY_SECS`), and again on each
+//! pass while it is less than 15 minutes behind the mark, for samples that arrive late; rows are upserted, so a pass run twice, or by two writers, gives the same rows. On Postgres one
 //! writer at a time holds an advisory lock for the pass; the others skip it.
 
 use anyhow::Context;
@@ -25,6 +25,10 @@ pub const METRICS: [(&str, &str); 7] = [
 const CHUNK_SECS: f64 = 86_400.0;
 
 const LOCK_KEY: i64 = 727_362;
+
+/// Buckets this far behind the mark are rolled up again on every pass, so samples an agent flushes
+/// late (its outage buffer holds `SMARTMON_BUFFER_SECS`, 900 by default) still reach their bucket.
+const REROLL_SECS: f64 = 900.0;
 
 /// One family of rollups: its mark prefix, target table, key columns and aggregate expressions.
 struct Family {
@@ -72,8 +76,9 @@ pub async fn run(db: &DatabaseConnection, now: f64, delay_secs: f64) -> anyhow::
             let end = (((now - delay_secs) / r).floor() * r).min((finer_mark / r).floor() * r);
             let from_raw = i == 0;
             let mark_name = format!("{}_{secs}", family.name);
-            let start = match mark(&txn, &mark_name).await? {
-                Some(done) => done,
+            let previous = mark(&txn, &mark_name).await?;
+            let start = match previous {
+                Some(done) => ((done - REROLL_SECS) / r).floor() * r,
                 None => first_bucket(&txn, family, from_raw, r)
                     .await?
                     .unwrap_or(end),
@@ -89,7 +94,7 @@ pub async fn run(db: &DatabaseConnection, now: f64, delay_secs: f64) -> anyhow::
                     .rows_affected();
                 at = to;
             }
-            let done = at.max(start);
+            let done = at.max(previous.unwrap_or(start));
             set_mark(&txn, &mark_name, done).await?;
             finer_mark = done;
         }
