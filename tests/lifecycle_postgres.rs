@@ -152,6 +152,19 @@ async fn a_populated_unpartitioned_install_is_migrated_without_losing_rows() {
         .await
         .expect("insert after the migration");
     assert_eq!(row.get::<_, i64>(0), 6_001);
+
+    // And back: `down` returns plain tables with every row.
+    Migrator::down(&conn, Some(2)).await.expect("down");
+    let row = client
+        .query_one(&format!("{sums} system_metrics"), &[])
+        .await
+        .expect("sums");
+    assert_eq!(row.get::<_, i64>(0), before[0].0 + 1);
+    let partitioned = client
+        .query_one("SELECT COUNT(*) FROM pg_partitioned_table", &[])
+        .await
+        .expect("catalog");
+    assert_eq!(partitioned.get::<_, i64>(0), 0, "plain tables again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
