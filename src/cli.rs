@@ -31,6 +31,17 @@ pub enum Command {
     /// The host helper: restart approved units and read SMART for unprivileged agents, over a unix
     /// socket (`SMARTMON_HELPER_SOCKET`), with the API key.
     Helper,
+    /// Print (or `--apply`) the SQL creating a least-privilege Postgres role for an agent on HOSTNAME.
+    AgentRole {
+        /// The host the agent reports as; it may read restart requests for this host only.
+        hostname: String,
+        /// The role name (default `smartmon_agent_<hostname>`).
+        #[arg(long)]
+        role: Option<String>,
+        /// Run the SQL against `DATABASE_URL` instead of printing it.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Query systemd over D-Bus with the systemctl-shim contract (`SERVICE_STATUS_CMD` drop-in).
     Units {
         #[command(subcommand)]

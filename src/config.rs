@@ -25,12 +25,16 @@ pub struct Settings {
     pub collector: crate::collector::CollectorSettings,
     /// The restart workflow: allow-list, gates, executor, remote queue, auto-remediation.
     pub restart: crate::restart::RestartSettings,
+    /// Retention, rollups and partitions (`crate::lifecycle::settings`).
+    pub lifecycle: crate::lifecycle::LifecycleSettings,
 }
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     /// `DATABASE_URL` / `DATABASE_URL_FILE`: `postgresql://…` selects Postgres; unset selects SQLite.
     pub url: Option<Secret>,
+    /// `DATABASE_URL_READ` / `DATABASE_URL_READ_FILE`: a Postgres read replica for history reads (charts).
+    pub read_url: Option<Secret>,
     /// `SMARTMONITOR_DB_PATH`: the embedded SQLite file used when `DATABASE_URL` is unset.
     pub sqlite_path: PathBuf,
     /// `SMARTMON_INIT_PG`: apply pending migrations to Postgres at start (SQLite always migrates itself).
@@ -111,6 +115,7 @@ impl Settings {
         Ok(Self {
             database: DatabaseSettings {
                 url: vars.secret("DATABASE_URL")?,
+                read_url: vars.secret("DATABASE_URL_READ")?,
                 sqlite_path: vars
                     .text("SMARTMONITOR_DB_PATH")
                     .map_or_else(|| PathBuf::from("./smartmon.db"), PathBuf::from),
@@ -158,6 +163,7 @@ impl Settings {
             auth: crate::auth::AuthSettings::from_vars(vars)?,
             collector: crate::collector::CollectorSettings::from_vars(vars)?,
             restart: crate::restart::RestartSettings::from_vars(vars)?,
+            lifecycle: crate::lifecycle::LifecycleSettings::from_vars(vars)?,
         })
     }
 }

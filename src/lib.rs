@@ -3,8 +3,9 @@
 //! Where to look: `startup` builds the server that `main` runs; `web::routes` is the whole HTTP surface;
 //! `config` lists every setting; `auth` is access control (identities, sessions, CSRF, rate limits); `db` owns
 //! the connection and migrations (schema in the `migration` crate); `collector` gathers metrics, services,
-//! SMART and checks; `live` carries change events; `systemd` talks D-Bus;
-//! `restart` is the restart workflow (gates, executor, remote queue, helper, auto-remediation).
+//! SMART and checks; `lifecycle` keeps history bounded (retention, rollups, partitions); `live` carries change
+//! events; `systemd` talks D-Bus; `restart` is the restart workflow (gates, executor, remote queue, helper,
+//! auto-remediation).
 
 pub mod auth;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;
+pub mod lifecycle;
 pub mod live;
 pub mod net;
 pub mod restart;

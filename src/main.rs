@@ -58,6 +58,20 @@ async fn main() -> ExitCode {
             report(helper(&settings).await)
         }
         Command::Units { command } => units(command, &settings).await,
+        Command::AgentRole {
+            hostname,
+            role,
+            apply,
+        } => match agent_role(&settings, &hostname, role.as_deref(), apply).await {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("smartmon: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -112,10 +126,18 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
         smartmon::clock::Clock::default(),
         None,
     )?;
+    let collector_db = db.clone();
     let collector = Collector::new(&settings, db, live).await?;
     tracing::info!(hostname = %collector.hostname(), dry_run = settings.dry_run, "agent collecting");
     let mut tasks = collector.spawn();
     tasks.extend(restarter.spawn_background(true));
+    if settings.lifecycle.enabled && settings.lifecycle.in_agent {
+        tracing::info!("running retention and rollups (RETENTION_IN_AGENT)");
+        tasks.push(smartmon::lifecycle::spawn(
+            collector_db,
+            settings.lifecycle.clone(),
+        ));
+    }
     shutdown_signal().await;
     for task in tasks {
         task.abort();
@@ -172,6 +194,40 @@ async fn units(command: UnitsCommand, settings: &Settings) -> ExitCode {
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     ExitCode::from(out.code)
+}
+
+/// Prints (or with `--apply` runs) the SQL that creates the agent role for `hostname`.
+async fn agent_role(
+    settings: &Settings,
+    hostname: &str,
+    role: Option<&str>,
+    apply: bool,
+) -> anyhow::Result<String> {
+    use smartmon::lifecycle::agent_role::{RoleName, sql};
+    let host = smartmon::domain::Hostname::parse(hostname)
+        .map_err(|e| anyhow::anyhow!("{hostname:?} is not a host name: {e}"))?;
+    let role = match role {
+        Some(name) => RoleName::parse(name),
+        None => RoleName::for_host(&host),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let sql = sql(&role, &host);
+    if !apply {
+        return Ok(sql);
+    }
+    let db = Db::connect(&settings.database).await?;
+    if db.backend != smartmon::db::Backend::Postgres {
+        anyhow::bail!(
+            "agent roles are for Postgres (DATABASE_URL=postgresql://…); SQLite has no roles"
+        );
+    }
+    smartmon::lifecycle::agent_role::apply(&db.conn, &sql).await?;
+    Ok(format!(
+        "role {} can now write {}'s collector data; set its password with ALTER ROLE {} PASSWORD '…'\n",
+        role.as_str(),
+        host.as_str(),
+        role.as_str()
+    ))
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

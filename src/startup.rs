@@ -67,6 +67,9 @@ impl Application {
             collector.spawn();
         }
         let feed = LiveFeed::start(db.clone(), &live, &health);
+        if settings.lifecycle.enabled {
+            crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
+        }
         let state = AppState {
             settings: Arc::new(settings),
             db,

@@ -12,6 +12,8 @@ mod m20261127_000003_users_sessions_audit;
 mod m20261127_001000_disks_checks_alerts;
 mod m20261127_001100_filesystem_usage;
 mod m20261127_003000_restart_requests;
+mod m20261127_004000_rollups_and_retention;
+mod m20261127_004100_partitioned_history;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_001000_disks_checks_alerts::Migration),
             Box::new(m20261127_001100_filesystem_usage::Migration),
             Box::new(m20261127_003000_restart_requests::Migration),
+            Box::new(m20261127_004000_rollups_and_retention::Migration),
+            Box::new(m20261127_004100_partitioned_history::Migration),
         ]
     }
 }

@@ -3,11 +3,12 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    IntoActiveModel, Order, QueryOrder, Statement,
+    ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IntoActiveModel,
+    Order, QueryOrder, Statement,
 };
 
 use crate::db::entities::{hosts, system_metrics};
+pub use crate::db::series::{MetricPoint, series};
 
 /// A host with its latest metrics sample (if any in the last day) and the last hour's averages.
 #[derive(Debug, Clone)]
@@ -23,19 +24,6 @@ pub struct HourAverage {
     pub cpu: Option<f64>,
     pub memory: Option<f64>,
     pub load_1: Option<f64>,
-}
-
-/// One chart bucket: the average of each figure over `[ts, ts + bucket)`.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct MetricPoint {
-    pub ts: f64,
-    pub cpu: Option<f64>,
-    pub memory: Option<f64>,
-    pub swap: Option<f64>,
-    pub load_1: Option<f64>,
-    pub disk: Option<f64>,
-    pub net_rx: Option<f64>,
-    pub net_tx: Option<f64>,
 }
 
 /// Every host, by name, with its latest figures.
@@ -107,40 +95,6 @@ async fn hour_averages(db: &impl ConnectionTrait, cutoff: f64) -> Result<Vec<Hou
     HourAverage::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
         .all(db)
         .await
-}
-
-/// `hostname`'s figures since `since`, averaged into buckets of `bucket_secs` (oldest first).
-pub async fn series(
-    db: &impl ConnectionTrait,
-    hostname: &str,
-    since: f64,
-    bucket_secs: f64,
-) -> Result<Vec<MetricPoint>, DbErr> {
-    let backend = db.get_database_backend();
-    let bucket = match backend {
-        DbBackend::Postgres => format!("floor(ts_epoch / {bucket_secs}) * {bucket_secs}"),
-        _ => format!("CAST(ts_epoch / {bucket_secs} AS INTEGER) * {bucket_secs}"),
-    };
-    let placeholder = match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?",
-    };
-    let sql = format!(
-        "SELECT CAST({bucket} AS DOUBLE PRECISION) AS ts,
-                AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(swap_percent) AS swap,
-                AVG(load_1) AS load_1, AVG(disk_percent) AS disk,
-                AVG(net_rx_bps) AS net_rx, AVG(net_tx_bps) AS net_tx
-         FROM system_metrics
-         WHERE hostname = {placeholder} AND ts_epoch >= {since}
-         GROUP BY 1 ORDER BY 1"
-    );
-    MetricPoint::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [hostname.into()],
-    ))
-    .all(db)
-    .await
 }
 
 /// Upserts by hostname; `first_seen` is kept from the first sighting.

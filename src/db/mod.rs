@@ -11,6 +11,7 @@ pub mod health;
 pub mod hosts;
 pub mod readings;
 pub mod restart_requests;
+pub mod series;
 pub mod services;
 pub mod sessions;
 pub mod users;
@@ -47,6 +48,8 @@ pub struct Db {
     pub conn: DatabaseConnection,
     pub backend: Backend,
     timeout: Duration,
+    /// `DATABASE_URL_READ`: a read replica for history (charts); None reads history from `conn`.
+    read: Option<DatabaseConnection>,
 }
 
 /// Why the database could not be used; the message is safe to show (no credentials).
@@ -102,10 +105,15 @@ impl Db {
             })?
             .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string())))
             .with_context(|| format!("cannot connect to {}", describe(settings)))?;
+        let read = match &settings.read_url {
+            Some(url) => Some(connect_read(url.expose(), backend, settings).await?),
+            None => None,
+        };
         let db = Self {
             conn,
             backend,
             timeout: settings.timeout,
+            read,
         };
         if backend == Backend::Sqlite {
             db.conn
@@ -162,9 +170,46 @@ impl Db {
         }
     }
 
+    /// Where history is read from: the read replica when `DATABASE_URL_READ` is set, else the primary.
+    /// A replica may lag the primary by its replication delay; live pages never read from it.
+    pub fn history(&self) -> &DatabaseConnection {
+        self.read.as_ref().unwrap_or(&self.conn)
+    }
+
     pub fn db_backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
+}
+
+/// The read replica's pool (`DATABASE_URL_READ`), which only makes sense beside a Postgres primary.
+async fn connect_read(
+    url: &str,
+    backend: Backend,
+    settings: &DatabaseSettings,
+) -> anyhow::Result<DatabaseConnection> {
+    if backend != Backend::Postgres
+        || !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        anyhow::bail!(
+            "DATABASE_URL_READ: a read replica needs a postgresql:// URL beside a Postgres DATABASE_URL"
+        );
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(settings.timeout)
+        .acquire_timeout(settings.timeout)
+        .max_connections(16)
+        .min_connections(1)
+        .sqlx_logging(false);
+    tokio::time::timeout(settings.timeout * 2, Database::connect(options))
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "DATABASE_URL_READ: no answer within {:?}",
+                settings.timeout * 2
+            )
+        })?
+        .map_err(|e| anyhow::anyhow!("DATABASE_URL_READ: {}", redact(&e.to_string())))
 }
 
 /// Where the settings point, without credentials, for error messages.

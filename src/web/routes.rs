@@ -33,7 +33,8 @@ use crate::auth::guard::{Access, audit_rate_limited, enforce};
 use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
 use crate::web::handlers::{
-    api, audit, auth, events, fleet_health, hosts, metrics, ops, overview, restart, services, users,
+    api, audit, auth, data, events, fleet_health, hosts, metrics, ops, overview, restart, services,
+    users,
 };
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
@@ -123,7 +124,8 @@ pub fn table() -> Vec<Entry> {
         post("/api/services/restart", ApiKeyOrOperator, restart::api),
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
-        // Admins: the Users page.
+        // Admins: the Users page, and the Data page (table sizes, retention).
+        get("/admin/data", Admin, data::page),
         get("/users", Admin, users::list),
         post("/users", Admin, users::create),
         post("/users/{username}/role", Admin, users::set_role),

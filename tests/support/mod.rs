@@ -6,6 +6,7 @@ pub mod auth;
 pub mod collector;
 pub mod fake_systemd;
 pub mod jwks;
+pub mod lifecycle;
 pub mod nginx;
 pub mod postgres;
 pub mod proxy;
@@ -125,6 +126,8 @@ pub fn base_vars(db: &TestDb) -> HashMap<String, String> {
         ("SMARTMON_DB_TIMEOUT_SECS", "2"),
         ("LOG_LEVEL", "WARNING"),
         ("SMARTMON_COLLECT", "false"),
+        // Lifecycle tests run retention and rollups themselves (or turn the job on).
+        ("RETENTION_ENABLED", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -14,7 +14,8 @@ use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_
 use crate::web::views::layout::Chrome;
 use crate::web::views::services::{ServicesView, services_table};
 
-/// Points per chart: enough for a wide screen, few enough to stay light.
+/// Points per chart: enough for a wide screen, few enough to stay light. A chart reads the coarsest
+/// rollup whose resolution still gives this many points (`db::series::source_for`).
 const CHART_POINTS: f64 = 240.0;
 
 pub async fn list(
@@ -59,7 +60,7 @@ pub async fn detail(
     let now = now_epoch();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
-    let points = hosts::series(db, &hostname, start, bucket).await?;
+    let points = hosts::series(state.db.history(), &hostname, start, bucket).await?;
     let filter = ServiceFilter {
         host: Some(hostname.clone()),
         limit: 500,

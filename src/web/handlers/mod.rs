@@ -3,6 +3,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod data;
 pub mod events;
 pub mod fleet_health;
 pub mod hosts;

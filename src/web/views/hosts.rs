@@ -11,12 +11,14 @@ use crate::web::views::layout::{Chrome, page};
 pub const STALE_AFTER_SECS: f64 = 120.0;
 
 /// The ranges the host charts offer: (query value, label, seconds).
-pub const RANGES: [(&str, &str, f64); 5] = [
+pub const RANGES: [(&str, &str, f64); 7] = [
     ("15m", "15 min", 900.0),
     ("1h", "1 hour", 3_600.0),
     ("6h", "6 hours", 21_600.0),
     ("24h", "24 hours", 86_400.0),
     ("7d", "7 days", 604_800.0),
+    ("30d", "30 days", 2_592_000.0),
+    ("1y", "1 year", 31_536_000.0),
 ];
 
 pub fn is_up(host: &HostSummary, now: f64) -> bool {

@@ -15,6 +15,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/alerts", "Alerts", Role::Viewer),
     ("/audit", "Audit", Role::Operator),
     ("/users", "Users", Role::Admin),
+    ("/admin/data", "Data", Role::Admin),
 ];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).

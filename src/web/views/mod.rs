@@ -7,6 +7,7 @@ pub mod auth;
 pub mod charts;
 pub mod checks;
 pub mod components;
+pub mod data;
 pub mod disks;
 pub mod errors;
 pub mod hosts;

@@ -64,7 +64,7 @@ pub async fn metrics(
     let seconds = minutes as f64 * 60.0;
     let now = now_epoch();
     let bucket = (seconds / MAX_POINTS).max(15.0);
-    let points = hosts::series(db, host, now - seconds, bucket).await?;
+    let points = hosts::series(state.db.history(), host, now - seconds, bucket).await?;
     let items: Vec<Value> = points
         .iter()
         .map(|p| {
