@@ -121,13 +121,15 @@ mod tests {
     }
 
     #[test]
-    fn the_role_gets_nothing_on_accounts() {
+    fn the_role_gets_nothing_on_accounts_and_may_only_append_to_the_audit_log() {
         let host = Hostname::parse("web-01.lan").expect("host");
         let role = RoleName::for_host(&host).expect("role");
         assert_eq!(role.as_str(), "smartmon_agent_web_01_lan");
         let sql = sql(&role, &host);
-        for table in ["users", "sessions", "audit_log"] {
+        for table in ["users", "sessions"] {
             assert!(!sql.contains(&format!(" {table}")), "{table} in {sql}");
         }
+        let audit: Vec<&str> = sql.lines().filter(|l| l.contains(" audit_log")).collect();
+        assert_eq!(audit, ["GRANT INSERT ON audit_log TO smartmon_agent_web_01_lan;"], "{sql}");
     }
 }
