@@ -130,6 +130,13 @@ mod tests {
             assert!(!sql.contains(&format!(" {table}")), "{table} in {sql}");
         }
         let audit: Vec<&str> = sql.lines().filter(|l| l.contains(" audit_log")).collect();
-        assert_eq!(audit, ["GRANT INSERT ON audit_log TO smartmon_agent_web_01_lan;"], "{sql}");
+        assert_eq!(
+            audit,
+            [
+                "GRANT INSERT ON audit_log TO smartmon_agent_web_01_lan;",
+                "GRANT USAGE ON SEQUENCE audit_log_id_seq TO smartmon_agent_web_01_lan;"
+            ],
+            "{sql}"
+        );
     }
 }
