@@ -226,7 +226,37 @@ async fn charts_over_30_days_read_from_rollups_after_raw_samples_are_gone(backen
     assert!(page.contains("90%"), "the rolled-up figure is drawn");
 }
 
+async fn history_written_behind_the_rollup_mark_still_shows_on_charts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.seed_host("web01", 5.0).await;
+    let now = now_epoch();
+    // Rollups run on a fresh install (one recent sample), then a day of older history arrives.
+    app.metric_at("web01", now - 60.0, 10.0).await;
+    let settings = lifecycle_settings(&[]);
+    smartmon::lifecycle::tick(&app.state.db, &settings, now, false)
+        .await
+        .expect("rollups");
+    for i in 0..60 {
+        app.metric_at("web01", now - 6.0 * 3_600.0 + f64::from(i) * 60.0, 70.0)
+            .await;
+    }
+    let (points, source) = smartmon::db::series::series_with_source(
+        &app.state.db.conn,
+        "web01",
+        now - 86_400.0,
+        360.0,
+    )
+    .await
+    .expect("series");
+    assert_eq!(source, smartmon::db::series::Source::Rollup(300));
+    assert!(
+        points.iter().any(|p| p.cpu == Some(70.0)),
+        "the older history is drawn from raw samples: {points:?}"
+    );
+}
+
 both_backends!(
+    history_written_behind_the_rollup_mark_still_shows_on_charts,
     retention_removes_exactly_what_is_older_than_each_window,
     a_shorter_audit_window_with_the_opt_in_removes_older_entries,
     rollups_agree_with_raw_data_and_a_second_pass_changes_nothing,

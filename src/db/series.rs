@@ -58,16 +58,31 @@ pub async fn series_with_source(
     bucket_secs: f64,
 ) -> Result<(Vec<MetricPoint>, Source), DbErr> {
     let Source::Rollup(resolution) = source_for(bucket_secs) else {
-        return Ok((raw(db, hostname, since, bucket_secs).await?, Source::Raw));
+        return Ok((
+            raw(db, hostname, since, None, bucket_secs).await?,
+            Source::Raw,
+        ));
     };
     let mark = crate::lifecycle::rollups::mark(db, &format!("metrics_{resolution}"))
         .await
         .map_err(|e| DbErr::Custom(format!("{e:#}")))?;
     let Some(mark) = mark.filter(|m| *m > since) else {
-        return Ok((raw(db, hostname, since, bucket_secs).await?, Source::Raw));
+        return Ok((
+            raw(db, hostname, since, None, bucket_secs).await?,
+            Source::Raw,
+        ));
     };
-    let mut points = rolled(db, hostname, since, mark, bucket_secs, resolution).await?;
-    points.extend(raw(db, hostname, mark, bucket_secs).await?);
+    // History the rollups never saw (written behind their mark, e.g. imported after they started) is
+    // read raw, so a chart never shows a hole where samples exist.
+    let rolled_from = first_rollup(db, hostname, resolution, since)
+        .await?
+        .map_or(mark, |first| first.min(mark));
+    let mut points = Vec::new();
+    if rolled_from > since + f64::from(resolution) {
+        points.extend(raw(db, hostname, since, Some(rolled_from), bucket_secs).await?);
+    }
+    points.extend(rolled(db, hostname, since, mark, bucket_secs, resolution).await?);
+    points.extend(raw(db, hostname, mark, None, bucket_secs).await?);
     Ok((merge(points), Source::Rollup(resolution)))
 }
 
@@ -78,20 +93,23 @@ fn placeholder(backend: DbBackend) -> &'static str {
     }
 }
 
+/// Raw samples in `[since, until)` (no upper bound when `until` is None), bucketed.
 async fn raw(
     db: &impl ConnectionTrait,
     hostname: &str,
     since: f64,
+    until: Option<f64>,
     bucket_secs: f64,
 ) -> Result<Vec<MetricPoint>, DbErr> {
     let backend = db.get_database_backend();
+    let until = until.map_or_else(String::new, |u| format!(" AND ts_epoch < {u}"));
     let sql = format!(
         "SELECT {bucket} AS ts,
                 AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(swap_percent) AS swap,
                 AVG(load_1) AS load_1, AVG(disk_percent) AS disk,
                 AVG(net_rx_bps) AS net_rx, AVG(net_tx_bps) AS net_tx, COUNT(*) AS samples
          FROM system_metrics
-         WHERE hostname = {p} AND ts_epoch >= {since}
+         WHERE hostname = {p} AND ts_epoch >= {since}{until}
          GROUP BY 1 ORDER BY 1",
         bucket = ts_bucket(backend, bucket_secs),
         p = placeholder(backend),
@@ -141,6 +159,34 @@ async fn rolled(
     ))
     .all(db)
     .await
+}
+
+/// The start of the host's first rollup bucket at `resolution` from `since` on, if any.
+async fn first_rollup(
+    db: &impl ConnectionTrait,
+    hostname: &str,
+    resolution: u32,
+    since: f64,
+) -> Result<Option<f64>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct First {
+        ts: Option<f64>,
+    }
+    let backend = db.get_database_backend();
+    let sql = format!(
+        "SELECT MIN(ts_epoch) AS ts FROM metric_rollups
+         WHERE hostname = {p} AND bucket_secs = {resolution} AND ts_epoch >= {start}",
+        p = placeholder(backend),
+        start = (since / f64::from(resolution)).floor() * f64::from(resolution),
+    );
+    Ok(First::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [hostname.into()],
+    ))
+    .one(db)
+    .await?
+    .and_then(|f| f.ts))
 }
 
 fn ts_bucket(backend: DbBackend, bucket_secs: f64) -> String {
