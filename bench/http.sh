@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# HTTP load: the console's pages and API under wrk at 16 and 64 connections, each against the machine's
+# ceiling in the same run: nginx serving a static file of the same size. Writes the "HTTP" section of
+# BENCHMARKS.md. Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), nginx and wrk (Debian packages).
+#   bench/http.sh            (DURATION=10s by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${DURATION:-10s}
+admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+work=$(mktemp -d /tmp/smartmon-bench-http.XXXXXX)
+db=smartmon_bench_http
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --release --locked --quiet -p smartmon --bin smartmon -p smartmon-bench --bin seed
+target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+url="${admin%/*}/$db"
+DATABASE_URL=$url "$target/seed" --hosts 10 --units 60 --days 30 >"$work/seed.log"
+
+port=$(free_port)
+DATABASE_URL=$url SMARTMON_INIT_PG=1 GUI_PORT=$port SMARTMON_COLLECT=false RETENTION_ENABLED=false \
+  SMARTMON_ADMIN_PASSWORD=bench-password-123 SMARTMON_API_RATE_PER_MINUTE=1000000 LOG_LEVEL=ERROR \
+  "$target/smartmon" serve >"$work/serve.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+curl -s -o /dev/null -c "$work/jar" -H "Origin: http://127.0.0.1:$port" \
+  --data "username=admin&password=bench-password-123&next=/" "http://127.0.0.1:$port/login"
+cookie=$(awk '$6 ~ /smartmon/ {print $6 "=" $7}' "$work/jar")
+[[ -n $cookie ]] || { echo "bench/http.sh: login failed" >&2; exit 1; }
+
+nginx_port=$(free_port)
+mkdir -p "$work/www" "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  server { listen 127.0.0.1:$nginx_port; root $work/www; default_type text/html; }
+}
+CONF
+nginx -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+pids+=($!)
+sleep 0.5
+
+# wrk's summary: "Requests/sec" and the 50% / 99% latency lines of --latency.
+measure() {
+  local conns=$1 url=$2
+  wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: $cookie" "$url" >"$work/wrk.out" 2>&1
+  awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
+       END {printf "%s %s %s %s\n", rps, p50, p99, bad+0}' "$work/wrk.out"
+}
+
+paths=("/services" "/services?limit=600" "/" "/api/services?limit=600" "/hosts/host001?range=24h")
+rows=()
+for path in "${paths[@]}"; do
+  name="page$(echo "$path" | md5sum | cut -c1-8).html"
+  curl -s -b "$work/jar" "http://127.0.0.1:$port$path" -o "$work/www/$name"
+  bytes=$(stat -c %s "$work/www/$name")
+  for conns in 16 64; do
+    read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path")
+    read -r srps sp50 sp99 _ < <(measure "$conns" "http://127.0.0.1:$nginx_port/$name")
+    ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
+    rows+=("| \`$path\` | $bytes | $conns | $rps | $p50 | $p99 | $bad | $srps | $sp99 | $ratio |")
+    echo "$path c=$conns: $rps req/s p50 $p50 p99 $p99 (nginx static $srps req/s) = $ratio"
+  done
+done
+
+section=$(cat <<MD
+<!-- http:start -->
+## HTTP load (\`bench/http.sh\`)
+
+$(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; release build; PostgreSQL 15 on the same machine;
+10 hosts × 60 units × 30 days of history (\`seed\`); wrk 2 threads for $duration per row, on loopback, sharing the
+2 cores with the server and Postgres. Baseline in the same run: nginx serving a static file of the same size.
+
+| request | bytes | conns | req/s | p50 | p99 | non-2xx | nginx static req/s | nginx p99 | ratio |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+$(printf '%s\n' "${rows[@]}")
+<!-- http:end -->
+MD
+)
+python3 - "$section" <<'PY'
+import re, sys
+path = "BENCHMARKS.md"
+text = open(path).read()
+section = sys.argv[1]
+if "<!-- http:start -->" in text:
+    text = re.sub(r"<!-- http:start -->.*?<!-- http:end -->", lambda m: section, text, flags=re.S)
+else:
+    text = text.rstrip("\n") + "\n\n" + section + "\n"
+open(path, "w").write(text)
+PY
+echo "bench/http.sh: BENCHMARKS.md updated"
