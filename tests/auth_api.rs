@@ -93,34 +93,16 @@ async fn the_api_is_limited_per_key_and_per_ip(backend: Backend) {
 async fn basic_auth_works_for_scripts_and_can_be_turned_off(backend: Backend) {
     let app = spawn_app_with(backend, &[]).await;
     let password = app.create_user("script", Role::Operator).await;
-    let ok = app
-        .client
-        .get(app.url("/api/whoami"))
-        .basic_auth("script", Some(&password))
-        .send()
-        .await
-        .expect("get");
+    let ok = app.get_basic("/api/whoami", "script", &password).await;
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.expect("json");
     assert_eq!(
         (body["via"].as_str(), body["role"].as_str()),
         (Some("basic"), Some("operator"))
     );
-    let page = app
-        .client
-        .get(app.url("/"))
-        .basic_auth("script", Some(&password))
-        .send()
-        .await
-        .expect("get");
+    let page = app.get_basic("/", "script", &password).await;
     assert_eq!(page.status(), 200);
-    let wrong = app
-        .client
-        .get(app.url("/api/whoami"))
-        .basic_auth("script", Some("nope"))
-        .send()
-        .await
-        .expect("get");
+    let wrong = app.get_basic("/api/whoami", "script", "nope").await;
     assert_eq!(wrong.status(), 401);
     assert!(
         wrong.headers()["www-authenticate"]
@@ -132,13 +114,7 @@ async fn basic_auth_works_for_scripts_and_can_be_turned_off(backend: Backend) {
 
     let off = spawn_app_with(Backend::Sqlite, &[("SMARTMON_BASIC_AUTH", "false")]).await;
     let password = off.create_user("script", Role::Operator).await;
-    let refused = off
-        .client
-        .get(off.url("/api/whoami"))
-        .basic_auth("script", Some(&password))
-        .send()
-        .await
-        .expect("get");
+    let refused = off.get_basic("/api/whoami", "script", &password).await;
     assert_eq!(refused.status(), 401);
     assert!(!refused.headers().contains_key("www-authenticate"));
 }
@@ -147,22 +123,10 @@ async fn basic_auth_failures_back_off_the_account_and_the_address(backend: Backe
     let app = spawn_app_with(backend, &[("SMARTMON_LOGIN_MAX_FAILURES", "3")]).await;
     let password = app.create_user("script", Role::Viewer).await;
     for name in ["a", "b", "c"] {
-        let wrong = app
-            .client
-            .get(app.url("/api/whoami"))
-            .basic_auth(name, Some("wrong"))
-            .send()
-            .await
-            .expect("get");
+        let wrong = app.get_basic("/api/whoami", name, "wrong").await;
         assert_eq!(wrong.status(), 401);
     }
-    let sprayed = app
-        .client
-        .get(app.url("/api/whoami"))
-        .basic_auth("script", Some(&password))
-        .send()
-        .await
-        .expect("get");
+    let sprayed = app.get_basic("/api/whoami", "script", &password).await;
     assert_eq!(
         sprayed.status(),
         401,
@@ -176,13 +140,7 @@ async fn basic_auth_failures_back_off_the_account_and_the_address(backend: Backe
             .contains("from your address")
     );
     app.state.clock.advance(std::time::Duration::from_secs(31));
-    let later = app
-        .client
-        .get(app.url("/api/whoami"))
-        .basic_auth("script", Some(&password))
-        .send()
-        .await
-        .expect("get");
+    let later = app.get_basic("/api/whoami", "script", &password).await;
     assert_eq!(later.status(), 200);
 }
 

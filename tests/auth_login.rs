@@ -260,46 +260,29 @@ async fn a_password_change_or_disabling_ends_the_users_sessions(backend: Backend
     assert!(!app.audit("user_password_changed").await.is_empty());
 }
 
+/// Logs "vera" in on a fresh app with `vars`, optionally claiming TLS with `X-Forwarded-Proto: https`,
+/// and returns the session cookie the server sets.
+async fn login_cookie(backend: Backend, vars: &[(&str, &str)], forwarded_https: bool) -> String {
+    let app = spawn_app_with(backend, vars).await;
+    let password = app.create_user("vera", Role::Viewer).await;
+    let mut request = client()
+        .post(app.url("/login"))
+        .form(&[("username", "vera"), ("password", password.as_str())]);
+    if forwarded_https {
+        request = request.header("X-Forwarded-Proto", "https");
+    }
+    let response = request.send().await.expect("post");
+    session_cookie(&response).expect("cookie")
+}
+
 async fn the_cookie_is_secure_over_tls_or_when_configured(backend: Backend) {
-    let proxied = spawn_app_with(backend, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
-    let password = proxied.create_user("vera", Role::Viewer).await;
-    let form = [("username", "vera"), ("password", password.as_str())];
-    let via_tls = client()
-        .post(proxied.url("/login"))
-        .header("X-Forwarded-Proto", "https")
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
+    let via_tls = login_cookie(backend, &[("TRUSTED_PROXIES", "127.0.0.1")], true).await;
+    assert!(via_tls.contains("Secure"), "TLS at a trusted proxy");
+    let configured = login_cookie(backend, &[("SMARTMON_COOKIE_SECURE", "true")], false).await;
+    assert!(configured.contains("Secure"), "SMARTMON_COOKIE_SECURE=true");
+    let spoofed = login_cookie(backend, &[], true).await;
     assert!(
-        session_cookie(&via_tls).expect("cookie").contains("Secure"),
-        "TLS at a trusted proxy"
-    );
-    let configured = spawn_app_with(backend, &[("SMARTMON_COOKIE_SECURE", "true")]).await;
-    let password = configured.create_user("vera", Role::Viewer).await;
-    let form = [("username", "vera"), ("password", password.as_str())];
-    let plain = client()
-        .post(configured.url("/login"))
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
-    assert!(
-        session_cookie(&plain).expect("cookie").contains("Secure"),
-        "SMARTMON_COOKIE_SECURE=true"
-    );
-    let untrusted = spawn_app_with(backend, &[]).await;
-    let password = untrusted.create_user("vera", Role::Viewer).await;
-    let form = [("username", "vera"), ("password", password.as_str())];
-    let spoofed = client()
-        .post(untrusted.url("/login"))
-        .header("X-Forwarded-Proto", "https")
-        .form(&form)
-        .send()
-        .await
-        .expect("post");
-    assert!(
-        !session_cookie(&spoofed).expect("cookie").contains("Secure"),
+        !spoofed.contains("Secure"),
         "X-Forwarded-Proto from anyone is ignored"
     );
 }

@@ -3,8 +3,8 @@
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IntoActiveModel,
-    Order, QueryOrder, Statement,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use crate::db::entities::{hosts, system_metrics};
@@ -47,9 +47,19 @@ pub async fn list(db: &impl ConnectionTrait, now: f64) -> Result<Vec<HostSummary
         .collect())
 }
 
+/// Every host name, in order (the services page's host filter).
+pub async fn names(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    hosts::Entity::find()
+        .select_only()
+        .column(hosts::Column::Hostname)
+        .order_by_asc(hosts::Column::Hostname)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// One host by name.
 pub async fn find(db: &impl ConnectionTrait, hostname: &str) -> Result<Option<HostSummary>, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter};
     let Some(host) = hosts::Entity::find()
         .filter(hosts::Column::Hostname.eq(hostname))
         .one(db)

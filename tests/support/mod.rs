@@ -64,6 +64,16 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// A GET with HTTP Basic credentials, as a script sends it.
+    pub async fn get_basic(&self, path: &str, user: &str, password: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .expect("request reaches the server")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

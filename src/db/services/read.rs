@@ -136,6 +136,15 @@ pub async fn find_page(
     Ok(ServicePage { items, total })
 }
 
+/// Every unit's latest state, by host and unit (for `/metrics`).
+pub async fn all_current(db: &impl ConnectionTrait) -> Result<Vec<service_current::Model>, DbErr> {
+    service_current::Entity::find()
+        .order_by(service_current::Column::Hostname, Order::Asc)
+        .order_by(service_current::Column::ServiceName, Order::Asc)
+        .all(db)
+        .await
+}
+
 /// One unit's latest state.
 pub async fn find_one(
     db: &impl ConnectionTrait,

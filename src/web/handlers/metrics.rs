@@ -5,19 +5,17 @@ use std::fmt::Write;
 use actix_web::{HttpResponse, web};
 
 use crate::clock::now_epoch;
-use crate::db::entities::service_current;
-use crate::db::services::STATES;
+use crate::db::services::{self, STATES};
 use crate::db::{alert_list, checks, disks, hosts};
 use crate::state::AppState;
 use crate::web::handlers::api::ApiError;
 use crate::web::views::hosts::is_up;
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    use sea_orm::EntityTrait;
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    let units = service_current::Entity::find().all(db).await?;
+    let units = services::all_current(db).await?;
     let mut out = String::with_capacity(256 + units.len() * 400);
 
     gauge_header(

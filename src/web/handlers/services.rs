@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, web};
 use maud::Markup;
 
 use crate::clock::now_epoch;
-use crate::db::entities::hosts as hosts_entity;
 use crate::db::services::{self, STATES, ServiceFilter, SortKey};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -48,7 +47,7 @@ pub async fn list(
     let filter = service_filter(&params(&req)?, "state", 100)?;
     let db = &state.db.conn;
     let page = services::find_page(db, &filter).await?;
-    let hosts = host_names(db).await?;
+    let hosts = crate::db::hosts::names(db).await?;
     let view = ServicesView {
         filter: &filter,
         rows: &page.items,
@@ -123,16 +122,4 @@ pub async fn detail(
             restart,
         },
     ))
-}
-
-/// Every host name, for the host filter.
-pub async fn host_names(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<String>, sea_orm::DbErr> {
-    use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
-    hosts_entity::Entity::find()
-        .select_only()
-        .column(hosts_entity::Column::Hostname)
-        .order_by_asc(hosts_entity::Column::Hostname)
-        .into_tuple()
-        .all(db)
-        .await
 }
