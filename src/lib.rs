@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod collector;
 pub mod config;
+pub mod current;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -33,9 +33,10 @@ pub fn service_json(s: &service_current::Model) -> Value {
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let filter = service_filter(&params(&req)?, "status", 100)?;
-    let page = services::find_page(&state.db.conn, &filter).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
     Ok(HttpResponse::Ok().json(json!({
-        "items": page.items.iter().map(service_json).collect::<Vec<_>>(),
+        "items": page.items.iter().map(|s| service_json(s)).collect::<Vec<_>>(),
         "total": page.total,
         "limit": filter.limit,
         "offset": filter.offset,
@@ -54,7 +55,8 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     if p.text("limit").is_none() {
         filter.limit = CSV_LIMIT;
     }
-    let page = services::find_page(&state.db.conn, &filter).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
     let mut csv = Csv::new(&[
         "hostname",
         "service_name",
