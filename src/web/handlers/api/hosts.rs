@@ -93,6 +93,6 @@ pub async fn services(
     };
     state.current.ensure_loaded(&state.db).await?;
     let page = state.current.page(&filter);
-    let items: Vec<Value> = page.items.iter().map(|s| service_json(s)).collect();
+    let items: Vec<_> = page.items.iter().map(|s| service_json(s)).collect();
     Ok(HttpResponse::Ok().json(json!({ "hostname": host, "items": items, "total": page.total })))
 }
