@@ -62,6 +62,21 @@ struct Buffer {
     retry_delay: Duration,
 }
 
+/// A batch the database did not finish in time: slow or locked, not wrong, so it is kept and retried.
+#[derive(Debug, thiserror::Error)]
+#[error("the database did not finish the batch within {0:?}")]
+struct BatchTimedOut(Duration);
+
+/// Whether a failed batch may well succeed later as it is: it timed out, or no connection was to be had.
+/// Such a batch is buffered even when a ping then succeeds (a busy or locked database answers a ping).
+fn is_transient(err: &anyhow::Error) -> bool {
+    err.is::<BatchTimedOut>()
+        || matches!(
+            err.downcast_ref::<sea_orm::DbErr>(),
+            Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+        )
+}
+
 /// How long an outage's writes just queue before the next attempt (first, and at most).
 const RETRY_FIRST: Duration = Duration::from_secs(2);
 const RETRY_MAX: Duration = Duration::from_secs(30);
@@ -134,9 +149,9 @@ impl Writer {
                     written += n;
                     self.live.publish(events).await;
                 }
-                Err(err) if self.db.ping().await.is_ok() => {
-                    // The database answers, so the batch itself is at fault: keeping it would wedge
-                    // every later write behind it.
+                Err(err) if !is_transient(&err) && self.db.ping().await.is_ok() => {
+                    // The database answers and refused this batch, so the batch itself is at fault:
+                    // keeping it would wedge every later write behind it.
                     tracing::error!(
                         error = format!("{err:#}"),
                         records = n,
@@ -212,12 +227,7 @@ impl Writer {
         };
         tokio::time::timeout(self.timeout * 2, work)
             .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "the database did not finish the batch within {:?}",
-                    self.timeout * 2
-                )
-            })?
+            .map_err(|_| anyhow::Error::new(BatchTimedOut(self.timeout * 2)))?
     }
 }
 
