@@ -27,6 +27,11 @@ pub enum Record {
     },
     /// A unit systemd no longer knows: its last history row, and its `service_current` row goes.
     ServiceGone(service_current::Model),
+    /// A resync saw every unit of `hostname` at `at`: their `ts_epoch` moves on, nothing else changes.
+    ServicesSeen {
+        hostname: String,
+        at: f64,
+    },
     Metrics(system_metrics::Model),
     Filesystem(filesystem_usage::Model),
     Disk(disk_health::Model),
@@ -254,6 +259,10 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
                 hostname: row.hostname.clone(),
                 service_name: row.service_name.clone(),
             })
+        }
+        Record::ServicesSeen { hostname, at } => {
+            db::services::mark_seen(txn, hostname, *at).await?;
+            None
         }
         Record::Metrics(row) => {
             db::readings::insert_metrics(txn, row).await?;
