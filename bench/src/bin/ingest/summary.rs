@@ -17,6 +17,7 @@ pub struct KindSummary {
     pub lag_first: f64,
     pub lag_last: f64,
     pub max_buffered: usize,
+    /// The largest dropped-record total of any agent.
     pub dropped: u64,
 }
 
@@ -133,12 +134,15 @@ impl RunSummary {
                 ));
             }
         }
-        if self
-            .kinds
-            .iter()
-            .any(|k| k.max_buffered > 0 || k.dropped > 0)
-        {
-            reasons.push("records buffered or dropped by the writer".into());
+        let buffered = self.kinds.iter().map(|k| k.max_buffered).max().unwrap_or(0);
+        if buffered > 0 {
+            reasons.push(format!(
+                "up to {buffered} records in an agent's outage buffer"
+            ));
+        }
+        let dropped = self.kinds.iter().map(|k| k.dropped).max().unwrap_or(0);
+        if dropped > 0 {
+            reasons.push(format!("records dropped (up to {dropped} by one agent)"));
         }
         if self.failed_statements > 0 {
             reasons.push(format!("{} statements failed", self.failed_statements));
