@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Parser;
 use sea_orm::{ConnectionTrait, Database};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
 use clients::Clients;
@@ -57,7 +58,8 @@ pub struct Args {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    args.postgres = args.postgres.filter(|url| !url.is_empty());
     if args.flip_units == 0 || args.flip_units >= args.units {
         bail!("--flip-units must be between 1 and --units - 1 (the last unit is the warm-up's)");
     }
@@ -65,9 +67,12 @@ async fn main() -> anyhow::Result<()> {
         .parent()
         .context("bench binary directory")?
         .to_path_buf();
+    let mut terminate = signal(SignalKind::terminate())?;
+    // On a signal the runs are dropped, which stops the server and the double.
     let runs = tokio::select! {
         runs = all_stores(&bin, &args) => runs,
         _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        _ = terminate.recv() => Err(anyhow::anyhow!("terminated")),
     };
     if let Some(admin) = &args.postgres {
         drop_database(admin).await;
@@ -109,6 +114,7 @@ async fn one_store(
     let result = measure(label, &fake, &server, args).await;
     let log = procs::log_tail(&server.log);
     server.stop().await;
+    fake.stop().await;
     result.with_context(|| format!("{label}; the end of the server's log:\n{log}"))
 }
 

@@ -15,9 +15,10 @@ use crate::http;
 pub const HOST: &str = "benchhost";
 pub const PASSWORD: &str = "bench-password-123";
 
-/// The double with its private `dbus-daemon`; stops when dropped (its stdin closes).
+/// The double with its private `dbus-daemon`. It stops when its stdin closes, which dropping it does:
+/// never SIGKILL it, or its `dbus-daemon` outlives it.
 pub struct FakeSystemd {
-    _child: Child,
+    child: Child,
     pub bus: String,
     pub control: SocketAddr,
 }
@@ -30,7 +31,6 @@ impl FakeSystemd {
             .args((0..units).map(unit_name))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .kill_on_drop(true)
             .spawn()
             .context("start fake-systemd (built by bench/live.sh)")?;
         let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
@@ -47,10 +47,19 @@ impl FakeSystemd {
             }
         }
         Ok(FakeSystemd {
-            _child: child,
+            child,
             bus: bus.unwrap_or_default(),
             control: control.context("CONTROL_URL")?,
         })
+    }
+
+    /// Closes its stdin and waits until it has stopped its `dbus-daemon` and exited.
+    pub async fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let exited = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        if !matches!(exited, Ok(Ok(_))) {
+            eprintln!("live: fake-systemd did not stop; its dbus-daemon may be left running");
+        }
     }
 
     /// Sets a unit's states (the double emits `PropertiesChanged`).
