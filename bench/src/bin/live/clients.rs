@@ -23,13 +23,14 @@ pub struct Arrival {
 #[derive(Debug, Default)]
 pub struct Seen {
     pub arrivals: Vec<Arrival>,
-    /// The server ended the stream before the bench did.
+    /// The stream ended (server closed it, or an error) before the bench stopped it.
     pub dropped: bool,
+    pub error: Option<String>,
 }
 
 /// Connected clients; `stop` ends them and hands back what each saw.
 pub struct Clients {
-    tasks: Vec<JoinHandle<anyhow::Result<Seen>>>,
+    tasks: Vec<JoinHandle<Seen>>,
     stop: watch::Sender<bool>,
 }
 
@@ -69,37 +70,57 @@ impl Clients {
         self.stop.send_replace(true);
         let mut seen = Vec::with_capacity(self.tasks.len());
         for task in self.tasks {
-            seen.push(task.await.context("client task")??);
+            seen.push(task.await.context("client task")?);
         }
         Ok(seen)
     }
 
     async fn first_failure(self) -> String {
         match self.stop().await {
-            Ok(_) => "no error reported".to_owned(),
+            Ok(seen) => first_error(&seen).unwrap_or("no error reported").to_owned(),
             Err(err) => format!("{err:#}"),
         }
     }
 }
 
-/// One client: connect, report ready after the hello frame, collect `rows` arrivals until stopped.
+/// The first error any client met.
+pub fn first_error(seen: &[Seen]) -> Option<&str> {
+    seen.iter().find_map(|s| s.error.as_deref())
+}
+
+/// One client: connect, report ready after the hello frame, collect `rows` arrivals until stopped. A
+/// failure ends the client (counted as dropped, its error kept) but not the run.
 async fn listen(
     addr: SocketAddr,
     cookie: &str,
     ready: mpsc::UnboundedSender<()>,
-    mut stopped: watch::Receiver<bool>,
-) -> anyhow::Result<Seen> {
-    let mut stream = EventStream::open(addr, cookie).await?;
+    stopped: watch::Receiver<bool>,
+) -> Seen {
     let mut seen = Seen::default();
+    if let Err(err) = follow(addr, cookie, ready, stopped, &mut seen).await {
+        seen.dropped = true;
+        seen.error = Some(format!("{err:#}"));
+    }
+    seen
+}
+
+async fn follow(
+    addr: SocketAddr,
+    cookie: &str,
+    ready: mpsc::UnboundedSender<()>,
+    mut stopped: watch::Receiver<bool>,
+    seen: &mut Seen,
+) -> anyhow::Result<()> {
+    let mut stream = EventStream::open(addr, cookie).await?;
     let mut hello = false;
     loop {
         let frame = tokio::select! {
             frame = stream.next_frame() => frame?,
-            _ = stopped.wait_for(|stop| *stop) => return Ok(seen),
+            _ = stopped.wait_for(|stop| *stop) => return Ok(()),
         };
         let Some(frame) = frame else {
             seen.dropped = true;
-            return Ok(seen);
+            return Ok(());
         };
         let at = Instant::now();
         if !hello && frame.contains(": connected") {

@@ -186,6 +186,9 @@ async fn client_run(
     let usage = Usage::read(&pid)?.since(&before);
     let memory = procs::memory_kb(server.pid)?;
     let seen = clients.stop().await?;
+    if let Some(error) = clients::first_error(&seen) {
+        eprintln!("live: a client's stream failed during the run: {error}");
+    }
     Ok(ClientRun {
         clients: count,
         latencies: stats::latencies(&flips, &seen),

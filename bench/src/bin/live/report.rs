@@ -73,7 +73,7 @@ pub fn section(args: &Args, stores: &[StoreRun]) -> String {
         for run in &store.runs {
             let l = &run.latencies;
             table.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} / {} | {} of {} | {} / {} | {} ({}) | {} ({}) |\n",
+                "| {} | {} | {} | {} | {} | {} / {} | {} of {}{} | {} / {} | {} ({}) | {} ({}) |\n",
                 store.label,
                 run.clients,
                 ms(l.p50),
@@ -83,6 +83,7 @@ pub fn section(args: &Args, stores: &[StoreRun]) -> String {
                 ms(l.last_p95),
                 l.missed,
                 l.pairs,
+                cut_off(l.dropped_clients),
                 mib(run.memory.0),
                 mib(run.memory.1),
                 cpu(run.usage.server_cpu, run.wall),
@@ -168,6 +169,13 @@ pub fn write(section: &str) -> anyhow::Result<()> {
     };
     std::fs::write(&path, updated)?;
     Ok(())
+}
+
+fn cut_off(clients: usize) -> String {
+    match clients {
+        0 => String::new(),
+        n => format!(" ({n} streams cut off)"),
+    }
 }
 
 fn ms(d: Duration) -> String {

@@ -129,6 +129,7 @@ mod tests {
                 arrival(10, "a.service", true),
             ],
             dropped: false,
+            error: None,
         };
         let slow = Seen {
             arrivals: vec![
@@ -136,10 +137,12 @@ mod tests {
                 arrival(40, "a.service", true),
             ],
             dropped: false,
+            error: None,
         };
         let late = Seen {
             arrivals: vec![arrival(1500, "a.service", true)],
             dropped: true,
+            error: None,
         };
         let two = latencies(std::slice::from_ref(&flip), &[quick, slow]);
         assert_eq!(
