@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{hosts, system_metrics};
+use crate::db::series::placeholder;
 pub use crate::db::series::{MetricPoint, series};
 
 /// A host with its latest metrics sample (if any in the last day) and the last hour's averages.
@@ -85,26 +86,38 @@ async fn latest_metrics(
     cutoff: f64,
 ) -> Result<Vec<system_metrics::Model>, DbErr> {
     // One index seek per host on (hostname, ts_epoch DESC), however long the history is.
+    let backend = db.get_database_backend();
     let sql = format!(
         "SELECT m.* FROM hosts h
          JOIN system_metrics m ON m.id = (
            SELECT s.id FROM system_metrics s
            WHERE s.hostname = h.hostname AND s.ts_epoch >= {cutoff}
-           ORDER BY s.ts_epoch DESC LIMIT 1)"
+           ORDER BY s.ts_epoch DESC LIMIT 1)",
+        cutoff = placeholder(backend, 1)
     );
-    system_metrics::Model::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
-        .all(db)
-        .await
+    system_metrics::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [cutoff.into()],
+    ))
+    .all(db)
+    .await
 }
 
 async fn hour_averages(db: &impl ConnectionTrait, cutoff: f64) -> Result<Vec<HourAverage>, DbErr> {
+    let backend = db.get_database_backend();
     let sql = format!(
         "SELECT hostname, AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(load_1) AS load_1
-         FROM system_metrics WHERE ts_epoch >= {cutoff} GROUP BY hostname"
+         FROM system_metrics WHERE ts_epoch >= {cutoff} GROUP BY hostname",
+        cutoff = placeholder(backend, 1)
     );
-    HourAverage::find_by_statement(Statement::from_string(db.get_database_backend(), sql))
-        .all(db)
-        .await
+    HourAverage::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [cutoff.into()],
+    ))
+    .all(db)
+    .await
 }
 
 /// Upserts by hostname; `first_seen` is kept from the first sighting.

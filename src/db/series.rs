@@ -86,10 +86,13 @@ pub async fn series_with_source(
     Ok((merge(points), Source::Rollup(resolution)))
 }
 
-fn placeholder(backend: DbBackend) -> &'static str {
+/// The `n`th bind parameter (from 1). Times are bound, not spliced into the text, so each query's text
+/// is the same from one request to the next and Postgres plans it once per connection (planning a query
+/// over dozens of day partitions costs more than running it).
+pub(crate) fn placeholder(backend: DbBackend, n: usize) -> String {
     match backend {
-        DbBackend::Postgres => "$1",
-        _ => "?",
+        DbBackend::Postgres => format!("${n}"),
+        _ => "?".to_owned(),
     }
 }
 
@@ -102,7 +105,11 @@ async fn raw(
     bucket_secs: f64,
 ) -> Result<Vec<MetricPoint>, DbErr> {
     let backend = db.get_database_backend();
-    let until = until.map_or_else(String::new, |u| format!(" AND ts_epoch < {u}"));
+    let mut values = vec![hostname.into(), since.into()];
+    let until = until.map_or_else(String::new, |u| {
+        values.push(u.into());
+        format!(" AND ts_epoch < {}", placeholder(backend, 3))
+    });
     let sql = format!(
         "SELECT {bucket} AS ts,
                 AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(swap_percent) AS swap,
@@ -112,15 +119,12 @@ async fn raw(
          WHERE hostname = {p} AND ts_epoch >= {since}{until}
          GROUP BY 1 ORDER BY 1",
         bucket = ts_bucket(backend, bucket_secs),
-        p = placeholder(backend),
+        p = placeholder(backend, 1),
+        since = placeholder(backend, 2),
     );
-    MetricPoint::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [hostname.into()],
-    ))
-    .all(db)
-    .await
+    MetricPoint::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await
 }
 
 async fn rolled(
@@ -145,17 +149,19 @@ async fn rolled(
         "SELECT {bucket} AS ts, {averages}, CAST(SUM(samples) AS BIGINT) AS samples
          FROM metric_rollups
          WHERE hostname = {p} AND bucket_secs = {resolution}
-           AND ts_epoch >= {start} AND ts_epoch < {until}
+           AND ts_epoch >= {start} AND ts_epoch < {end}
          GROUP BY 1 ORDER BY 1",
         bucket = ts_bucket(backend, bucket_secs),
         averages = averages.join(", "),
-        p = placeholder(backend),
-        start = (since / f64::from(resolution)).floor() * f64::from(resolution),
+        p = placeholder(backend, 1),
+        start = placeholder(backend, 2),
+        end = placeholder(backend, 3),
     );
+    let start = (since / f64::from(resolution)).floor() * f64::from(resolution);
     MetricPoint::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
-        [hostname.into()],
+        [hostname.into(), start.into(), until.into()],
     ))
     .all(db)
     .await
@@ -176,13 +182,14 @@ async fn first_rollup(
     let sql = format!(
         "SELECT MIN(ts_epoch) AS ts FROM metric_rollups
          WHERE hostname = {p} AND bucket_secs = {resolution} AND ts_epoch >= {start}",
-        p = placeholder(backend),
-        start = (since / f64::from(resolution)).floor() * f64::from(resolution),
+        p = placeholder(backend, 1),
+        start = placeholder(backend, 2),
     );
+    let start = (since / f64::from(resolution)).floor() * f64::from(resolution);
     Ok(First::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
-        [hostname.into()],
+        [hostname.into(), start.into()],
     ))
     .one(db)
     .await?
