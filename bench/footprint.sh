@@ -5,7 +5,7 @@
 # time (utime+stime from /proc/PID/stat), the final RSS, and the rows and bytes written (pg_stat_user_tables
 # deltas, row sizes from pg_column_size) are extrapolated to a day. Then cold start to the first 200 (median
 # of RUNS) and the binary's size. Writes the "footprint" section of BENCHMARKS.md.
-#   bench/footprint.sh     (WINDOW=300 WARMUP=20 CHURN_PER_MIN=6 UNITS=200 RUNS=5 ARENA_VARIANT=1)
+#   bench/footprint.sh     (WINDOW=300 WARMUP=20 CHURN_PER_MIN=6 UNITS=200 RUNS=5 VARIANTS=1; see bench/README.md)
 # Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), python3, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,15 +21,26 @@ db_prefix=smartmon_bench_foot
 db=${db_prefix}_agent
 password=bench-password-123
 pids=()
+pause_pid=
 cleanup() {
   # The double stops when its standard input closes (first: it finishes a SIGTERM only after that).
   exec 7>&- 2>/dev/null || true
+  [[ -z $pause_pid ]] || kill "$pause_pid" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   [[ -n ${KEEP_WORK:-} ]] && echo "bench/footprint.sh: work files kept in $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# A sleep that a signal interrupts at once (bash runs traps only between commands).
+pause() {
+  sleep "$1" 7>&- &
+  pause_pid=$!
+  wait $pause_pid
+  pause_pid=
+}
 
 cargo build --release --locked --quiet -p smartmon --bin smartmon -p smartmon-testbed --bin fake-systemd
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release
@@ -48,8 +59,9 @@ for ((i = 0; i < units; i++)); do
 done
 mkfifo "$work/fake.in"
 "$target/fake-systemd" --exit-with-stdin "${specs[@]}" <"$work/fake.in" >"$work/fake.out" 2>"$work/fake.err" &
-pids+=($!)
-exec 7>"$work/fake.in"
+fake_pid=$!
+pids+=($fake_pid)
+exec 7>"$work/fake.in" # background children close it (7>&-), so that only this shell holds it
 for _ in $(seq 100); do grep -q CONTROL_URL "$work/fake.out" && break; sleep 0.1; done
 bus=$(sed -n 's/^DBUS_SYSTEM_BUS_ADDRESS=//p' "$work/fake.out")
 control=$(sed -n 's/^CONTROL_URL=//p' "$work/fake.out")
@@ -75,7 +87,7 @@ start() {
   local env=()
   while [[ $1 != -- ]]; do env+=("$1"); shift; done
   shift
-  env "${common[@]}" "${env[@]}" "$work/smartmon-footprint" "$@" >"$work/$name.log" 2>&1 &
+  env "${common[@]}" "${env[@]}" "$work/smartmon-footprint" "$@" >"$work/$name.log" 2>&1 7>&- &
   pids+=($!)
   echo $! >"$work/$name.pid"
 }
@@ -176,19 +188,19 @@ for subject in "${subjects[@]}"; do
   fi
 done
 echo "bench/footprint.sh: ${#subjects[@]} processes up, ${units} units; warm-up ${warmup}s, window ${window}s"
-sleep "$warmup"
+pause "$warmup"
 # SMART runs once at start (every 6 h after): its rows per run, for the per-day figure.
 smart_rows=$(psql "$(pg_url "$db")" -At -c "SELECT count(*) FROM disk_health")
 snapshot start
-churn &
+churn 7>&- &
 churn_pid=$!
 pids+=($churn_pid)
-sleep "$stats_lag"
+pause "$stats_lag"
 pg_snapshot start
-sleep $((window - stats_lag))
+pause $((window - stats_lag))
 snapshot end
 kill "$churn_pid"
-sleep "$stats_lag"
+pause "$stats_lag"
 pg_snapshot end
 psql "$(pg_url "$db")" -qAt -F' ' -v since="$(sed -n 's/^time //p' "$work/agent.start")" \
   -f bench/footprint_bytes.sql >"$work/agent.bytes"
@@ -207,6 +219,7 @@ for subject in "${subjects[@]:1}"; do
 done
 for subject in "${subjects[@]}"; do kill "$(cat "$work/$subject.pid")"; done
 for subject in "${subjects[@]}"; do wait "$(cat "$work/$subject.pid")" 2>/dev/null || true; done
+pids=("$fake_pid") # the others have ended (no stale pids for the cleanup to signal)
 
 # Cold start: exec → first 200 on /healthz, and on GET / with Basic Auth; median of RUNS.
 python3 - "$work/smartmon-footprint" "$work" "$runs" "$password" "$(pg_url "$db")" \
