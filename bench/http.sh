@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # HTTP load: the console's pages and API under wrk at 16 and 64 connections, each against the machine's
 # ceiling in the same run: nginx serving a static file of the same size. Writes the "HTTP" section of
-# BENCHMARKS.md. Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), nginx and wrk (Debian packages).
+# BENCHMARKS.md. Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), nginx and wrk (Debian packages,
+# installed when missing and run as root).
 #   bench/http.sh            (DURATION=10s by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for tool in wrk nginx; do
+  if ! command -v "$tool" >/dev/null; then
+    [[ $(id -u) -eq 0 ]] || { echo "bench/http.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "$([[ $tool == nginx ]] && echo nginx-light || echo wrk)" >/dev/null
+  fi
+done
 duration=${DURATION:-10s}
 admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 work=$(mktemp -d /tmp/smartmon-bench-http.XXXXXX)
@@ -56,24 +64,29 @@ sleep 0.5
 
 # wrk's summary: "Requests/sec" and the 50% / 99% latency lines of --latency.
 measure() {
-  local conns=$1 url=$2
-  wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: $cookie" "$url" >"$work/wrk.out" 2>&1
+  local conns=$1 url=$2 header=${3:-X-Bench: 1}
+  wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: $cookie" -H "$header" "$url" >"$work/wrk.out" 2>&1
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
        END {printf "%s %s %s %s\n", rps, p50, p99, bad+0}' "$work/wrk.out"
 }
 
-paths=("/services" "/services?limit=600" "/" "/api/services?limit=600" "/hosts/host001?range=24h")
+# "path|header": the services partial is the same URL asked for by HTMX.
+requests=("/services|X-Bench: 1" "/services|HX-Request: true" "/services?limit=600|X-Bench: 1" "/|X-Bench: 1"
+  "/api/services?limit=600|X-Bench: 1" "/hosts/host001?range=24h|X-Bench: 1")
 rows=()
-for path in "${paths[@]}"; do
-  name="page$(echo "$path" | md5sum | cut -c1-8).html"
-  curl -s -b "$work/jar" "http://127.0.0.1:$port$path" -o "$work/www/$name"
+for request in "${requests[@]}"; do
+  path=${request%%|*} header=${request#*|}
+  label="\`$path\`"
+  [[ $header == HX-Request* ]] && label="$label (partial, \`HX-Request\`)"
+  name="page$(echo "$request" | md5sum | cut -c1-8).html"
+  curl -s -b "$work/jar" -H "$header" "http://127.0.0.1:$port$path" -o "$work/www/$name"
   bytes=$(stat -c %s "$work/www/$name")
   for conns in 16 64; do
-    read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path")
+    read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path" "$header")
     read -r srps sp50 sp99 _ < <(measure "$conns" "http://127.0.0.1:$nginx_port/$name")
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
-    rows+=("| \`$path\` | $bytes | $conns | $rps | $p50 | $p99 | $bad | $srps | $sp99 | $ratio |")
-    echo "$path c=$conns: $rps req/s p50 $p50 p99 $p99 (nginx static $srps req/s) = $ratio"
+    rows+=("| $label | $bytes | $conns | $rps | $p50 | $p99 | $bad | $srps | $sp99 | $ratio |")
+    echo "$path ($header) c=$conns: $rps req/s p50 $p50 p99 $p99 (nginx static $srps req/s) = $ratio"
   done
 done
 

@@ -14,6 +14,7 @@ use crate::auth::{AuthContext, bootstrap};
 use crate::clock::Clock;
 use crate::collector::Collector;
 use crate::config::Settings;
+use crate::current::CurrentState;
 use crate::db::health::DbHealth;
 use crate::db::{Backend, Db};
 use crate::error::AppError;
@@ -66,7 +67,13 @@ impl Application {
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
-        let feed = LiveFeed::start(db.clone(), &live, &health);
+        let current = Arc::new(CurrentState::default());
+        let feed = LiveFeed::start(db.clone(), current.clone(), &live, &health);
+        // Loaded after the feed subscribed to the bus, so no change falls between the two.
+        if let Err(err) = current.reload(&db).await {
+            tracing::warn!(error = %err, "current state not loaded yet; pages load it on first use");
+        }
+        current.spawn_reloader(db.clone());
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
@@ -78,6 +85,7 @@ impl Application {
             health,
             live,
             feed,
+            current,
             restart,
         };
         let server = serve(listener, state.clone())?;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::auth::AuthContext;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::current::CurrentState;
 use crate::db::Db;
 use crate::db::health::DbHealth;
 use crate::live::LiveBus;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub live: LiveBus,
     /// The same changes rendered once as Server-Sent Events frames for every open page.
     pub feed: LiveFeed,
+    /// Every unit's latest state and the host names, in memory for the live pages.
+    pub current: Arc<CurrentState>,
     /// The restart workflow (gates, executor, queue for other hosts).
     pub restart: Restarter,
 }

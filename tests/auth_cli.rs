@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use crate::both_backends;
 use crate::support::{Backend, TestDb, client, spawn_app_on};
@@ -79,11 +80,21 @@ async fn users_are_managed_from_the_command_line(backend: Backend) {
         "{}",
         text(&passwd)
     );
+    // The CLI is another process: the server trusts a session from memory for at most five seconds
+    // before the database confirms it again.
+    app.state.clock.advance(Duration::from_secs(6));
     assert_eq!(carol.get("/").await.status(), 303, "the old session ended");
-    app.login("carol", "carol-password-2").await;
+    let carol_again = app.login("carol", "carol-password-2").await;
+    assert_eq!(carol_again.get("/").await.status(), 200);
 
     let disabled = user_cmd(&app.db, &["disable", "carol"], "");
     assert!(disabled.status.success());
+    app.state.clock.advance(Duration::from_secs(6));
+    assert_eq!(
+        carol_again.get("/").await.status(),
+        303,
+        "disabling ends the session too"
+    );
     let refused = client()
         .post(app.url("/login"))
         .form(&[("username", "carol"), ("password", "carol-password-2")])

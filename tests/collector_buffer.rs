@@ -1,13 +1,13 @@
-//! The outage buffer: writes made while Postgres is unreachable are kept in order and flushed when it
-//! returns; past the bound the oldest are dropped and counted.
+//! The outage buffer: writes made while Postgres is unreachable (or too slow to finish a batch) are kept
+//! in order and flushed when it returns; past the bound the oldest are dropped and counted.
 
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use smartmon::collector::Record;
 use smartmon::db::entities::system_metrics;
 
 use crate::support::collector::collector_for;
 use crate::support::proxy::{TcpProxy, spawn_app_behind_proxy};
-use crate::support::{TestApp, TestDb};
+use crate::support::{Backend, TestApp, TestDb, spawn_app_with};
 
 fn sample(n: usize) -> Record {
     Record::Metrics(system_metrics::Model {
@@ -105,5 +105,39 @@ async fn past_its_bound_the_buffer_drops_the_oldest_and_counts_them() {
         stored_cpu(&app).await,
         vec![4.0, 5.0, 6.0, 7.0],
         "the newest four survive"
+    );
+}
+
+/// A database that answers but is too slow (here: a table locked by a long maintenance job) is not a
+/// refusal: the batch that timed out is kept and written once the lock goes, not dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_times_out_on_a_locked_table_is_kept_not_dropped() {
+    let app = spawn_app_with(Backend::Postgres, &[("SMARTMON_DB_TIMEOUT_SECS", "1")]).await;
+    let collector = collector_for(&app).await;
+    let maintenance = app.state.db.conn.begin().await.expect("begin");
+    maintenance
+        .execute_unprepared("LOCK TABLE system_metrics IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+
+    let report = collector.write(vec![sample(1)]).await;
+    assert_eq!(report.written, 0, "the locked table holds the batch up");
+    assert_eq!(report.buffered, 1, "the batch is kept for later");
+    assert_eq!(report.dropped_total, 0, "nothing is thrown away");
+
+    maintenance.rollback().await.expect("unlock");
+    let mut report = collector.flush().await;
+    for _ in 0..20 {
+        if report.buffered == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        report = collector.flush().await;
+    }
+    assert_eq!(report.dropped_total, 0);
+    assert_eq!(
+        stored_cpu(&app).await,
+        vec![1.0],
+        "written once the lock is gone"
     );
 }

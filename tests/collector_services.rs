@@ -62,6 +62,17 @@ pub(crate) fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
+/// When the least recently observed unit was last seen (`ts_epoch`, the API's `observed_at`).
+async fn oldest_observation(app: &TestApp) -> f64 {
+    rows(
+        app,
+        "SELECT CAST(MIN(ts_epoch) AS TEXT) FROM service_current",
+    )
+    .await[0][0]
+        .parse()
+        .expect("a time")
+}
+
 async fn initial_sync_writes_each_service_once_and_skips_templates(backend: Backend) {
     let bus = FakeSystemd::start(&units()).await;
     let app = app_on_bus(backend, &bus, &[]).await;
@@ -111,9 +122,15 @@ async fn initial_sync_writes_each_service_once_and_skips_templates(backend: Back
         vec![row(&["cron.service"]), row(&["ssh.service"])]
     );
 
+    let before = oldest_observation(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     collector.sync_services().await.expect("second sync");
     let count = rows(&app, "SELECT CAST(COUNT(*) AS TEXT) FROM service_status").await;
     assert_eq!(count[0][0], "3", "an unchanged resync adds no history");
+    assert!(
+        oldest_observation(&app).await > before,
+        "but every unit's observed time moves on"
+    );
 }
 
 async fn a_unit_failing_and_recovering_is_written_as_it_happens(backend: Backend) {

@@ -49,6 +49,28 @@ async fn a_collector_change_reaches_an_open_page_as_a_row(backend: Backend) {
     stream
         .expect("changed", WAIT, |d| d == "services BackendServer")
         .await;
+    assert_page_shows_ssh_failed(&viewer).await;
+}
+
+/// Reloading the page once the row arrived shows the same state: the page and the stream agree.
+async fn assert_page_shows_ssh_failed(viewer: &crate::support::auth::LoggedIn) {
+    let page = viewer
+        .get("/services?state=failed")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        is_failed_ssh_row(&page),
+        "the reloaded page lists ssh.service as failed"
+    );
+    let api: serde_json::Value = viewer
+        .get("/api/services?status=failed&q=ssh")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["total"], 1, "the API agrees: {api}");
 }
 
 both_backends!(a_collector_change_reaches_an_open_page_as_a_row);
@@ -100,6 +122,7 @@ async fn a_change_written_by_another_process_reaches_the_page() {
         heard,
         "the other process's change reached the page through NOTIFY"
     );
+    assert_page_shows_ssh_failed(&viewer).await;
 }
 
 #[tokio::test]

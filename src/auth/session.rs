@@ -1,8 +1,11 @@
 //! Server-side sessions: created at login with a fresh random token (the cookie) whose SHA-256 is the row's
 //! id; ended by logout, idle timeout, absolute lifetime, a password change or disabling the user.
 //!
-//! Validated sessions are also kept in memory so a logged-in operator still sees pages (with the outage
-//! banner) while the database is unreachable; that copy is used only when the database does not answer.
+//! Validated sessions are also kept in memory. For `TRUST_CACHED_SECS` after the database confirmed one,
+//! requests are answered from that copy (the live pages make no database round trip); after that it is
+//! checked again. Logout, disabling a user and role changes drop the copy at once in this process; a
+//! change made elsewhere (another replica, the CLI) takes effect here within `TRUST_CACHED_SECS`. While
+//! the database is unreachable an older copy still serves a logged-in operator (with the outage banner).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,6 +21,8 @@ use crate::state::AppState;
 
 pub const COOKIE: &str = "smartmon_session";
 const TOUCH_EVERY_SECS: f64 = 15.0;
+/// How long a session the database confirmed is trusted from memory before it is checked again.
+const TRUST_CACHED_SECS: f64 = 5.0;
 const MAX_CACHED: usize = 10_000;
 
 /// A live session and its user.
@@ -28,6 +33,14 @@ pub struct LiveSession {
     pub user: users::Model,
     last_seen_at: f64,
     expires_at: f64,
+    /// When the database last confirmed this session (the clock's time).
+    verified_at: f64,
+}
+
+impl LiveSession {
+    fn alive(&self, now: f64, idle: f64) -> bool {
+        self.expires_at > now && now - self.last_seen_at < idle
+    }
 }
 
 #[derive(Default)]
@@ -59,6 +72,14 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|_, s| s.user.id != user_id);
+    }
+
+    /// Drops every cached session of the user named `username` (their role or account changed).
+    pub fn forget_username(&self, username: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, s| s.user.username != username);
     }
 }
 
@@ -95,6 +116,13 @@ pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
     let id = hash_token(token);
     let now = state.clock.now();
     let idle = state.auth.settings.session_idle.as_secs_f64();
+    let cached = state.auth.sessions.get(&id);
+    if let Some(cached) = &cached {
+        let recent = (0.0..TRUST_CACHED_SECS).contains(&(now - cached.verified_at));
+        if recent && cached.alive(now, idle) {
+            return Some(cached.clone());
+        }
+    }
     let found = match sessions::find_with_user(&state.db.conn, &id).await {
         Ok(found) => found.map(|(s, user)| LiveSession {
             id: s.id,
@@ -102,12 +130,11 @@ pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
             user,
             last_seen_at: s.last_seen_at,
             expires_at: s.expires_at,
+            verified_at: now,
         }),
         Err(err) => {
             tracing::warn!(error = %err, "session lookup failed; using the in-memory copy if any");
-            let cached = state.auth.sessions.get(&id)?;
-            let alive = cached.expires_at > now && now - cached.last_seen_at < idle;
-            return alive.then_some(cached);
+            return cached.filter(|c| c.alive(now, idle));
         }
     };
     let Some(mut live) = found else {

@@ -56,13 +56,14 @@ impl Collector {
             let seen: std::collections::HashSet<String> =
                 snapshots.iter().map(|s| s.name.clone()).collect();
             for snap in &snapshots {
-                records.extend(tracker.observe(snap, ts, true));
+                records.extend(tracker.observe(snap, ts));
             }
             for name in tracker.known_names() {
                 if !seen.contains(&name) {
                     records.extend(tracker.gone(&name, ts));
                 }
             }
+            records.extend(tracker.seen_all(ts));
             records
         };
         self.write(records).await
@@ -116,12 +117,7 @@ impl Collector {
         )
         .await
         .map_err(|_| anyhow::anyhow!("reading {name}: no answer"))??;
-        let records = self
-            .inner
-            .services
-            .lock()
-            .await
-            .observe(&snap, now_epoch(), false);
+        let records = self.inner.services.lock().await.observe(&snap, now_epoch());
         if !records.is_empty() {
             self.write(records).await;
         }

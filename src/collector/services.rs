@@ -65,9 +65,10 @@ impl ServiceTracker {
     }
 
     /// Records for one observation: a change (or first sighting) writes history and may open or
-    /// resolve an alert; an unchanged unit is only refreshed when `refresh` (a resync) asks for it.
+    /// resolve an alert; a new description only updates the current row; an unchanged unit writes
+    /// nothing (a resync marks all of them seen at once, `seen_all`).
     /// A unit systemd does not know (`not-found`) outside the watch list is gone.
-    pub fn observe(&mut self, snap: &UnitSnapshot, ts: f64, refresh: bool) -> Vec<Record> {
+    pub fn observe(&mut self, snap: &UnitSnapshot, ts: f64) -> Vec<Record> {
         if snap.load_state == "not-found" && self.filter.watch.is_none() {
             return self.gone(&snap.name, ts);
         }
@@ -91,7 +92,15 @@ impl ServiceTracker {
             since_epoch: ts,
             ts_epoch: ts,
         };
-        self.record(&mut row, refresh)
+        self.record(&mut row)
+    }
+
+    /// After a full resync: every unit this host follows was observed at `ts` (one statement).
+    pub fn seen_all(&self, ts: f64) -> Option<Record> {
+        (!self.known.is_empty()).then(|| Record::ServicesSeen {
+            hostname: self.hostname.clone(),
+            at: ts,
+        })
     }
 
     /// A known unit's new `ActiveState`/`SubState` (from a signal); None for a unit we do not know.
@@ -107,7 +116,7 @@ impl ServiceTracker {
         row.sub_state = sub.to_owned();
         row.normalized_status = ServiceState::from_systemd(active, sub).to_string();
         row.ts_epoch = ts;
-        Some(self.record(&mut row, false))
+        Some(self.record(&mut row))
     }
 
     /// Every followed unit becomes `unknown` (the bus is gone; we cannot tell).
@@ -119,7 +128,7 @@ impl ServiceTracker {
             row.sub_state = "unknown".into();
             row.normalized_status = ServiceState::Unknown.to_string();
             row.ts_epoch = ts;
-            records.extend(self.record(&mut row, false));
+            records.extend(self.record(&mut row));
         }
         records
     }
@@ -140,7 +149,7 @@ impl ServiceTracker {
         ]
     }
 
-    fn record(&mut self, row: &mut service_current::Model, refresh: bool) -> Vec<Record> {
+    fn record(&mut self, row: &mut service_current::Model) -> Vec<Record> {
         let previous = self.known.get(&row.service_name);
         let changed = previous.is_none_or(|p| {
             (
@@ -159,13 +168,16 @@ impl ServiceTracker {
                 &row.load_state,
             )
         });
+        let described_anew = previous.is_some_and(|p| {
+            (&p.description, p.recoverable) != (&row.description, row.recoverable)
+        });
         if let Some(p) = previous.filter(|p| p.normalized_status == row.normalized_status) {
             row.since_epoch = p.since_epoch;
         }
         let state_changed = previous.is_none_or(|p| p.normalized_status != row.normalized_status);
         self.known.insert(row.service_name.clone(), row.clone());
         let mut records = Vec::new();
-        if changed || refresh {
+        if changed || described_anew {
             records.push(Record::Service {
                 row: row.clone(),
                 history: changed,

@@ -27,6 +27,11 @@ pub enum Record {
     },
     /// A unit systemd no longer knows: its last history row, and its `service_current` row goes.
     ServiceGone(service_current::Model),
+    /// A resync saw every unit of `hostname` at `at`: their `ts_epoch` moves on, nothing else changes.
+    ServicesSeen {
+        hostname: String,
+        at: f64,
+    },
     Metrics(system_metrics::Model),
     Filesystem(filesystem_usage::Model),
     Disk(disk_health::Model),
@@ -60,6 +65,21 @@ struct Buffer {
     /// The wait before the next attempt: doubles per failed attempt (2 s up to 30 s), so a long outage
     /// costs the sources one blocked write now and then, not one per write.
     retry_delay: Duration,
+}
+
+/// A batch the database did not finish in time: slow or locked, not wrong, so it is kept and retried.
+#[derive(Debug, thiserror::Error)]
+#[error("the database did not finish the batch within {0:?}")]
+struct BatchTimedOut(Duration);
+
+/// Whether a failed batch may well succeed later as it is: it timed out, or no connection was to be had.
+/// Such a batch is buffered even when a ping then succeeds (a busy or locked database answers a ping).
+fn is_transient(err: &anyhow::Error) -> bool {
+    err.is::<BatchTimedOut>()
+        || matches!(
+            err.downcast_ref::<sea_orm::DbErr>(),
+            Some(sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+        )
 }
 
 /// How long an outage's writes just queue before the next attempt (first, and at most).
@@ -134,9 +154,9 @@ impl Writer {
                     written += n;
                     self.live.publish(events).await;
                 }
-                Err(err) if self.db.ping().await.is_ok() => {
-                    // The database answers, so the batch itself is at fault: keeping it would wedge
-                    // every later write behind it.
+                Err(err) if !is_transient(&err) && self.db.ping().await.is_ok() => {
+                    // The database answers and refused this batch, so the batch itself is at fault:
+                    // keeping it would wedge every later write behind it.
                     tracing::error!(
                         error = format!("{err:#}"),
                         records = n,
@@ -212,12 +232,7 @@ impl Writer {
         };
         tokio::time::timeout(self.timeout * 2, work)
             .await
-            .map_err(|_| {
-                anyhow::anyhow!(
-                    "the database did not finish the batch within {:?}",
-                    self.timeout * 2
-                )
-            })?
+            .map_err(|_| anyhow::Error::new(BatchTimedOut(self.timeout * 2)))?
     }
 }
 
@@ -244,6 +259,10 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
                 hostname: row.hostname.clone(),
                 service_name: row.service_name.clone(),
             })
+        }
+        Record::ServicesSeen { hostname, at } => {
+            db::services::mark_seen(txn, hostname, *at).await?;
+            None
         }
         Record::Metrics(row) => {
             db::readings::insert_metrics(txn, row).await?;

@@ -9,15 +9,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use actix_web::web::Bytes;
+use maud::Render;
 use tokio::sync::broadcast;
 
 use crate::clock::now_epoch;
+use crate::current::CurrentState;
 use crate::db::Db;
 use crate::db::health::DbHealth;
-use crate::db::services;
 use crate::live::{LiveBus, LiveEvent};
 use crate::web::views::layout::database_banner;
-use crate::web::views::services::service_row;
+use crate::web::views::services::service_row_cached;
 
 /// Frames buffered per client; a client further behind than this is disconnected (it reconnects and
 /// reloads what it shows), so a slow browser never holds up the others.
@@ -33,8 +34,8 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Starts the renderer task.
-    pub fn start(db: Db, live: &LiveBus, health: &DbHealth) -> Self {
+    /// Starts the renderer task, which also keeps `current` up to date with each change it renders.
+    pub fn start(db: Db, current: Arc<CurrentState>, live: &LiveBus, health: &DbHealth) -> Self {
         let (tx, _) = broadcast::channel(CLIENT_BUFFER);
         let feed = Self {
             tx,
@@ -48,8 +49,13 @@ impl LiveFeed {
             loop {
                 tokio::select! {
                     event = events.recv() => match event {
-                        Ok(event) => renderer.render(&db, event).await,
-                        Err(broadcast::error::RecvError::Lagged(_)) => renderer.send("changed", "*"),
+                        Ok(event) => renderer.render(&db, &current, event).await,
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            if let Err(err) = current.reload(&db).await {
+                                tracing::debug!(error = %err, "current state not reloaded after a gap");
+                            }
+                            renderer.send("changed", "*");
+                        }
                         Err(broadcast::error::RecvError::Closed) => break,
                     },
                     changed = status.changed() => {
@@ -57,6 +63,10 @@ impl LiveFeed {
                             break;
                         }
                         let up = *status.borrow_and_update();
+                        // Back after an outage: other writers' changes may not have reached the bus.
+                        if up && let Err(err) = current.reload(&db).await {
+                            tracing::debug!(error = %err, "current state not reloaded after an outage");
+                        }
                         renderer.send("status", &database_banner(up).into_string());
                     }
                 }
@@ -89,22 +99,26 @@ impl LiveFeed {
         Bytes::from(frame)
     }
 
-    async fn render(&self, db: &Db, event: LiveEvent) {
+    async fn render(&self, db: &Db, current: &CurrentState, event: LiveEvent) {
         let (topic, host) = match &event {
             LiveEvent::ServiceChanged {
                 hostname,
                 service_name,
             } => {
-                match services::find_one(&db.conn, hostname, service_name).await {
-                    Ok(Some(row)) => {
-                        self.send("rows", &service_row(&row, now_epoch()).into_string())
-                    }
+                match current.refresh_unit(db, hostname, service_name).await {
+                    Ok(Some(row)) => self.send(
+                        "rows",
+                        &service_row_cached(&row, now_epoch()).render().into_string(),
+                    ),
                     Ok(None) => {}
                     Err(err) => tracing::debug!(error = %err, "live row not rendered"),
                 }
                 ("services", hostname)
             }
-            LiveEvent::MetricsUpdated { hostname } => ("metrics", hostname),
+            LiveEvent::MetricsUpdated { hostname } => {
+                current.saw_host(hostname);
+                ("metrics", hostname)
+            }
             LiveEvent::DiskUpdated { hostname } => ("disks", hostname),
             LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
             LiveEvent::AlertChanged { hostname } => ("alerts", hostname),

@@ -1,5 +1,6 @@
 //! Seeding: put hosts, units, state history and metrics straight into a test's database, as a collector
-//! would have written them, so page and API tests start from known data.
+//! would have written them, so page and API tests start from known data. Units and hosts also reach the
+//! server's in-memory current state, as the live feed brings them there after a collector's write.
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use smartmon::clock::now_epoch;
@@ -34,6 +35,8 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed host");
+        // What the live feed does when a new host's first report reaches the bus.
+        self.state.current.saw_host(hostname);
     }
 
     /// A unit's current state, changed `since_secs` ago, plus its first-sighting history row.
@@ -64,6 +67,12 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed unit");
+        // What the live feed does when the bus says a unit changed: the in-memory state re-reads it.
+        self.state
+            .current
+            .refresh_unit(&self.state.db, unit.host, unit.name)
+            .await
+            .expect("the in-memory state reads the seeded unit");
         self.seed_change(unit.host, unit.name, unit.state, now - since_secs)
             .await;
     }

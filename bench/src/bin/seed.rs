@@ -28,6 +28,12 @@ struct Args {
     /// State changes per unit per day in the history.
     #[arg(long, default_value_t = 4)]
     changes_per_day: u32,
+    /// Filesystems per host, each with a `filesystem_usage` row per metrics sample (as the agent writes).
+    #[arg(long, default_value_t = 0)]
+    mounts: u32,
+    /// No network check results (the agent runs none unless `SMARTMON_HOSTS_CONFIG` is set).
+    #[arg(long)]
+    no_checks: bool,
     /// Host name prefix (`web` gives web001, web002, …).
     #[arg(long, default_value = "host")]
     prefix: String,
@@ -202,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
                {now} - 86400 - id * 3600 + 1800, {now} - 86400 - id * 3600 + 1800 FROM hosts"
         ),
     ];
-    let labels = [
+    let mut labels = vec![
         "hosts",
         "service_current",
         "service_status",
@@ -211,7 +217,20 @@ async fn main() -> anyhow::Result<()> {
         "network_checks",
         "alerts",
     ];
+    let mut statements = statements;
+    if args.mounts > 0 {
+        labels.push("filesystem_usage");
+        statements.push(filesystem_sql(
+            args.mounts,
+            now - span,
+            args.metrics_every,
+            &rows_of(d * 86_400 / u64::from(args.metrics_every.max(1))),
+        ));
+    }
     for (label, sql) in labels.iter().zip(statements) {
+        if args.no_checks && *label == "network_checks" {
+            continue;
+        }
         let t = std::time::Instant::now();
         let result = conn.execute_unprepared(&sql).await?;
         println!(
@@ -231,4 +250,21 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// One `filesystem_usage` row per host, mount and metrics sample: `/`, `/boot`, then `/data2`, `/data3`, ….
+fn filesystem_sql(mounts: u32, start: f64, every: u32, rows: &str) -> String {
+    let names: Vec<String> = (0..mounts)
+        .map(|i| match i {
+            0 => "SELECT '/' AS mount_point".to_owned(),
+            1 => "SELECT '/boot'".to_owned(),
+            _ => format!("SELECT '/data{i}'"),
+        })
+        .collect();
+    format!(
+        "INSERT INTO filesystem_usage (hostname, ts_epoch, mount_point, space_percent, inode_percent)
+         SELECT h.hostname, {start} + s.i * {every}, m.mount_point, 40 + h.id % 30 + s.i * 0.000001, 7
+         FROM hosts h CROSS JOIN ({names}) m CROSS JOIN {rows}",
+        names = names.join(" UNION ALL ")
+    )
 }

@@ -1,10 +1,8 @@
-//! Reading units: the filtered, sorted, paged list behind the services table and API, counts by state,
+//! Reading units: every unit's latest state (which `current` holds in memory and pages from), one unit,
 //! one unit's history, and uptime computed from it.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::db::entities::{service_current, service_status};
@@ -43,17 +41,6 @@ impl SortKey {
             .find(|(k, _)| *k == self)
             .map_or("unit", |(_, n)| n)
     }
-
-    fn column(self) -> service_current::Column {
-        match self {
-            SortKey::Host => service_current::Column::Hostname,
-            SortKey::Unit => service_current::Column::ServiceName,
-            SortKey::State => service_current::Column::NormalizedStatus,
-            SortKey::SubState => service_current::Column::SubState,
-            SortKey::UnitFileState => service_current::Column::UnitFileState,
-            SortKey::Since => service_current::Column::SinceEpoch,
-        }
-    }
 }
 
 /// What the services table and `/api/services` filter by.
@@ -86,56 +73,6 @@ impl Default for ServiceFilter {
     }
 }
 
-/// One page of units and how many match in all.
-pub struct ServicePage {
-    pub items: Vec<service_current::Model>,
-    pub total: u64,
-}
-
-fn filtered(filter: &ServiceFilter) -> Select<service_current::Entity> {
-    let mut query = service_current::Entity::find();
-    if let Some(host) = &filter.host {
-        query = query.filter(service_current::Column::Hostname.eq(host.as_str()));
-    }
-    if let Some(state) = &filter.state {
-        query = query.filter(service_current::Column::NormalizedStatus.eq(state.as_str()));
-    }
-    if let Some(since) = filter.changed_since {
-        query = query.filter(service_current::Column::SinceEpoch.gte(since));
-    }
-    if let Some(search) = &filter.search {
-        let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
-        let name = Expr::expr(Func::lower(Expr::col(service_current::Column::ServiceName)))
-            .like(LikeExpr::new(pattern.clone()).escape('\\'));
-        let description = Expr::expr(Func::lower(Expr::col(service_current::Column::Description)))
-            .like(LikeExpr::new(pattern).escape('\\'));
-        query = query.filter(name.or(description));
-    }
-    query
-}
-
-/// The page of units matching `filter`, sorted, with the total count.
-pub async fn find_page(
-    db: &impl ConnectionTrait,
-    filter: &ServiceFilter,
-) -> Result<ServicePage, DbErr> {
-    let total = filtered(filter).count(db).await?;
-    let order = if filter.descending {
-        Order::Desc
-    } else {
-        Order::Asc
-    };
-    let items = filtered(filter)
-        .order_by(filter.sort.column(), order)
-        .order_by(service_current::Column::Hostname, Order::Asc)
-        .order_by(service_current::Column::ServiceName, Order::Asc)
-        .limit(filter.limit)
-        .offset(filter.offset)
-        .all(db)
-        .await?;
-    Ok(ServicePage { items, total })
-}
-
 /// Every unit's latest state, by host and unit (for `/metrics`).
 pub async fn all_current(db: &impl ConnectionTrait) -> Result<Vec<service_current::Model>, DbErr> {
     service_current::Entity::find()
@@ -156,29 +93,6 @@ pub async fn find_one(
         .filter(service_current::Column::ServiceName.eq(unit))
         .one(db)
         .await
-}
-
-/// How many units are in each normalised state (optionally on one host).
-pub async fn count_by_state(
-    db: &impl ConnectionTrait,
-    host: Option<&str>,
-) -> Result<Vec<(String, u64)>, DbErr> {
-    let mut query = service_current::Entity::find()
-        .select_only()
-        .column(service_current::Column::NormalizedStatus)
-        .column_as(service_current::Column::Id.count(), "n")
-        .group_by(service_current::Column::NormalizedStatus);
-    if let Some(host) = host {
-        query = query.filter(service_current::Column::Hostname.eq(host));
-    }
-    let rows: Vec<(String, i64)> = query.into_tuple().all(db).await?;
-    Ok(STATES
-        .iter()
-        .map(|state| {
-            let n = rows.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n);
-            ((*state).to_owned(), u64::try_from(n).unwrap_or(0))
-        })
-        .collect())
 }
 
 /// A unit's state changes, newest first, within `[since, now]`, at most `limit`.
@@ -215,26 +129,9 @@ pub async fn state_at(
         .await
 }
 
-/// Escapes LIKE's wildcards so user text matches literally (with `ESCAPE '\'`).
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_wildcards_in_user_text_match_literally() {
-        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
-    }
 
     #[test]
     fn sort_keys_round_trip_by_name() {

@@ -1,7 +1,7 @@
 //! Writing units: `service_current` (latest state per unit, upserted) and `service_status` (one row per
 //! change), as the collector observes them.
 
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -58,6 +58,18 @@ pub async fn insert_history(
     };
     service_status::Entity::insert(history)
         .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Every unit of `hostname` was observed at `at` (a resync that found nothing new): one statement
+/// instead of one upsert per unit.
+pub async fn mark_seen(conn: &impl ConnectionTrait, hostname: &str, at: f64) -> Result<(), DbErr> {
+    service_current::Entity::update_many()
+        .col_expr(service_current::Column::TsEpoch, Expr::value(at))
+        .filter(service_current::Column::Hostname.eq(hostname))
+        .filter(service_current::Column::TsEpoch.lt(at))
+        .exec(conn)
         .await
         .map(|_| ())
 }

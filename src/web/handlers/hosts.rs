@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, web};
 use maud::Markup;
 
 use crate::clock::now_epoch;
+use crate::db::hosts;
 use crate::db::services::ServiceFilter;
-use crate::db::{hosts, services};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::{params, wants_partial};
@@ -66,7 +66,8 @@ pub async fn detail(
         limit: 500,
         ..ServiceFilter::default()
     };
-    let page = services::find_page(db, &filter).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
     let host_names = vec![hostname.clone()];
     let services = services_table(&ServicesView {
         filter: &filter,

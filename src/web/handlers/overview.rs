@@ -6,7 +6,7 @@ use maud::Markup;
 use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
-use crate::db::{disks, hosts, services};
+use crate::db::{disks, hosts};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::wants_partial;
@@ -29,7 +29,8 @@ pub async fn overview(
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    let states = services::count_by_state(db, None).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let states = state.current.count_by_state(None);
     let mut failing = Vec::new();
     for wanted in ["failed", "transitioning"] {
         let filter = ServiceFilter {
@@ -39,7 +40,7 @@ pub async fn overview(
             limit: ATTENTION_ROWS,
             ..ServiceFilter::default()
         };
-        failing.extend(services::find_page(db, &filter).await?.items);
+        failing.extend(state.current.page(&filter).items);
     }
     failing.truncate(ATTENTION_ROWS as usize);
     let alert_counts = alert_list::open_counts(db).await?;

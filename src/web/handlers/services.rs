@@ -45,9 +45,9 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let filter = service_filter(&params(&req)?, "state", 100)?;
-    let db = &state.db.conn;
-    let page = services::find_page(db, &filter).await?;
-    let hosts = crate::db::hosts::names(db).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
+    let hosts = state.current.host_names();
     let view = ServicesView {
         filter: &filter,
         rows: &page.items,

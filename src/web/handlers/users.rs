@@ -108,6 +108,7 @@ pub async fn set_role(
     accounts::set_role(&state.db, &state.clock, &name, role, &user.username)
         .await
         .map_err(account_error)?;
+    state.auth.sessions.forget_username(&name);
     Ok(back())
 }
 

@@ -18,23 +18,41 @@ pub fn state_badge(state: &str) -> Markup {
 
 /// "3 min ago", with the exact UTC time on hover and for screen readers via `<time>`.
 pub fn ago(epoch: f64, now: f64) -> Markup {
-    html! { time datetime=(rfc3339(epoch)) title=(rfc3339(epoch)) { (relative(now - epoch)) } }
+    ago_text(epoch, &relative(now - epoch))
+}
+
+/// `ago` with its words already chosen (a cached row fills them in later).
+pub fn ago_text(epoch: f64, words: &str) -> Markup {
+    let at = rfc3339(epoch);
+    html! { time datetime=(at) title=(at) { (words) } }
 }
 
 /// A duration in words: "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago".
 pub fn relative(seconds: f64) -> String {
+    let mut words = String::with_capacity(12);
+    write_relative(&mut words, seconds);
+    words
+}
+
+/// `relative`, appended to `out` (no text in it needs escaping).
+pub fn write_relative(out: &mut String, seconds: f64) {
+    use std::fmt::Write;
     let s = seconds.max(0.0);
     if s < 5.0 {
-        "just now".into()
-    } else if s < 90.0 {
-        format!("{:.0} s ago", s)
-    } else if s < 5_400.0 {
-        format!("{:.0} min ago", s / 60.0)
-    } else if s < 172_800.0 {
-        format!("{:.0} h ago", s / 3_600.0)
-    } else {
-        format!("{:.0} d ago", s / 86_400.0)
+        out.push_str("just now");
+        return;
     }
+    let (count, unit) = if s < 90.0 {
+        (s, "s")
+    } else if s < 5_400.0 {
+        (s / 60.0, "min")
+    } else if s < 172_800.0 {
+        (s / 3_600.0, "h")
+    } else {
+        (s / 86_400.0, "d")
+    };
+    // Whole numbers, rounded half to even as `{:.0}` did; as an integer it formats several times faster.
+    let _ = write!(out, "{} {unit} ago", count.round_ties_even() as u64);
 }
 
 /// A percentage with one decimal, or an em dash when unknown.

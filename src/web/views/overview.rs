@@ -1,21 +1,24 @@
 //! The overview: the fleet at a glance (hosts, load, services by state, what needs attention).
 
+use std::sync::Arc;
+
 use maud::{Markup, html};
 
-use crate::db::entities::{alerts, disk_health, restart_requests, service_current};
+use crate::current::CurrentUnit;
+use crate::db::entities::{alerts, disk_health, restart_requests};
 use crate::db::hosts::HostSummary;
 use crate::web::views::alerts::severity_badge;
 use crate::web::views::components::{ago, empty_state, number, percent};
 use crate::web::views::hosts::is_up;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::restart::latest as latest_restarts;
-use crate::web::views::services::service_row;
+use crate::web::views::services::service_row_cached;
 
 /// What the overview shows.
 pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
     pub states: &'a [(String, u64)],
-    pub failing: &'a [service_current::Model],
+    pub failing: &'a [Arc<CurrentUnit>],
     /// Open alerts, (critical, warning), and the most pressing few.
     pub alert_counts: (u64, u64),
     pub open_alerts: &'a [alerts::Model],
@@ -122,7 +125,7 @@ pub fn overview_body(o: &Overview) -> Markup {
                         th scope="col" { "Sub-state" } th scope="col" { "Unit file" } th scope="col" { "Recoverable" }
                         th scope="col" { "Last change" }
                     } }
-                    tbody { @for row in o.failing { (service_row(row, o.now)) } }
+                    tbody { @for row in o.failing { (service_row_cached(row, o.now)) } }
                 } }
             }
         }

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::hosts::{self, HostSummary};
-use crate::db::services::{self, ServiceFilter};
+use crate::db::services::ServiceFilter;
 use crate::state::AppState;
 use crate::web::handlers::api::services::service_json;
 use crate::web::handlers::api::{ApiError, host_from_path, params};
@@ -91,7 +91,8 @@ pub async fn services(
         limit: 10_000,
         ..ServiceFilter::default()
     };
-    let page = services::find_page(&state.db.conn, &filter).await?;
-    let items: Vec<Value> = page.items.iter().map(service_json).collect();
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
+    let items: Vec<_> = page.items.iter().map(|s| service_json(s)).collect();
     Ok(HttpResponse::Ok().json(json!({ "hostname": host, "items": items, "total": page.total })))
 }

@@ -1,6 +1,7 @@
 //! `GET /api/services`, `/api/services.csv`, `/api/services/{host}/{unit}/history`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::clock::{now_epoch, rfc3339};
@@ -14,32 +15,59 @@ use crate::web::handlers::services::service_filter;
 /// Rows in one CSV export, at most.
 const CSV_LIMIT: u64 = 100_000;
 
-pub fn service_json(s: &service_current::Model) -> Value {
-    json!({
-        "hostname": s.hostname,
-        "service_name": s.service_name,
-        "normalized_status": s.normalized_status,
-        "raw_status": s.raw_status,
-        "sub_state": s.sub_state,
-        "service_type": s.service_type,
-        "unit_file_state": s.unit_file_state,
-        "load_state": s.load_state,
-        "description": s.description,
-        "recoverable": s.recoverable,
-        "since": rfc3339(s.since_epoch),
-        "observed_at": rfc3339(s.ts_epoch),
-    })
+/// One unit as the API shows it (serialised straight from the row, without an intermediate tree).
+#[derive(Serialize)]
+pub struct ServiceJson<'a> {
+    hostname: &'a str,
+    service_name: &'a str,
+    normalized_status: &'a str,
+    raw_status: &'a str,
+    sub_state: &'a str,
+    service_type: &'a str,
+    unit_file_state: &'a str,
+    load_state: &'a str,
+    description: &'a str,
+    recoverable: bool,
+    since: String,
+    observed_at: String,
+}
+
+pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
+    ServiceJson {
+        hostname: &s.hostname,
+        service_name: &s.service_name,
+        normalized_status: &s.normalized_status,
+        raw_status: &s.raw_status,
+        sub_state: &s.sub_state,
+        service_type: &s.service_type,
+        unit_file_state: &s.unit_file_state,
+        load_state: &s.load_state,
+        description: &s.description,
+        recoverable: s.recoverable,
+        since: rfc3339(s.since_epoch),
+        observed_at: rfc3339(s.ts_epoch),
+    }
+}
+
+/// `GET /api/services`: one page of units and the paging figures.
+#[derive(Serialize)]
+struct ServiceList<'a> {
+    items: Vec<ServiceJson<'a>>,
+    total: u64,
+    limit: u64,
+    offset: u64,
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let filter = service_filter(&params(&req)?, "status", 100)?;
-    let page = services::find_page(&state.db.conn, &filter).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "items": page.items.iter().map(service_json).collect::<Vec<_>>(),
-        "total": page.total,
-        "limit": filter.limit,
-        "offset": filter.offset,
-    })))
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
+    Ok(HttpResponse::Ok().json(ServiceList {
+        items: page.items.iter().map(|s| service_json(s)).collect(),
+        total: page.total,
+        limit: filter.limit,
+        offset: filter.offset,
+    }))
 }
 
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -54,7 +82,8 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     if p.text("limit").is_none() {
         filter.limit = CSV_LIMIT;
     }
-    let page = services::find_page(&state.db.conn, &filter).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let page = state.current.page(&filter);
     let mut csv = Csv::new(&[
         "hostname",
         "service_name",

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
 use crate::clock::{now_epoch, rfc3339};
-use crate::db::{alert_list, disks, hosts, services};
+use crate::db::{alert_list, disks, hosts};
 use crate::state::AppState;
 use crate::web::handlers::api::ApiError;
 use crate::web::views::hosts::is_up;
@@ -14,8 +14,10 @@ pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
     let up = hosts.iter().filter(|h| is_up(h, now)).count();
-    let states: Map<String, Value> = services::count_by_state(db, None)
-        .await?
+    state.current.ensure_loaded(&state.db).await?;
+    let states: Map<String, Value> = state
+        .current
+        .count_by_state(None)
         .into_iter()
         .map(|(state, n)| (state, json!(n)))
         .collect();
