@@ -242,8 +242,14 @@ async fn basic_user(
     }
 }
 
+/// How many password checks run at once. Each argon2 check holds 19 MiB for its duration; unbounded, a
+/// burst of logins or Basic Auth requests left the server at 250 MB (the footprint benchmark). Two keep
+/// both cores busy; the rest wait their turn.
+static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The enabled user with this name and password; `Ok(None)` otherwise, taking the same time whether or
-/// not the name exists. The hashing runs off the async workers. `Err` only when the database fails.
+/// not the name exists. The hashing runs off the async workers, at most `PASSWORD_CHECKS` at a time.
+/// `Err` only when the database fails.
 pub async fn check_password(
     state: &AppState,
     username: &str,
@@ -252,6 +258,8 @@ pub async fn check_password(
     let user = users::find_by_username(&state.db.conn, username).await?;
     let password = password.to_owned();
     let stored = user.as_ref().map(|u| u.password_hash.clone());
+    // The semaphore is never closed, so acquiring only waits.
+    let _slot = PASSWORD_CHECKS.acquire().await.ok();
     let matches = tokio::task::spawn_blocking(move || match stored {
         Some(stored) => verify(&password, &stored),
         None => {

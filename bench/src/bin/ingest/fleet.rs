@@ -326,20 +326,18 @@ impl Agent {
         records
     }
 
-    /// A full resync where nothing changed: the tracker refreshes every unit (`history: false`), so
-    /// each unit's `service_current` row is upserted with the new `ts_epoch`; no history, no alerts.
+    /// A full resync where nothing changed: as `ServiceTracker::seen_all`, one record that moves every
+    /// unit's `ts_epoch` on (one `UPDATE` for the host); no per-unit rows, no history, no alerts.
     fn resync_records(&self) -> Vec<Record> {
         let ts = smartmon::clock::now_epoch();
         let mut units = self.units.lock().unwrap_or_else(|e| e.into_inner());
-        units
-            .iter_mut()
-            .map(|row| {
-                row.ts_epoch = ts;
-                Record::Service {
-                    row: row.clone(),
-                    history: false,
-                }
-            })
+        for row in units.iter_mut() {
+            row.ts_epoch = ts;
+        }
+        let hostname = units.first().map(|u| u.hostname.clone());
+        hostname
+            .map(|hostname| Record::ServicesSeen { hostname, at: ts })
+            .into_iter()
             .collect()
     }
 
