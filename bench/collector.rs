@@ -266,8 +266,9 @@ fn main() {
                 .await;
         });
     }
+    let machine = machine_and_date();
     let section = format!(
-        "<!-- collector:start -->\n## Collector\n\n`cargo bench --bench collector` on this machine ({UNITS} services on the systemd double in a child process; \
+        "<!-- collector:start -->\n## Collector\n\n`cargo bench --bench collector`: {machine} ({UNITS} services on the systemd double in a child process; \
          CPU from /proc/self/stat utime+stime (10 ms ticks) over {METRIC_CYCLES} metrics cycles and {CYCLES} of the others; delay = commit-and-broadcast time minus the double's \
          PropertiesChanged emission time, over {FLIPS} flips).\n\n\
          | store | metrics cycle | service resync ({UNITS} units) | collect_once (metrics + services + SMART + checks) | flip→row p50 | flip→row max | CPU per flip |\n\
@@ -289,4 +290,24 @@ fn main() {
         _ => format!("{existing}{section}"),
     };
     std::fs::write(&path, updated).expect("write BENCHMARKS.md");
+}
+
+/// "2026-11-27, 2 cores, 23 GiB": when and on what the figures were taken.
+fn machine_and_date() -> String {
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kib| kib / 1024 / 1024);
+    format!("{date}, {cores} cores, {gib} GiB; release build")
 }
