@@ -139,14 +139,6 @@ impl CurrentState {
         self.read().hosts.clone()
     }
 
-    /// One unit's latest state.
-    pub fn unit(&self, hostname: &str, unit: &str) -> Option<Arc<CurrentUnit>> {
-        self.read()
-            .units
-            .get(&(hostname.to_owned(), unit.to_owned()))
-            .cloned()
-    }
-
     /// The page of units matching `filter`, sorted by its key (then host and unit), with the total count.
     pub fn page(&self, filter: &ServiceFilter) -> ServicePage {
         let matcher = Matcher::new(filter);
