@@ -265,6 +265,33 @@ async fn a_password_change_or_disabling_ends_the_users_sessions(backend: Backend
     assert!(!app.audit("user_password_changed").await.is_empty());
 }
 
+/// A session a few seconds old is answered from memory while one background check asks the database;
+/// a user disabled elsewhere meanwhile is refused as soon as that check has run.
+async fn a_background_check_ends_a_session_revoked_elsewhere(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let password = app.create_user("vera", Role::Viewer).await;
+    let laptop = app.login("vera", &password).await;
+    assert_eq!(laptop.get("/").await.status(), 200, "signed in");
+    accounts::set_disabled(&app.state.db, &app.state.clock, "vera", true, "cli")
+        .await
+        .expect("disable");
+    app.state.clock.advance(Duration::from_secs(3));
+    assert_eq!(
+        laptop.get("/").await.status(),
+        200,
+        "a recent copy still answers while the check runs"
+    );
+    let mut status = 200;
+    for _ in 0..40 {
+        status = laptop.get("/").await.status().as_u16();
+        if status != 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 303, "the check found the user disabled");
+}
+
 /// Logs "vera" in on a fresh app with `vars`, optionally claiming TLS with `X-Forwarded-Proto: https`,
 /// and returns the session cookie the server sets.
 async fn login_cookie(backend: Backend, vars: &[(&str, &str)], forwarded_https: bool) -> String {
@@ -299,4 +326,5 @@ both_backends!(
     each_login_gets_a_new_session_stored_only_as_a_hash,
     sessions_end_after_idle_time_and_absolute_lifetime,
     a_password_change_or_disabling_ends_the_users_sessions,
+    a_background_check_ends_a_session_revoked_elsewhere,
 );

@@ -2,10 +2,11 @@
 //! id; ended by logout, idle timeout, absolute lifetime, a password change or disabling the user.
 //!
 //! Validated sessions are also kept in memory. For `TRUST_CACHED_SECS` after the database confirmed one,
-//! requests are answered from that copy (the live pages make no database round trip); after that it is
-//! checked again. Logout, disabling a user and role changes drop the copy at once in this process; a
-//! change made elsewhere (another replica, the CLI) takes effect here within `TRUST_CACHED_SECS`. While
-//! the database is unreachable an older copy still serves a logged-in operator (with the outage banner).
+//! requests are answered from that copy (the live pages make no database round trip); until
+//! `STALE_GRACE_SECS` they still are while one background check runs; an older copy is checked first.
+//! Logout, disabling a user and role changes drop the copy at once in this process; a change made
+//! elsewhere (another replica, the CLI) takes effect here within `STALE_GRACE_SECS` (and one check).
+//! While the database is known to be down, the copy serves a logged-in operator (with the outage banner).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,8 +22,11 @@ use crate::state::AppState;
 
 pub const COOKIE: &str = "smartmon_session";
 const TOUCH_EVERY_SECS: f64 = 15.0;
-/// How long a session the database confirmed is trusted from memory before it is checked again.
-const TRUST_CACHED_SECS: f64 = 5.0;
+/// How long a session the database confirmed is trusted from memory without a new check.
+const TRUST_CACHED_SECS: f64 = 2.5;
+/// Up to this age a request is still answered from memory while one background check runs; older
+/// copies are checked before answering. This is the bound on a change made in another process.
+const STALE_GRACE_SECS: f64 = 5.0;
 const MAX_CACHED: usize = 10_000;
 
 /// A live session and its user.
@@ -35,6 +39,8 @@ pub struct LiveSession {
     expires_at: f64,
     /// When the database last confirmed this session (the clock's time).
     verified_at: f64,
+    /// When a background check of this copy began, if one is running.
+    check_started: Option<f64>,
 }
 
 impl LiveSession {
@@ -61,6 +67,22 @@ impl SessionCache {
             .unwrap_or_else(|p| p.into_inner())
             .get(id)
             .cloned()
+    }
+
+    /// True for the one caller that should start a background check of session `id` (none running, or
+    /// the last one started more than `STALE_GRACE_SECS` ago and never finished).
+    fn claim_check(&self, id: &str, now: f64) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(session) = map.get_mut(id) else {
+            return false;
+        };
+        let running = session
+            .check_started
+            .is_some_and(|t| (0.0..STALE_GRACE_SECS).contains(&(now - t)));
+        if !running {
+            session.check_started = Some(now);
+        }
+        !running
     }
 
     pub fn forget(&self, id: &str) {
@@ -116,14 +138,39 @@ pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
     let id = hash_token(token);
     let now = state.clock.now();
     let idle = state.auth.settings.session_idle.as_secs_f64();
-    let cached = state.auth.sessions.get(&id);
+    let cached = state.auth.sessions.get(&id).filter(|c| c.alive(now, idle));
     if let Some(cached) = &cached {
-        let recent = (0.0..TRUST_CACHED_SECS).contains(&(now - cached.verified_at));
-        if recent && cached.alive(now, idle) {
+        let age = now - cached.verified_at;
+        if (0.0..TRUST_CACHED_SECS).contains(&age) {
+            return Some(cached.clone());
+        }
+        // Stale but recent: answer from memory while one request checks with the database in the
+        // background, so a slow database never holds up pages (and the check still lands in time).
+        if (0.0..STALE_GRACE_SECS).contains(&age) {
+            if state.auth.sessions.claim_check(&id, now) {
+                let (state, id, copy) = (state.clone(), id.clone(), cached.clone());
+                tokio::spawn(async move { check(&state, &id, now, idle, Some(copy)).await });
+            }
+            return Some(cached.clone());
+        }
+        // The database is known to be down (no revocation can happen there meanwhile): don't wait on it.
+        if !state.health.is_up() {
             return Some(cached.clone());
         }
     }
-    let found = match sessions::find_with_user(&state.db.conn, &id).await {
+    check(state, &id, now, idle, cached).await
+}
+
+/// Asks the database about session `id`, ending it if it is over its limits or its user is disabled, and
+/// refreshes the in-memory copy. When the database does not answer, `cached` (if alive) stands in.
+async fn check(
+    state: &AppState,
+    id: &str,
+    now: f64,
+    idle: f64,
+    cached: Option<LiveSession>,
+) -> Option<LiveSession> {
+    let found = match sessions::find_with_user(&state.db.conn, id).await {
         Ok(found) => found.map(|(s, user)| LiveSession {
             id: s.id,
             csrf_token: s.csrf_token,
@@ -131,14 +178,15 @@ pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
             last_seen_at: s.last_seen_at,
             expires_at: s.expires_at,
             verified_at: now,
+            check_started: None,
         }),
         Err(err) => {
             tracing::warn!(error = %err, "session lookup failed; using the in-memory copy if any");
-            return cached.filter(|c| c.alive(now, idle));
+            return cached;
         }
     };
     let Some(mut live) = found else {
-        state.auth.sessions.forget(&id);
+        state.auth.sessions.forget(id);
         return None;
     };
     if live.expires_at <= now || now - live.last_seen_at >= idle || live.user.disabled {
