@@ -139,6 +139,11 @@ impl CurrentState {
         self.read().hosts.clone()
     }
 
+    /// Every unit, by host and unit name.
+    pub fn all(&self) -> Vec<Arc<CurrentUnit>> {
+        self.read().units.values().cloned().collect()
+    }
+
     /// The page of units matching `filter`, sorted by its key (then host and unit), with the total count.
     pub fn page(&self, filter: &ServiceFilter) -> ServicePage {
         let matcher = Matcher::new(filter);

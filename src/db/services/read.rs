@@ -73,7 +73,7 @@ impl Default for ServiceFilter {
     }
 }
 
-/// Every unit's latest state, by host and unit (for `/metrics`).
+/// Every unit's latest state, by host and unit (what `current` loads into memory).
 pub async fn all_current(db: &impl ConnectionTrait) -> Result<Vec<service_current::Model>, DbErr> {
     service_current::Entity::find()
         .order_by(service_current::Column::Hostname, Order::Asc)

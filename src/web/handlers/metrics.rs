@@ -5,7 +5,7 @@ use std::fmt::Write;
 use actix_web::{HttpResponse, web};
 
 use crate::clock::now_epoch;
-use crate::db::services::{self, STATES};
+use crate::db::services::STATES;
 use crate::db::{alert_list, checks, disks, hosts};
 use crate::state::AppState;
 use crate::web::handlers::api::ApiError;
@@ -15,7 +15,8 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    let units = services::all_current(db).await?;
+    state.current.ensure_loaded(&state.db).await?;
+    let units = state.current.all();
     let mut out = String::with_capacity(256 + units.len() * 400);
 
     gauge_header(
