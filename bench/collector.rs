@@ -13,7 +13,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fake_systemd::{FakeSystemd, FakeUnit};
-use smartmon::collector::Collector;
 use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::live::{LiveBus, LiveEvent};
@@ -144,7 +143,7 @@ async fn run(label: &str, db_vars: Vec<(String, String)>, out: &mut String) {
     let db = Db::connect(&settings.database).await.expect("db");
     db.migrate().await.expect("migrate");
     let live = LiveBus::new(&db);
-    let collector = Collector::new(&settings, db, live.clone())
+    let collector = smartmon::startup::collector(&settings, db, live.clone())
         .await
         .expect("collector");
     collector.collect_once().await; // first sightings: every unit's first history row

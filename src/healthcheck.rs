@@ -1,15 +1,12 @@
 //! `smartmon healthcheck`: exit 0 when the database answers `SELECT 1` in time, else a one-line reason.
 
-use crate::config::Settings;
-use crate::db::{self, Db};
+use crate::db::{self, DatabaseSettings, Db};
 
 /// Returns the one-line reason on failure; the caller turns it into a non-zero exit.
-pub async fn run(settings: &Settings) -> Result<String, String> {
-    let limit = settings.database.timeout * 2;
+pub async fn run(settings: &DatabaseSettings) -> Result<String, String> {
+    let limit = settings.timeout * 2;
     let probe = async {
-        let db = Db::connect(&settings.database)
-            .await
-            .map_err(|e| format!("{e:#}"))?;
+        let db = Db::connect(settings).await.map_err(|e| format!("{e:#}"))?;
         db.ping().await.map_err(|e| e.to_string())?;
         Ok::<_, String>(db.backend)
     };
@@ -18,7 +15,7 @@ pub async fn run(settings: &Settings) -> Result<String, String> {
         Ok(Err(reason)) => Err(format!("unhealthy: {reason}")),
         Err(_) => Err(format!(
             "unhealthy: {} did not answer within {limit:?}",
-            db::describe(&settings.database)
+            db::describe(settings)
         )),
     }
 }

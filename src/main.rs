@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Healthcheck => match healthcheck::run(&settings).await {
+        Command::Healthcheck => match healthcheck::run(&settings.database).await {
             Ok(line) => {
                 println!("{line}");
                 ExitCode::SUCCESS
@@ -90,23 +90,20 @@ async fn user(
     command: smartmon::auth::cli::UserCommand,
 ) -> anyhow::Result<String> {
     let db = Db::connect(&settings.database).await?;
-    if db.backend == smartmon::db::Backend::Sqlite || settings.database.init_pg {
-        db.migrate().await?;
-    } else {
-        db.ensure_migrated().await?;
-    }
+    smartmon::startup::prepare_schema(&db, &settings.database).await?;
     smartmon::auth::cli::run(&db, command).await
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let settings_bind = settings.http.bind;
     let app = Application::build(settings).await?;
     let state = app.state();
     tracing::info!(
         port = app.port(),
         database = state.db.backend.label(),
-        dry_run = state.settings.dry_run,
+        dry_run = state.restart.dry_run(),
         "smartmon console listening on http://{}:{}",
-        state.settings.http.bind,
+        settings_bind,
         app.port()
     );
     app.run_until_stopped().await?;
@@ -116,19 +113,22 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 async fn agent(settings: Settings) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
-    smartmon::startup::prepare_schema(&db, &settings).await?;
+    smartmon::startup::prepare_schema(&db, &settings.database).await?;
+    let site = settings.site.resolve()?;
     // LISTEN on Postgres: queued restarts for this host wake the agent at once.
-    let live = smartmon::startup::start_live(&db, &settings);
+    let live = smartmon::startup::start_live(&db, &settings.database);
     let restarter = smartmon::restart::Restarter::new(
-        &settings,
+        settings.restart.clone(),
+        &site,
+        settings.api_key.clone(),
         db.clone(),
         live.clone(),
         smartmon::clock::Clock::default(),
         None,
-    )?;
+    );
     let collector_db = db.clone();
-    let collector = Collector::new(&settings, db, live).await?;
-    tracing::info!(hostname = %collector.hostname(), dry_run = settings.dry_run, "agent collecting");
+    let collector = Collector::new(settings.collector.clone(), &site, db, live).await?;
+    tracing::info!(hostname = %collector.hostname(), dry_run = site.dry_run, "agent collecting");
     let mut tasks = collector.spawn();
     tasks.extend(restarter.spawn_background(true));
     if settings.lifecycle.enabled && settings.lifecycle.in_agent {
@@ -159,7 +159,15 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn helper(settings: &Settings) -> anyhow::Result<()> {
-    let helper = smartmon::restart::helper::server::Helper::bind(settings)?;
+    use smartmon::restart::helper::server::{Helper, HelperSettings};
+    let site = settings.site.resolve()?;
+    let helper = Helper::bind(HelperSettings {
+        restart: &settings.restart,
+        site: &site,
+        api_key: settings.api_key.clone(),
+        smartctl: settings.collector.smartctl.clone(),
+        command_timeout: settings.collector.command_timeout,
+    })?;
     tokio::select! {
         _ = helper.serve() => {}
         _ = shutdown_signal() => {}
@@ -190,7 +198,7 @@ async fn units(command: UnitsCommand, settings: &Settings) -> ExitCode {
         UnitsCommand::Show { unit } => units::Request::Show(unit),
         UnitsCommand::ListUnits => units::Request::ListUnits,
     };
-    let out = units::run(request, settings.collector.bus_address.as_deref()).await;
+    let out = units::run(request, settings.site.bus_address.as_deref()).await;
     print!("{}", out.stdout);
     eprint!("{}", out.stderr);
     ExitCode::from(out.code)

@@ -16,13 +16,13 @@ use crate::collector::Collector;
 use crate::config::Settings;
 use crate::current::CurrentState;
 use crate::db::health::DbHealth;
-use crate::db::{Backend, Db};
+use crate::db::{Backend, DatabaseSettings, Db};
 use crate::error::AppError;
 use crate::live::LiveBus;
 use crate::restart::Restarter;
 use crate::state::AppState;
 use crate::web::live_feed::LiveFeed;
-use crate::web::{middleware, routes};
+use crate::web::{HttpSettings, middleware, routes};
 
 /// How often the background probe asks the database whether it answers.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(2);
@@ -38,7 +38,7 @@ impl Application {
     /// Connects to the database, applies migrations where the settings ask for it, and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&settings.database).await?;
-        prepare_schema(&db, &settings).await?;
+        prepare_schema(&db, &settings.database).await?;
         let listener =
             TcpListener::bind((settings.http.bind, settings.http.port)).with_context(|| {
                 format!(
@@ -49,21 +49,30 @@ impl Application {
         let port = listener.local_addr()?.port();
         let clock = Clock::default();
         let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
-        let auth = AuthContext::new(settings.auth.clone(), &clock, setup)?;
+        let auth = AuthContext::new(
+            settings.auth.clone(),
+            settings.api_key.clone(),
+            &clock,
+            setup,
+        )?;
         auth.spawn_housekeeping();
         let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
-        let live = start_live(&db, &settings);
+        let live = start_live(&db, &settings.database);
+        let site = settings.site.resolve()?;
         let restart = Restarter::new(
-            &settings,
+            settings.restart.clone(),
+            &site,
+            settings.api_key.clone(),
             db.clone(),
             live.clone(),
             clock.clone(),
             Some(auth.clone()),
-        )?;
+        );
         // The console restarts this host's units itself; queued requests are for other hosts' agents.
         restart.spawn_background(false);
         if settings.collector.enabled_in_serve {
-            let collector = Collector::new(&settings, db.clone(), live.clone()).await?;
+            let collector =
+                Collector::new(settings.collector.clone(), &site, db.clone(), live.clone()).await?;
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
@@ -77,8 +86,9 @@ impl Application {
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
+        let http = settings.http.clone();
         let state = AppState {
-            settings: Arc::new(settings),
+            lifecycle: Arc::new(settings.lifecycle),
             db,
             clock,
             auth,
@@ -88,7 +98,7 @@ impl Application {
             current,
             restart,
         };
-        let server = serve(listener, state.clone())?;
+        let server = serve(listener, &http, state.clone())?;
         Ok(Self {
             port,
             server,
@@ -135,27 +145,33 @@ async fn shutdown_signal() -> std::io::Result<()> {
     }
 }
 
+/// The collector for the host `settings` name (what `serve` and `agent` run, and tests drive).
+pub async fn collector(settings: &Settings, db: Db, live: LiveBus) -> anyhow::Result<Collector> {
+    let site = settings.site.resolve()?;
+    Collector::new(settings.collector.clone(), &site, db, live).await
+}
+
 /// The live event bus; on Postgres it also listens for other processes' events.
-pub fn start_live(db: &Db, settings: &Settings) -> LiveBus {
+pub fn start_live(db: &Db, settings: &DatabaseSettings) -> LiveBus {
     let live = LiveBus::new(db);
-    if let (Backend::Postgres, Some(url)) = (db.backend, &settings.database.url) {
+    if let (Backend::Postgres, Some(url)) = (db.backend, &settings.url) {
         live.spawn_listener(url.expose().to_owned());
     }
     live
 }
 
 /// SQLite always migrates itself; Postgres migrates at start only with `SMARTMON_INIT_PG=1`.
-pub async fn prepare_schema(db: &Db, settings: &Settings) -> anyhow::Result<()> {
-    if db.backend == Backend::Sqlite || settings.database.init_pg {
+pub async fn prepare_schema(db: &Db, settings: &DatabaseSettings) -> anyhow::Result<()> {
+    if db.backend == Backend::Sqlite || settings.init_pg {
         db.migrate().await
     } else {
         db.ensure_migrated().await
     }
 }
 
-fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
-    let max_body = state.settings.http.max_body_bytes;
-    let workers = state.settings.http.workers;
+fn serve(listener: TcpListener, http: &HttpSettings, state: AppState) -> anyhow::Result<Server> {
+    let max_body = http.max_body_bytes;
+    let workers = http.workers;
     let limits = routes::Limits::from(&*state.auth);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {

@@ -1,14 +1,14 @@
-//! `AppState`: what every handler shares (settings, database and its health, live events, clock, access,
+//! `AppState`: what every handler shares (database and its health, live events, clock, access,
 //! restarts).
 
 use std::sync::Arc;
 
 use crate::auth::AuthContext;
 use crate::clock::Clock;
-use crate::config::Settings;
 use crate::current::CurrentState;
 use crate::db::Db;
 use crate::db::health::DbHealth;
+use crate::lifecycle::LifecycleSettings;
 use crate::live::LiveBus;
 use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
@@ -16,7 +16,8 @@ use crate::web::live_feed::LiveFeed;
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
 pub struct AppState {
-    pub settings: Arc<Settings>,
+    /// Retention and rollups, for the Data page.
+    pub lifecycle: Arc<LifecycleSettings>,
     pub db: Db,
     /// Time as the application sees it (tests advance it instead of sleeping).
     pub clock: Clock,

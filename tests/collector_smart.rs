@@ -72,9 +72,9 @@ async fn every_smartctl_fixture_is_stored_with_its_health(backend: Backend) {
         "smartctl_scan_nvme.json",
         &[("/dev/nvme0", "smart-nvme-failed.json")],
     );
-    let mut settings = (*app.state.settings).clone();
+    let mut settings = app.settings.clone();
     settings.collector.smartctl = nvme;
-    smartmon::collector::Collector::new(&settings, app.state.db.clone(), app.state.live.clone())
+    smartmon::startup::collector(&settings, app.state.db.clone(), app.state.live.clone())
         .await
         .expect("collector")
         .collect_smart()

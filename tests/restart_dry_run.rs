@@ -105,13 +105,14 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
     vars.insert("SMARTMON_APPROVED_JSON".into(), policy.path().into());
     let agent_settings = Settings::from_map(vars).expect("agent settings");
     let agent = Restarter::new(
-        &agent_settings,
+        agent_settings.restart.clone(),
+        &agent_settings.site.resolve().expect("the agent's host"),
+        agent_settings.api_key.clone(),
         app.state.db.clone(),
         app.state.live.clone(),
         Clock::default(),
         None,
-    )
-    .expect("the agent's restarter");
+    );
     assert_eq!(agent.run_queued().await.expect("run the queue"), 1);
     let ran = restart_requests::find(&app.state.db.conn, queued.id)
         .await

@@ -12,9 +12,12 @@ use crate::auth::session::SessionCache;
 use crate::auth::settings::AuthSettings;
 use crate::auth::token::{hash_token, random_token};
 use crate::clock::Clock;
+use crate::vars::Secret;
 
 pub struct AuthContext {
     pub settings: AuthSettings,
+    /// `SMARTMON_API_KEY`: what machine clients send as `X-API-Key`.
+    pub api_key: Option<Secret>,
     pub cloudflare: Option<CloudflareVerifier>,
     /// Per-account login backoff (form and Basic Auth).
     pub backoff: LoginBackoff,
@@ -31,6 +34,7 @@ pub struct AuthContext {
 impl AuthContext {
     pub fn new(
         settings: AuthSettings,
+        api_key: Option<Secret>,
         clock: &Clock,
         setup: SetupGate,
     ) -> anyhow::Result<Arc<Self>> {
@@ -59,6 +63,7 @@ impl AuthContext {
             sessions: SessionCache::default(),
             setup,
             csrf_secret: random_token()?,
+            api_key,
             settings,
         }))
     }

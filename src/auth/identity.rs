@@ -78,8 +78,7 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
     };
 
     if api_key_allowed && let Some(given) = header("x-api-key") {
-        let ok = state
-            .settings
+        let ok = auth
             .api_key
             .as_ref()
             .is_some_and(|key| constant_time_eq(&given, key.expose()));

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::auth::proxies::TrustedProxies;
-use crate::config::{Secret, SettingsError, Vars};
+use crate::vars::{Secret, SettingsError, Vars};
 
 #[derive(Debug, Clone)]
 pub struct AuthSettings {

@@ -17,18 +17,17 @@ mod writer;
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use tokio::sync::Mutex;
 
 pub use settings::{CollectorSettings, ServiceStatusMode};
 pub use writer::{BufferBound, Record, WriteReport};
 
 use crate::clock::now_epoch;
-use crate::config::Settings;
 use crate::db::Db;
 use crate::db::entities::{filesystem_usage, hosts};
 use crate::domain::Hostname;
 use crate::live::LiveBus;
+use crate::site::Site;
 use services::ServiceTracker;
 use writer::Writer;
 
@@ -41,6 +40,8 @@ pub struct Collector {
 struct Inner {
     settings: CollectorSettings,
     hostname: Hostname,
+    /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS`), from the site.
+    bus_address: Option<String>,
     writer: Writer,
     services: Mutex<ServiceTracker>,
     metrics: Mutex<metrics::MetricsState>,
@@ -56,20 +57,16 @@ pub struct CycleReport {
 }
 
 impl Collector {
-    /// Resolves this host's name and picks up where a previous run left the services.
-    pub async fn new(settings: &Settings, db: Db, live: LiveBus) -> anyhow::Result<Self> {
-        let hostname = match &settings.hostname_override {
-            Some(name) => {
-                Hostname::parse(name).map_err(|e| anyhow::anyhow!("HOSTNAME_OVERRIDE: {e}"))?
-            }
-            None => {
-                let name = sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into());
-                Hostname::parse(&name).with_context(|| {
-                    format!("the system hostname {name:?} is unusable; set HOSTNAME_OVERRIDE")
-                })?
-            }
-        };
-        let collector_settings = settings.collector.clone();
+    /// Picks up where a previous run left this host's services. `db`'s timeout bounds each batch.
+    pub async fn new(
+        settings: CollectorSettings,
+        site: &Site,
+        db: Db,
+        live: LiveBus,
+    ) -> anyhow::Result<Self> {
+        let hostname = site.hostname.clone();
+        let bus_address = site.bus_address.clone();
+        let collector_settings = settings;
         let known = match crate::db::services::current_for_host(&db.conn, hostname.as_str()).await {
             Ok(rows) => rows,
             Err(err) => {
@@ -83,12 +80,13 @@ impl Collector {
             max_age: collector_settings.buffer_max_age,
             max_records: collector_settings.buffer_max_records,
         };
-        let writer = Writer::new(db, live, bound, settings.database.timeout);
+        let writer = Writer::new(db, live, bound);
         Ok(Self {
             inner: Arc::new(Inner {
                 metrics: Mutex::new(metrics::MetricsState::default()),
                 settings: collector_settings,
                 hostname,
+                bus_address,
                 writer,
                 services: Mutex::new(tracker),
             }),
@@ -101,6 +99,10 @@ impl Collector {
 
     pub fn settings(&self) -> &CollectorSettings {
         &self.inner.settings
+    }
+
+    pub(crate) fn bus_address(&self) -> Option<&str> {
+        self.inner.bus_address.as_deref()
     }
 
     /// Hands records to the batched writer (one transaction per batch, buffered in an outage).

@@ -15,7 +15,7 @@ impl Collector {
         let snapshots = match &settings.service_mode {
             ServiceStatusMode::Dbus => {
                 let result = async {
-                    let conn = crate::systemd::connect(settings.bus_address.as_deref()).await?;
+                    let conn = crate::systemd::connect(self.bus_address()).await?;
                     systemd::snapshot_all(&conn, &filter, &known).await
                 }
                 .await;

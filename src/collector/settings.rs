@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{SettingsError, Vars};
 use crate::domain::UnitName;
+use crate::vars::{SettingsError, Vars};
 
 /// Where service states come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,8 +21,6 @@ pub enum ServiceStatusMode {
 pub struct CollectorSettings {
     /// `SMARTMON_COLLECT`: whether `serve` runs the collector for its own host (default true).
     pub enabled_in_serve: bool,
-    /// `DBUS_SYSTEM_BUS_ADDRESS`: the system bus (default: the standard system bus socket).
-    pub bus_address: Option<String>,
     /// `SERVICE_STATUS_MODE` (`dbus`, `cmd`, `systemd`) with `SERVICE_STATUS_CMD`.
     pub service_mode: ServiceStatusMode,
     /// `SMARTMON_SERVICE_WATCH`: only these units (comma list); empty means every `*.service`.
@@ -90,7 +88,6 @@ impl CollectorSettings {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             enabled_in_serve: vars.flag("SMARTMON_COLLECT", true)?,
-            bus_address: vars.text("DBUS_SYSTEM_BUS_ADDRESS"),
             service_mode,
             service_watch,
             service_resync: secs("SERVICE_RESYNC_INTERVAL", 60, 86_400)?,
@@ -118,21 +115,15 @@ impl CollectorSettings {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use super::*;
 
-    use crate::config::Settings;
-
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::config::SettingsError> {
-        let vars: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Settings::from_map(vars)
+    fn settings(pairs: &[(&str, &str)]) -> Result<CollectorSettings, SettingsError> {
+        CollectorSettings::from_vars(&Vars::from_pairs(pairs))
     }
 
     #[test]
     fn defaults_follow_every_service_over_dbus() {
-        let s = settings(&[]).expect("defaults").collector;
+        let s = settings(&[]).expect("defaults");
         assert_eq!(s.service_mode, super::ServiceStatusMode::Dbus);
         assert!(s.service_watch.is_empty());
         assert!(s.enabled_in_serve);
@@ -152,9 +143,8 @@ mod tests {
 
     #[test]
     fn the_watch_list_takes_bare_names() {
-        let s = settings(&[("SMARTMON_SERVICE_WATCH", "ssh, nginx.service,,")])
-            .expect("watch list")
-            .collector;
+        let s =
+            settings(&[("SMARTMON_SERVICE_WATCH", "ssh, nginx.service,,")]).expect("watch list");
         let names: Vec<&str> = s.service_watch.iter().map(|u| u.as_str()).collect();
         assert_eq!(names, ["ssh.service", "nginx.service"]);
     }

@@ -104,7 +104,7 @@ async fn follow(
     synced: &mut bool,
     reported: &mut bool,
 ) -> anyhow::Result<()> {
-    let conn = systemd::connect(collector.settings().bus_address.as_deref()).await?;
+    let conn = systemd::connect(collector.bus_address()).await?;
     let manager = systemd::manager(&conn).await?;
     let rule = MatchRule::builder()
         .msg_type(MessageType::Signal)

@@ -98,7 +98,8 @@ pub struct Writer {
 const CHUNK: usize = 500;
 
 impl Writer {
-    pub fn new(db: Db, live: LiveBus, bound: BufferBound, timeout: Duration) -> Self {
+    pub fn new(db: Db, live: LiveBus, bound: BufferBound) -> Self {
+        let timeout = db.timeout();
         Self {
             db,
             live,

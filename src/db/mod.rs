@@ -14,6 +14,7 @@ pub mod restart_requests;
 pub mod series;
 pub mod services;
 pub mod sessions;
+mod settings;
 pub mod users;
 
 use std::time::Duration;
@@ -24,7 +25,7 @@ use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
 };
 
-use crate::config::DatabaseSettings;
+pub use settings::DatabaseSettings;
 
 /// Which engine holds the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +159,11 @@ impl Db {
             );
         }
         Ok(())
+    }
+
+    /// How long a connection attempt or a probe may take (`SMARTMON_DB_TIMEOUT_SECS`).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// `SELECT 1` within the configured timeout: the readiness and healthcheck probe.

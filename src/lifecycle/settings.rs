@@ -1,6 +1,6 @@
 //! Retention windows, job schedule and batch size (`RETENTION_*`, `ROLLUP_*`, `PARTITION_DAYS_AHEAD`).
 
-use crate::config::{SettingsError, Vars};
+use crate::vars::{SettingsError, Vars};
 
 /// The audit log and alerts are kept at least this long unless the operator opts in to less.
 pub const AUDIT_FLOOR_DAYS: u32 = 365;
@@ -68,13 +68,7 @@ mod tests {
     use super::*;
 
     fn from(pairs: &[(&str, &str)]) -> Result<LifecycleSettings, SettingsError> {
-        crate::config::Settings::from_map(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
-        .map(|s| s.lifecycle)
+        LifecycleSettings::from_vars(&Vars::from_pairs(pairs))
     }
 
     #[test]

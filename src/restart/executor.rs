@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::config::{Secret, Settings};
 use crate::domain::UnitName;
-use crate::restart::settings::RestartMode;
+use crate::restart::settings::{RestartMode, RestartSettings};
 use crate::restart::{helper, local};
+use crate::site::Site;
+use crate::vars::Secret;
 
 /// How one restart ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,33 +53,29 @@ enum Via {
 }
 
 impl Executor {
-    /// The executor `RESTART_MODE` selects, honouring `DRY_RUN`.
-    pub fn from_settings(settings: &Settings) -> Self {
-        let r = &settings.restart;
-        let via = match r.mode {
-            RestartMode::Dbus => Via::Dbus {
-                bus_address: settings.collector.bus_address.clone(),
-                job_timeout: r.job_timeout,
-            },
+    /// The executor `RESTART_MODE` selects, honouring `DRY_RUN`; `api_key` is what the helper expects.
+    pub fn new(restart: &RestartSettings, site: &Site, api_key: Option<Secret>) -> Self {
+        let via = match restart.mode {
+            RestartMode::Dbus => return Self::dbus(restart, site),
             RestartMode::Helper => Via::Helper {
-                socket: r.helper_socket.clone(),
-                api_key: settings.api_key.clone(),
-                job_timeout: r.job_timeout,
+                socket: restart.helper_socket.clone(),
+                api_key,
+                job_timeout: restart.job_timeout,
             },
         };
         Self {
-            dry_run: settings.dry_run,
+            dry_run: site.dry_run,
             via,
         }
     }
 
     /// The D-Bus executor whatever `RESTART_MODE` says (what the helper itself uses).
-    pub fn dbus(settings: &Settings) -> Self {
+    pub fn dbus(restart: &RestartSettings, site: &Site) -> Self {
         Self {
-            dry_run: settings.dry_run,
+            dry_run: site.dry_run,
             via: Via::Dbus {
-                bus_address: settings.collector.bus_address.clone(),
-                job_timeout: settings.restart.job_timeout,
+                bus_address: site.bus_address.clone(),
+                job_timeout: restart.job_timeout,
             },
         }
     }

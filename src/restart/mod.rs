@@ -18,14 +18,13 @@ mod settings;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
-
 use crate::auth::{AuthContext, CurrentUser, Role, Via};
 use crate::clock::Clock;
-use crate::config::Settings;
 use crate::db::Db;
 use crate::domain::{Hostname, UnitName};
 use crate::live::{LiveBus, LiveEvent};
+use crate::site::Site;
+use crate::vars::Secret;
 
 pub use executor::{Execution, Executor, Outcome};
 pub use gates::{Gate, Refusal};
@@ -144,40 +143,29 @@ impl Report {
     }
 }
 
-/// The name this host reports under: `HOSTNAME_OVERRIDE`, else the system's.
-pub fn this_host(settings: &Settings) -> anyhow::Result<Hostname> {
-    match &settings.hostname_override {
-        Some(name) => Hostname::parse(name).map_err(|e| anyhow::anyhow!("HOSTNAME_OVERRIDE: {e}")),
-        None => {
-            let name = sysinfo::System::host_name().unwrap_or_else(|_| "localhost".into());
-            Hostname::parse(&name).with_context(|| {
-                format!("the system hostname {name:?} is unusable; set HOSTNAME_OVERRIDE")
-            })
-        }
-    }
-}
-
 impl Restarter {
     pub fn new(
-        settings: &Settings,
+        settings: RestartSettings,
+        site: &Site,
+        api_key: Option<Secret>,
         db: Db,
         live: LiveBus,
         clock: Clock,
         auth: Option<Arc<AuthContext>>,
-    ) -> anyhow::Result<Self> {
-        Ok(Self {
+    ) -> Self {
+        Self {
             inner: Arc::new(Inner {
-                settings: settings.restart.clone(),
-                hostname: this_host(settings)?,
-                policy: policy::PolicyFile::new(&settings.restart.approved_json),
-                executor: Executor::from_settings(settings),
+                hostname: site.hostname.clone(),
+                policy: policy::PolicyFile::new(&settings.approved_json),
+                executor: Executor::new(&settings, site, api_key),
+                settings,
                 db,
                 live,
                 clock,
                 auth,
                 inflight: Mutex::new(HashSet::new()),
             }),
-        })
+        }
     }
 
     pub fn hostname(&self) -> &Hostname {

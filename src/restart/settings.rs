@@ -1,10 +1,10 @@
 //! The restart workflow's settings: the allow-list file, the gates' limits, the executor, the remote
-//! queue and automatic remediation. `DRY_RUN` itself is `Settings::dry_run`.
+//! queue and automatic remediation. `DRY_RUN` itself is the site's (`crate::site`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{SettingsError, Vars};
+use crate::vars::{SettingsError, Vars};
 
 /// How this process performs a restart it is allowed to perform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,27 +99,22 @@ impl RestartSettings {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::Settings;
+    use super::*;
 
-    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, crate::config::SettingsError> {
-        Settings::from_map(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+    fn settings(pairs: &[(&str, &str)]) -> Result<RestartSettings, SettingsError> {
+        RestartSettings::from_vars(&Vars::from_pairs(pairs))
     }
 
     #[test]
     fn defaults_are_the_issues_and_bad_values_name_their_variable() {
-        let s = settings(&[]).expect("defaults").restart;
+        let s = settings(&[]).expect("defaults");
         assert_eq!(s.cooldown.as_secs(), 600);
         assert_eq!((s.backoff_fails, s.backoff_window.as_secs()), (3, 1800));
         assert_eq!(
             (s.auto_restart, s.auto_max, s.auto_window.as_secs()),
             (false, 3, 600)
         );
-        assert_eq!(s.mode, super::RestartMode::Dbus);
+        assert_eq!(s.mode, RestartMode::Dbus);
         assert_eq!(s.helper_socket.to_str(), Some("/run/smartmon/helper.sock"));
         let err = settings(&[("RESTART_MODE", "ssh")]).expect_err("no such mode");
         assert_eq!(err.variable, "RESTART_MODE");

@@ -16,7 +16,7 @@ impl Chrome {
         Self {
             live: user.is_some(),
             user,
-            dry_run: state.settings.dry_run,
+            dry_run: state.restart.dry_run(),
             database_up: state.health.is_up(),
             policy_error: state.restart.policy_error(),
         }

@@ -7,4 +7,7 @@ pub mod live_feed;
 pub mod middleware;
 pub mod params;
 pub mod routes;
+mod settings;
 pub mod views;
+
+pub use settings::HttpSettings;

@@ -10,13 +10,9 @@ use super::TestApp;
 
 /// A collector writing to the app's database and live bus, with the app's settings.
 pub async fn collector_for(app: &TestApp) -> Collector {
-    Collector::new(
-        &app.state.settings,
-        app.state.db.clone(),
-        app.state.live.clone(),
-    )
-    .await
-    .expect("the collector starts")
+    smartmon::startup::collector(&app.settings, app.state.db.clone(), app.state.live.clone())
+        .await
+        .expect("the collector starts")
 }
 
 /// Rows of `sql` as strings (every selected column cast to text by the caller's SQL).

@@ -54,6 +54,8 @@ pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub state: AppState,
+    /// The settings the server was started with.
+    pub settings: Settings,
     pub client: reqwest::Client,
     pub db: TestDb,
     handle: actix_web::dev::ServerHandle,
@@ -109,7 +111,7 @@ pub async fn spawn_app_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
     let settings = Settings::from_map(vars).expect("test settings are valid");
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("the application starts");
     let port = app.port();
@@ -120,6 +122,7 @@ pub async fn spawn_app_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         state,
+        settings,
         client: client(),
         db,
         handle,
@@ -159,7 +162,7 @@ pub fn client() -> reqwest::Client {
 /// `TEST_LOG=1` shows the server's logs in test output.
 fn init_test_logging() {
     if std::env::var_os("TEST_LOG").is_some() {
-        smartmon::telemetry::init(&smartmon::config::LogSettings {
+        smartmon::telemetry::init(&smartmon::telemetry::LogSettings {
             filter: "debug,sqlx=warn,sea_orm=warn".into(),
             json: false,
         });

@@ -1,6 +1,7 @@
 //! Helpers for restart tests: an approved-services file, a console on the fake systemd bus with its
 //! units synced, API calls, and reading `restart_requests`.
 
+use smartmon::restart::helper::server::HelperSettings;
 use std::path::PathBuf;
 
 use smartmon::db::entities::restart_requests;
@@ -125,8 +126,15 @@ pub async fn start_helper(
         vars.insert((*k).to_owned(), (*v).to_owned());
     }
     let settings = smartmon::config::Settings::from_map(vars).expect("helper settings");
-    let helper =
-        smartmon::restart::helper::server::Helper::bind(&settings).expect("the helper binds");
+    let site = settings.site.resolve().expect("the helper's host");
+    let helper = smartmon::restart::helper::server::Helper::bind(HelperSettings {
+        restart: &settings.restart,
+        site: &site,
+        api_key: settings.api_key.clone(),
+        smartctl: settings.collector.smartctl.clone(),
+        command_timeout: settings.collector.command_timeout,
+    })
+    .expect("the helper binds");
     tokio::spawn(helper.serve());
     socket
 }

@@ -8,9 +8,9 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
 use super::{HelperRequest, HelperResponse};
-use crate::config::Secret;
 use crate::domain::UnitName;
 use crate::restart::executor::JobEnd;
+use crate::vars::Secret;
 
 /// Sends one request and reads the answer, within `timeout`.
 pub async fn call(

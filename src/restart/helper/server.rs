@@ -11,10 +11,12 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{HelperRequest, HelperResponse, MAX_REQUEST_BYTES};
-use crate::config::{Secret, Settings};
 use crate::domain::{Hostname, UnitName};
+use crate::restart::RestartSettings;
 use crate::restart::executor::{Executor, Outcome};
 use crate::restart::policy::PolicyFile;
+use crate::site::Site;
+use crate::vars::Secret;
 
 /// A bound helper, ready to serve.
 pub struct Helper {
@@ -31,14 +33,24 @@ struct Inner {
     command_timeout: Duration,
 }
 
+/// What the helper is given at start.
+pub struct HelperSettings<'a> {
+    pub restart: &'a RestartSettings,
+    pub site: &'a Site,
+    /// `SMARTMON_API_KEY`: every request must carry it.
+    pub api_key: Option<Secret>,
+    /// `SMARTCTL` and `SMARTMON_COMMAND_TIMEOUT_SECS`, for the `smart` verb.
+    pub smartctl: std::path::PathBuf,
+    pub command_timeout: Duration,
+}
+
 impl Helper {
     /// Binds `SMARTMON_HELPER_SOCKET` (replacing a stale socket) with mode 0660 and the configured group.
-    pub fn bind(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn bind(settings: HelperSettings<'_>) -> anyhow::Result<Self> {
         let api_key = settings
             .api_key
-            .clone()
             .context("the helper needs SMARTMON_API_KEY (or SMARTMON_API_KEY_FILE)")?;
-        let r = &settings.restart;
+        let r = settings.restart;
         let path = &r.helper_socket;
         if std::fs::symlink_metadata(path).is_ok() {
             std::fs::remove_file(path)
@@ -57,11 +69,11 @@ impl Helper {
             listener,
             inner: Arc::new(Inner {
                 api_key,
-                hostname: crate::restart::this_host(settings)?,
+                hostname: settings.site.hostname.clone(),
                 policy: PolicyFile::new(&r.approved_json),
-                executor: Executor::dbus(settings),
-                smartctl: settings.collector.smartctl.clone(),
-                command_timeout: settings.collector.command_timeout,
+                executor: Executor::dbus(r, settings.site),
+                smartctl: settings.smartctl,
+                command_timeout: settings.command_timeout,
             }),
         })
     }

@@ -11,7 +11,7 @@ use crate::web::views::data::data_page;
 use crate::web::views::layout::Chrome;
 
 pub async fn page(chrome: Chrome, state: web::Data<AppState>) -> Result<Markup, AppError> {
-    let settings = &state.settings.lifecycle;
+    let settings = &*state.lifecycle;
     let figures = status::read(&state.db.conn, settings).await?;
     Ok(data_page(&chrome, &figures, settings, now_epoch()))
 }

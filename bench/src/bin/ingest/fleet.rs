@@ -123,7 +123,7 @@ async fn agents(
             ("DATABASE_URL".to_owned(), url.to_owned()),
             ("HOSTNAME_OVERRIDE".to_owned(), hostname.clone()),
         ]))?;
-        let collector = Collector::new(&settings, db.clone(), live.clone()).await?;
+        let collector = smartmon::startup::collector(&settings, db.clone(), live.clone()).await?;
         agents.push(Arc::new(Agent {
             index,
             collector,

@@ -33,6 +33,6 @@ pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         "services": states,
         "alerts": { "open": critical + warning, "critical": critical, "warning": warning },
         "disks": { "total": disks.len(), "needing_attention": attention },
-        "dry_run": state.settings.dry_run,
+        "dry_run": state.restart.dry_run(),
     })))
 }
