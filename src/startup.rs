@@ -10,18 +10,20 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::auth::{AuthContext, bootstrap};
+use crate::auth::{AuthContext, AuthDeps, bootstrap};
 use crate::clock::Clock;
 use crate::collector::Collector;
 use crate::config::Settings;
-use crate::current::CurrentState;
 use crate::db::health::DbHealth;
 use crate::db::{Backend, DatabaseSettings, Db};
-use crate::error::AppError;
 use crate::live::LiveBus;
-use crate::restart::Restarter;
-use crate::state::AppState;
+use crate::live_state::CurrentState;
+use crate::restart::{RestartLimiter, Restarter};
+use crate::web::error::AppError;
+use crate::web::limits::Limits;
 use crate::web::live_feed::LiveFeed;
+use crate::web::row_cache::RowCache;
+use crate::web::state::AppState;
 use crate::web::{HttpSettings, middleware, routes};
 
 /// How often the background probe asks the database whether it answers.
@@ -49,14 +51,17 @@ impl Application {
         let port = listener.local_addr()?.port();
         let clock = Clock::default();
         let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
-        let auth = AuthContext::new(
-            settings.auth.clone(),
-            settings.api_key.clone(),
-            &clock,
-            setup,
-        )?;
-        auth.spawn_housekeeping();
         let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
+        let auth = AuthContext::new(AuthDeps {
+            settings: settings.auth.clone(),
+            api_key: settings.api_key.clone(),
+            db: db.clone(),
+            clock: clock.clone(),
+            health: health.clone(),
+            setup,
+        })?;
+        let limits = Limits::new(&settings.auth.limits, &settings.auth.trusted_proxies)?;
+        limits.spawn_housekeeping();
         let live = start_live(&db, &settings.database);
         let site = settings.site.resolve()?;
         let restart = Restarter::new(
@@ -66,7 +71,10 @@ impl Application {
             db.clone(),
             live.clone(),
             clock.clone(),
-            Some(auth.clone()),
+            Some(RestartLimiter::new(
+                clock.clone(),
+                settings.restart.per_user_per_minute,
+            )),
         );
         // The console restarts this host's units itself; queued requests are for other hosts' agents.
         restart.spawn_background(false);
@@ -76,13 +84,9 @@ impl Application {
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
-        let current = Arc::new(CurrentState::default());
-        let feed = LiveFeed::start(db.clone(), current.clone(), &live, &health);
-        // Loaded after the feed subscribed to the bus, so no change falls between the two.
-        if let Err(err) = current.reload(&db).await {
-            tracing::warn!(error = %err, "current state not loaded yet; pages load it on first use");
-        }
-        current.spawn_reloader(db.clone());
+        let current = CurrentState::start(db.clone(), &live, &health).await;
+        let rows = Arc::new(RowCache::default());
+        let feed = LiveFeed::start(&current, rows.clone());
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
@@ -96,9 +100,10 @@ impl Application {
             live,
             feed,
             current,
+            rows,
             restart,
         };
-        let server = serve(listener, &http, state.clone())?;
+        let server = serve(listener, &http, limits, state.clone())?;
         Ok(Self {
             port,
             server,
@@ -169,10 +174,14 @@ pub async fn prepare_schema(db: &Db, settings: &DatabaseSettings) -> anyhow::Res
     }
 }
 
-fn serve(listener: TcpListener, http: &HttpSettings, state: AppState) -> anyhow::Result<Server> {
+fn serve(
+    listener: TcpListener,
+    http: &HttpSettings,
+    limits: Limits,
+    state: AppState,
+) -> anyhow::Result<Server> {
     let max_body = http.max_body_bytes;
     let workers = http.workers;
-    let limits = routes::Limits::from(&*state.auth);
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()

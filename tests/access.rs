@@ -1,9 +1,9 @@
 //! The route table's access decisions: anonymous callers are refused everywhere but the public routes,
 //! roles are enforced, CSRF and Origin checks guard every state-changing request, CSP is on every page.
 
-use smartmon::auth::Access;
 use smartmon::auth::Role;
-use smartmon::auth::guard::is_machine_path;
+use smartmon::web::guard::Access;
+use smartmon::web::guard::is_machine_path;
 use smartmon::web::routes;
 
 use crate::both_backends;

@@ -1,9 +1,10 @@
 //! Access control: who may use the console and how they prove it.
 //!
 //! Ways in (`identity`): session cookie from the login form (`session`), HTTP Basic Auth, Cloudflare Access
-//! JWT (`cloudflare`), a trusted auth-proxy header, and `X-API-Key` for the JSON API. Every route declares
-//! an `Access` in `web::routes`; `guard` enforces it with the CSRF and Origin checks (`csrf`). Rate limits
-//! live in `limits` and `backoff`; accounts (CLI, Users page, first-run `bootstrap`) in `accounts`.
+//! JWT (`cloudflare`), a trusted auth-proxy header (`sso`), and `X-API-Key` for the JSON API. Login backoff
+//! is `backoff`; accounts (CLI, Users page, first-run `bootstrap`) are `accounts`. Nothing here knows HTTP:
+//! the web layer reads a request's `Credentials`, asks `AuthContext::resolve`, and enforces each route's
+//! access, CSRF and rate limits itself (`web::guard`, `web::csrf`, `web::limits`).
 
 pub mod accounts;
 pub mod backoff;
@@ -11,16 +12,15 @@ pub mod bootstrap;
 pub mod cli;
 pub mod cloudflare;
 pub mod context;
-pub mod csrf;
-pub mod guard;
 pub mod identity;
-pub mod limits;
+pub mod login;
 pub mod password;
 pub mod proxies;
 pub mod session;
 pub mod settings;
 pub mod sso;
 pub mod token;
+mod user;
 
 use std::fmt;
 
@@ -28,10 +28,10 @@ use crate::clock::Clock;
 use crate::db::Db;
 use crate::db::audit_log::{self, AuditEntry};
 
-pub use context::AuthContext;
-pub use guard::Access;
-pub use identity::{CurrentUser, Via};
+pub use context::{AuthContext, AuthDeps};
+pub use identity::{Credentials, ProxyUser};
 pub use settings::AuthSettings;
+pub use user::{CurrentUser, Resolved, Via};
 
 /// What a user may do; each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

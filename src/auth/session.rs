@@ -9,18 +9,13 @@
 //! While the database is known to be down, the copy serves a logged-in operator (with the outage banner).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use actix_web::HttpRequest;
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-
-use crate::auth::proxies::is_tls;
+use crate::auth::AuthContext;
 use crate::auth::token::{hash_token, random_token};
 use crate::db::entities::{sessions as session_rows, users};
 use crate::db::sessions;
-use crate::state::AppState;
 
-pub const COOKIE: &str = "smartmon_session";
 const TOUCH_EVERY_SECS: f64 = 15.0;
 /// How long a session the database confirmed is trusted from memory without a new check.
 const TRUST_CACHED_SECS: f64 = 2.5;
@@ -105,135 +100,112 @@ impl SessionCache {
     }
 }
 
-/// Creates a session for `user`; returns the cookie token (shown to the browser once, stored hashed).
-pub async fn create(
-    state: &AppState,
-    user: &users::Model,
-    client_ip: Option<String>,
-    user_agent: Option<String>,
-) -> anyhow::Result<String> {
-    let token = random_token()?;
-    let now = state.clock.now();
-    let row = session_rows::Model {
-        id: hash_token(&token),
-        user_id: user.id,
-        csrf_token: random_token()?,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + state.auth.settings.session_lifetime.as_secs_f64(),
-        client_ip,
-        user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
-    };
-    sessions::insert(&state.db.conn, row).await?;
-    let idle = state.auth.settings.session_idle.as_secs_f64();
-    if let Err(err) = sessions::delete_expired(&state.db.conn, now, idle).await {
-        tracing::warn!(error = %err, "cannot purge expired sessions");
-    }
-    Ok(token)
-}
-
-/// The live session for a cookie token, if it exists, is within its idle and absolute limits, and its
-/// user is enabled. Expired sessions are deleted on sight.
-pub async fn lookup(state: &AppState, token: &str) -> Option<LiveSession> {
-    let id = hash_token(token);
-    let now = state.clock.now();
-    let idle = state.auth.settings.session_idle.as_secs_f64();
-    let cached = state.auth.sessions.get(&id).filter(|c| c.alive(now, idle));
-    if let Some(cached) = &cached {
-        let age = now - cached.verified_at;
-        if (0.0..TRUST_CACHED_SECS).contains(&age) {
-            return Some(cached.clone());
+impl AuthContext {
+    /// Creates a session for `user`; returns the cookie token (shown to the browser once, stored hashed).
+    pub async fn create_session(
+        &self,
+        user: &users::Model,
+        client_ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> anyhow::Result<String> {
+        let token = random_token()?;
+        let now = self.clock.now();
+        let row = session_rows::Model {
+            id: hash_token(&token),
+            user_id: user.id,
+            csrf_token: random_token()?,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.settings.session_lifetime.as_secs_f64(),
+            client_ip,
+            user_agent: user_agent.map(|ua| ua.chars().take(200).collect()),
+        };
+        sessions::insert(&self.db.conn, row).await?;
+        let idle = self.settings.session_idle.as_secs_f64();
+        if let Err(err) = sessions::delete_expired(&self.db.conn, now, idle).await {
+            tracing::warn!(error = %err, "cannot purge expired sessions");
         }
-        // Stale but recent: answer from memory while one request checks with the database in the
-        // background, so a slow database never holds up pages (and the check still lands in time).
-        if (0.0..STALE_GRACE_SECS).contains(&age) {
-            if state.auth.sessions.claim_check(&id, now) {
-                let (state, id, copy) = (state.clone(), id.clone(), cached.clone());
-                tokio::spawn(async move { check(&state, &id, now, idle, Some(copy)).await });
+        Ok(token)
+    }
+
+    /// The live session for a cookie token, if it exists, is within its idle and absolute limits, and its
+    /// user is enabled. Expired sessions are deleted on sight.
+    pub async fn lookup_session(self: &Arc<Self>, token: &str) -> Option<LiveSession> {
+        let id = hash_token(token);
+        let now = self.clock.now();
+        let idle = self.settings.session_idle.as_secs_f64();
+        let cached = self.sessions.get(&id).filter(|c| c.alive(now, idle));
+        if let Some(cached) = &cached {
+            let age = now - cached.verified_at;
+            if (0.0..TRUST_CACHED_SECS).contains(&age) {
+                return Some(cached.clone());
             }
-            return Some(cached.clone());
+            // Stale but recent: answer from memory while one request checks with the database in the
+            // background, so a slow database never holds up pages (and the check still lands in time).
+            if (0.0..STALE_GRACE_SECS).contains(&age) {
+                if self.sessions.claim_check(&id, now) {
+                    let (auth, id, copy) = (self.clone(), id.clone(), cached.clone());
+                    tokio::spawn(
+                        async move { auth.check_session(&id, now, idle, Some(copy)).await },
+                    );
+                }
+                return Some(cached.clone());
+            }
+            // The database is known to be down (no revocation can happen there meanwhile): don't wait on it.
+            if !self.database_up() {
+                return Some(cached.clone());
+            }
         }
-        // The database is known to be down (no revocation can happen there meanwhile): don't wait on it.
-        if !state.health.is_up() {
-            return Some(cached.clone());
+        self.check_session(&id, now, idle, cached).await
+    }
+
+    /// Asks the database about session `id`, ending it if it is over its limits or its user is disabled, and
+    /// refreshes the in-memory copy. When the database does not answer, `cached` (if alive) stands in.
+    async fn check_session(
+        &self,
+        id: &str,
+        now: f64,
+        idle: f64,
+        cached: Option<LiveSession>,
+    ) -> Option<LiveSession> {
+        let found = match sessions::find_with_user(&self.db.conn, id).await {
+            Ok(found) => found.map(|(s, user)| LiveSession {
+                id: s.id,
+                csrf_token: s.csrf_token,
+                user,
+                last_seen_at: s.last_seen_at,
+                expires_at: s.expires_at,
+                verified_at: now,
+                check_started: None,
+            }),
+            Err(err) => {
+                tracing::warn!(error = %err, "session lookup failed; using the in-memory copy if any");
+                return cached;
+            }
+        };
+        let Some(mut live) = found else {
+            self.sessions.forget(id);
+            return None;
+        };
+        if live.expires_at <= now || now - live.last_seen_at >= idle || live.user.disabled {
+            self.end_session(&live.id).await;
+            return None;
+        }
+        if now - live.last_seen_at >= TOUCH_EVERY_SECS {
+            if let Err(err) = sessions::touch(&self.db.conn, &live.id, now).await {
+                tracing::warn!(error = %err, "cannot record session activity");
+            }
+            live.last_seen_at = now;
+        }
+        self.sessions.put(&live);
+        Some(live)
+    }
+
+    /// Deletes one session (logout, expiry).
+    pub async fn end_session(&self, id: &str) {
+        self.sessions.forget(id);
+        if let Err(err) = sessions::delete(&self.db.conn, id).await {
+            tracing::warn!(error = %err, "cannot delete a session");
         }
     }
-    check(state, &id, now, idle, cached).await
-}
-
-/// Asks the database about session `id`, ending it if it is over its limits or its user is disabled, and
-/// refreshes the in-memory copy. When the database does not answer, `cached` (if alive) stands in.
-async fn check(
-    state: &AppState,
-    id: &str,
-    now: f64,
-    idle: f64,
-    cached: Option<LiveSession>,
-) -> Option<LiveSession> {
-    let found = match sessions::find_with_user(&state.db.conn, id).await {
-        Ok(found) => found.map(|(s, user)| LiveSession {
-            id: s.id,
-            csrf_token: s.csrf_token,
-            user,
-            last_seen_at: s.last_seen_at,
-            expires_at: s.expires_at,
-            verified_at: now,
-            check_started: None,
-        }),
-        Err(err) => {
-            tracing::warn!(error = %err, "session lookup failed; using the in-memory copy if any");
-            return cached;
-        }
-    };
-    let Some(mut live) = found else {
-        state.auth.sessions.forget(id);
-        return None;
-    };
-    if live.expires_at <= now || now - live.last_seen_at >= idle || live.user.disabled {
-        end(state, &live.id).await;
-        return None;
-    }
-    if now - live.last_seen_at >= TOUCH_EVERY_SECS {
-        if let Err(err) = sessions::touch(&state.db.conn, &live.id, now).await {
-            tracing::warn!(error = %err, "cannot record session activity");
-        }
-        live.last_seen_at = now;
-    }
-    state.auth.sessions.put(&live);
-    Some(live)
-}
-
-/// Deletes one session (logout, expiry).
-pub async fn end(state: &AppState, id: &str) {
-    state.auth.sessions.forget(id);
-    if let Err(err) = sessions::delete(&state.db.conn, id).await {
-        tracing::warn!(error = %err, "cannot delete a session");
-    }
-}
-
-/// The `Set-Cookie` for a new session: `HttpOnly`, `SameSite=Strict`, `Secure` over TLS or when configured.
-pub fn cookie(state: &AppState, req: &HttpRequest, token: String) -> Cookie<'static> {
-    let secure =
-        state.auth.settings.cookie_secure || is_tls(req, &state.auth.settings.trusted_proxies);
-    let max_age = state.auth.settings.session_lifetime.as_secs();
-    Cookie::build(COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure)
-        .max_age(CookieDuration::seconds(
-            i64::try_from(max_age).unwrap_or(i64::MAX),
-        ))
-        .finish()
-}
-
-/// The `Set-Cookie` that removes the session cookie.
-pub fn removal_cookie() -> Cookie<'static> {
-    let mut cookie = Cookie::build(COOKIE, "")
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish();
-    cookie.make_removal();
-    cookie
 }

@@ -57,8 +57,6 @@ pub struct LimitSettings {
     pub login_backoff: Duration,
     /// `SMARTMON_API_RATE_PER_MINUTE`: `/api/` requests per API key or client IP per minute.
     pub api_per_minute: u32,
-    /// `SMARTMON_RESTART_RATE_PER_MINUTE`: restart requests per user per minute.
-    pub restart_per_user_per_minute: u32,
 }
 
 impl AuthSettings {
@@ -99,11 +97,6 @@ impl AuthSettings {
                     1..=900,
                 )?),
                 api_per_minute: vars.number("SMARTMON_API_RATE_PER_MINUTE", 300, 1..=1_000_000)?,
-                restart_per_user_per_minute: vars.number(
-                    "SMARTMON_RESTART_RATE_PER_MINUTE",
-                    6,
-                    1..=10_000,
-                )?,
             },
         })
     }

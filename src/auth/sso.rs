@@ -2,97 +2,91 @@
 
 use serde_json::json;
 
-use crate::auth::identity::{CurrentUser, Resolved, Via, refuse_audit};
-use crate::auth::{Role, audit};
+use crate::auth::{AuthContext, CurrentUser, Resolved, Role, Via, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
-use crate::state::AppState;
 
 /// Maps an SSO identity to a user: the configured role lists win, then a local account's role; an unknown
 /// identity gets a password-less viewer account, or is refused with `SSO_AUTO_CREATE=false`.
-pub(crate) async fn sso_user(
-    state: &AppState,
-    ip: Option<String>,
-    identity: String,
-    via: Via,
-) -> Resolved {
-    let sso = &state.auth.settings.sso;
-    let listed = if sso.admins.contains(&identity) {
-        Some(Role::Admin)
-    } else if sso.operators.contains(&identity) {
-        Some(Role::Operator)
-    } else {
-        None
-    };
-    let local = match users::find_by_username(&state.db.conn, &identity).await {
-        Ok(local) => local,
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot look up an SSO identity");
+impl AuthContext {
+    pub(crate) async fn sso_user(
+        &self,
+        ip: Option<String>,
+        identity: String,
+        via: Via,
+    ) -> Resolved {
+        let sso = &self.settings.sso;
+        let listed = if sso.admins.contains(&identity) {
+            Some(Role::Admin)
+        } else if sso.operators.contains(&identity) {
+            Some(Role::Operator)
+        } else {
             None
-        }
-    };
-    let role = match &local {
-        Some(user) if user.disabled => {
-            refuse_audit(state, ip, "sso_refused", Some(identity), "account disabled").await;
-            return Resolved::Refused {
-                forbidden: true,
-                message: "Your account is disabled.".into(),
-            };
-        }
-        Some(user) => listed.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Viewer)),
-        None if sso.auto_create => {
-            let role = listed.unwrap_or(Role::Viewer);
-            let created = users::insert(
-                &state.db.conn,
-                &identity,
-                "!sso",
-                role.as_str(),
-                state.clock.now(),
-            )
-            .await;
-            if created.is_ok() {
-                audit(
-                    &state.db,
-                    &state.clock,
-                    AuditEntry {
-                        username: Some(identity.clone()),
-                        client_ip: ip,
-                        action: "user_created",
-                        target: Some(identity.clone()),
-                        success: true,
-                        detail: Some(json!({"via": "sso", "role": role.as_str()})),
-                        ..Default::default()
-                    },
+        };
+        let local = match users::find_by_username(&self.db.conn, &identity).await {
+            Ok(local) => local,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot look up an SSO identity");
+                None
+            }
+        };
+        let role = match &local {
+            Some(user) if user.disabled => {
+                self.refuse_audit(ip, "sso_refused", Some(identity), "account disabled")
+                    .await;
+                return Resolved::forbidden("Your account is disabled.");
+            }
+            Some(user) => listed.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Viewer)),
+            None if sso.auto_create => {
+                let role = listed.unwrap_or(Role::Viewer);
+                let created = users::insert(
+                    &self.db.conn,
+                    &identity,
+                    "!sso",
+                    role.as_str(),
+                    self.clock.now(),
                 )
                 .await;
+                if created.is_ok() {
+                    audit(
+                        &self.db,
+                        &self.clock,
+                        AuditEntry {
+                            username: Some(identity.clone()),
+                            client_ip: ip,
+                            action: "user_created",
+                            target: Some(identity.clone()),
+                            success: true,
+                            detail: Some(json!({"via": "sso", "role": role.as_str()})),
+                            ..Default::default()
+                        },
+                    )
+                    .await;
+                }
+                role
             }
-            role
-        }
-        None => {
-            refuse_audit(
-                state,
-                ip,
-                "sso_refused",
-                Some(identity),
-                "unknown identity (SSO_AUTO_CREATE=false)",
-            )
-            .await;
-            return Resolved::Refused {
-                forbidden: true,
-                message: "Your identity has no account here.".into(),
-            };
-        }
-    };
-    let kind = if via == Via::Cloudflare {
-        "cloudflare"
-    } else {
-        "proxy"
-    };
-    Resolved::User(CurrentUser {
-        csrf_token: state.auth.derived_csrf(kind, &identity),
-        username: identity,
-        role,
-        via,
-        session_id: None,
-    })
+            None => {
+                self.refuse_audit(
+                    ip,
+                    "sso_refused",
+                    Some(identity),
+                    "unknown identity (SSO_AUTO_CREATE=false)",
+                )
+                .await;
+                return Resolved::forbidden("Your identity has no account here.");
+            }
+        };
+        let kind = if via == Via::Cloudflare {
+            "cloudflare"
+        } else {
+            "proxy"
+        };
+        Resolved::User(CurrentUser {
+            csrf_token: self.derived_csrf(kind, &identity),
+            username: identity,
+            role,
+            via,
+            session_id: None,
+        })
+    }
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod hosts;
 pub mod readings;
 pub mod restart_requests;
+pub mod rollup_layout;
 pub mod series;
 pub mod services;
 pub mod sessions;

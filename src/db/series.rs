@@ -4,7 +4,7 @@
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
 
-use crate::lifecycle::rollups::{METRICS, RESOLUTIONS, bucket_expr};
+use crate::db::rollup_layout::{METRICS, RESOLUTIONS, bucket_expr, mark};
 
 /// One chart bucket: the average of each figure over `[ts, ts + bucket)`.
 #[derive(Debug, Clone, FromQueryResult)]
@@ -63,7 +63,7 @@ pub async fn series_with_source(
             Source::Raw,
         ));
     };
-    let mark = crate::lifecycle::rollups::mark(db, &format!("metrics_{resolution}"))
+    let mark = mark(db, &format!("metrics_{resolution}"))
         .await
         .map_err(|e| DbErr::Custom(format!("{e:#}")))?;
     let Some(mark) = mark.filter(|m| *m > since) else {

@@ -7,19 +7,7 @@
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
-/// The rollup resolutions, finest first; each coarser one is built from the one before.
-pub const RESOLUTIONS: [u32; 2] = [300, 3_600];
-
-/// The `system_metrics` columns rolled up, as (rollup prefix, raw column).
-pub const METRICS: [(&str, &str); 7] = [
-    ("cpu", "cpu_percent"),
-    ("memory", "memory_percent"),
-    ("swap", "swap_percent"),
-    ("load_1", "load_1"),
-    ("disk", "disk_percent"),
-    ("net_rx", "net_rx_bps"),
-    ("net_tx", "net_tx_bps"),
-];
+pub use crate::db::rollup_layout::{METRICS, RESOLUTIONS, bucket_expr, mark};
 
 /// At most this much history is aggregated per statement, so one statement stays short.
 const CHUNK_SECS: f64 = 86_400.0;
@@ -103,18 +91,6 @@ pub async fn run(db: &DatabaseConnection, now: f64, delay_secs: f64) -> anyhow::
     Ok(written)
 }
 
-/// How far the rollup named `name` has got, if it ever ran.
-pub async fn mark(db: &impl ConnectionTrait, name: &str) -> anyhow::Result<Option<f64>> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            format!("SELECT done_until FROM rollup_marks WHERE name = '{name}'"),
-        ))
-        .await
-        .context("cannot read the rollup marks")?;
-    Ok(row.and_then(|r| r.try_get::<f64>("", "done_until").ok()))
-}
-
 async fn set_mark(db: &impl ConnectionTrait, name: &str, done: f64) -> anyhow::Result<()> {
     db.execute_unprepared(&format!(
         "INSERT INTO rollup_marks (name, done_until) VALUES ('{name}', {done})
@@ -148,14 +124,6 @@ async fn first_bucket(
     Ok(row
         .and_then(|r| r.try_get::<Option<f64>>("", "first").ok().flatten())
         .map(|first| (first / r).floor() * r))
-}
-
-/// `floor(column / secs) * secs` on either backend, as a double.
-pub fn bucket_expr(backend: DbBackend, column: &str, secs: f64) -> String {
-    match backend {
-        DbBackend::Postgres => format!("floor({column} / {secs}) * {secs}"),
-        _ => format!("CAST(CAST({column} / {secs} AS INTEGER) * {secs} AS DOUBLE PRECISION)"),
-    }
 }
 
 fn upsert_sql(

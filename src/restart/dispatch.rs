@@ -3,8 +3,7 @@
 
 use serde_json::json;
 
-use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter};
-use crate::auth::Role;
+use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter, gates};
 use crate::db::restart_requests::{self as requests, NewRequest};
 use crate::domain::{Hostname, UnitName};
 
@@ -43,43 +42,26 @@ impl Restarter {
         &self,
         ask: &Ask,
     ) -> anyhow::Result<Result<(Hostname, UnitName), Refusal>> {
-        let host = match Hostname::parse(&ask.host) {
-            Ok(host) => host,
-            Err(err) => return Ok(Err(Refusal::new(Gate::Name, format!("host: {err}")))),
-        };
-        let unit = match UnitName::parse(&ask.unit) {
-            Ok(unit) if unit.is_service() && !unit.is_template() => unit,
-            Ok(unit) => {
-                let msg = format!("{unit} is not a service unit that can be restarted");
-                return Ok(Err(Refusal::new(Gate::Name, msg)));
+        let current = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+            (Ok(host), Ok(unit)) => {
+                let conn = &self.inner.db.conn;
+                crate::db::services::find_one(conn, host.as_str(), unit.as_str()).await?
             }
-            Err(err) => return Ok(Err(Refusal::new(Gate::Name, format!("unit: {err}")))),
+            _ => None,
         };
-        if !self.inner.policy.allows(host.as_str(), &unit) {
-            let msg = format!("{unit} on {host} is not in the approved-services list.");
-            return Ok(Err(Refusal::new(Gate::NotApproved, msg)));
-        }
-        let conn = &self.inner.db.conn;
-        let Some(current) =
-            crate::db::services::find_one(conn, host.as_str(), unit.as_str()).await?
-        else {
-            let msg = format!("{host} has no unit named {unit}.");
-            return Ok(Err(Refusal::new(Gate::UnknownUnit, msg)));
-        };
-        if !current.recoverable {
-            let msg = format!(
-                "{unit} is not recoverable (a {} unit, {}): restarting it would not help.",
-                current.service_type, current.unit_file_state
-            );
-            return Ok(Err(Refusal::new(Gate::NotRecoverable, msg)));
-        }
-        if let Actor::User { name, role } = &ask.actor
-            && *role < Role::Operator
-        {
-            let msg = format!("Restarts need the operator role; {name} is a {role}.");
-            return Ok(Err(Refusal::new(Gate::Role, msg)));
-        }
-        Ok(Ok((host, unit)))
+        Ok(self.refusal_for(&ask.actor, &ask.host, &ask.unit, current.as_ref()))
+    }
+
+    /// Whether `actor` could restart `unit` on `host` now, by every gate that needs no history (the
+    /// pages show the button only then); `current` is the unit's row.
+    pub fn refusal_for(
+        &self,
+        actor: &Actor,
+        host: &str,
+        unit: &str,
+        current: Option<&crate::db::entities::service_current::Model>,
+    ) -> Result<(Hostname, UnitName), Refusal> {
+        gates::static_gates(&self.inner.policy, actor, host, unit, current)
     }
 
     /// Cooldown, failure backoff, rate limit.
@@ -115,8 +97,8 @@ impl Restarter {
             return Ok(Err(Refusal::new(Gate::Backoff, msg).retry_after(window)));
         }
         if ask.actor != Actor::Auto
-            && let Some(auth) = &self.inner.auth
-            && let Err(wait) = auth.restarts.check(ask.actor.name())
+            && let Some(limiter) = &self.inner.limiter
+            && let Err(wait) = limiter.check(ask.actor.name())
         {
             let msg = format!(
                 "You have asked for many restarts in a short time. Try again in {} seconds.",

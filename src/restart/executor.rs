@@ -145,20 +145,3 @@ impl Executor {
         }
     }
 }
-
-/// What systemd said about one restart job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobEnd {
-    pub result: String,
-    pub active_state: Option<String>,
-}
-
-impl JobEnd {
-    fn explain(&self) -> String {
-        match (self.result.as_str(), self.active_state.as_deref()) {
-            ("done", Some(state)) => format!("the job finished but the unit is {state}"),
-            (result, Some(state)) => format!("the restart job ended {result}; the unit is {state}"),
-            (result, None) => format!("the restart job ended {result}"),
-        }
-    }
-}

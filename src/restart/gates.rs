@@ -4,7 +4,11 @@
 
 use std::fmt;
 
-use actix_web::http::StatusCode;
+use crate::auth::Role;
+use crate::db::entities::service_current::Model as UnitRow;
+use crate::domain::{Hostname, UnitName};
+use crate::restart::Actor;
+use crate::restart::policy::PolicyFile;
 
 /// Which gate refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +37,6 @@ impl Gate {
             Gate::Cooldown => "cooldown",
             Gate::Backoff => "backoff",
             Gate::RateLimit => "rate_limited",
-        }
-    }
-
-    /// The original API's status codes.
-    pub fn status(self) -> StatusCode {
-        match self {
-            Gate::Name => StatusCode::BAD_REQUEST,
-            Gate::NotApproved | Gate::Role => StatusCode::FORBIDDEN,
-            Gate::UnknownUnit => StatusCode::NOT_FOUND,
-            Gate::NotRecoverable | Gate::InProgress => StatusCode::CONFLICT,
-            Gate::Cooldown | Gate::Backoff | Gate::RateLimit => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -76,4 +69,48 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// The gates that need no history, in the workflow's order: the names parse, the allow-list approves, the
+/// host has the unit, it is recoverable, and the caller may restart. The console's pages ask the same
+/// question to decide whether to show the button.
+pub(crate) fn static_gates(
+    policy: &PolicyFile,
+    actor: &Actor,
+    host: &str,
+    unit: &str,
+    current: Option<&UnitRow>,
+) -> Result<(Hostname, UnitName), Refusal> {
+    let host =
+        Hostname::parse(host).map_err(|err| Refusal::new(Gate::Name, format!("host: {err}")))?;
+    let unit = match UnitName::parse(unit) {
+        Ok(unit) if unit.is_service() && !unit.is_template() => unit,
+        Ok(unit) => {
+            let msg = format!("{unit} is not a service unit that can be restarted");
+            return Err(Refusal::new(Gate::Name, msg));
+        }
+        Err(err) => return Err(Refusal::new(Gate::Name, format!("unit: {err}"))),
+    };
+    if !policy.allows(host.as_str(), &unit) {
+        let msg = format!("{unit} on {host} is not in the approved-services list.");
+        return Err(Refusal::new(Gate::NotApproved, msg));
+    }
+    let Some(current) = current else {
+        let msg = format!("{host} has no unit named {unit}.");
+        return Err(Refusal::new(Gate::UnknownUnit, msg));
+    };
+    if !current.recoverable {
+        let msg = format!(
+            "{unit} is not recoverable (a {} unit, {}): restarting it would not help.",
+            current.service_type, current.unit_file_state
+        );
+        return Err(Refusal::new(Gate::NotRecoverable, msg));
+    }
+    if let Actor::User { name, role } = actor
+        && *role < Role::Operator
+    {
+        let msg = format!("Only operators may restart services; {name} is a {role}.");
+        return Err(Refusal::new(Gate::Role, msg));
+    }
+    Ok((host, unit))
 }

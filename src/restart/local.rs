@@ -8,7 +8,6 @@ use anyhow::Context;
 use futures_util::StreamExt;
 
 use crate::domain::UnitName;
-use crate::restart::executor::JobEnd;
 use crate::systemd::{self, CALL_TIMEOUT};
 
 pub async fn restart(
@@ -50,4 +49,21 @@ pub async fn restart(
         result,
         active_state,
     })
+}
+
+/// What systemd said about one restart job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobEnd {
+    pub result: String,
+    pub active_state: Option<String>,
+}
+
+impl JobEnd {
+    pub(crate) fn explain(&self) -> String {
+        match (self.result.as_str(), self.active_state.as_deref()) {
+            ("done", Some(state)) => format!("the job finished but the unit is {state}"),
+            (result, Some(state)) => format!("the restart job ended {result}; the unit is {state}"),
+            (result, None) => format!("the restart job ended {result}"),
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod dispatch;
 pub mod executor;
 pub mod gates;
 pub mod helper;
+pub mod limiter;
 mod local;
 pub mod policy;
 mod record;
@@ -18,7 +19,7 @@ mod settings;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use crate::auth::{AuthContext, CurrentUser, Role, Via};
+use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::domain::{Hostname, UnitName};
@@ -28,6 +29,7 @@ use crate::vars::Secret;
 
 pub use executor::{Execution, Executor, Outcome};
 pub use gates::{Gate, Refusal};
+pub use limiter::RestartLimiter;
 pub use settings::{RestartMode, RestartSettings};
 
 /// Cheap to clone; in `AppState` as `restart`, and run by agents.
@@ -45,7 +47,7 @@ struct Inner {
     live: LiveBus,
     clock: Clock,
     /// The per-user restart rate limit (the console's; agents have none).
-    auth: Option<Arc<AuthContext>>,
+    limiter: Option<RestartLimiter>,
     /// (host, unit) pairs being restarted by this process right now.
     inflight: Mutex<HashSet<(String, String)>>,
 }
@@ -77,16 +79,6 @@ pub enum Actor {
 }
 
 impl Actor {
-    pub fn of(user: &CurrentUser) -> Self {
-        match user.via {
-            Via::ApiKey => Actor::ApiKey,
-            _ => Actor::User {
-                name: user.username.clone(),
-                role: user.role,
-            },
-        }
-    }
-
     pub fn name(&self) -> &str {
         match self {
             Actor::User { name, .. } => name,
@@ -151,7 +143,7 @@ impl Restarter {
         db: Db,
         live: LiveBus,
         clock: Clock,
-        auth: Option<Arc<AuthContext>>,
+        limiter: Option<RestartLimiter>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -162,7 +154,7 @@ impl Restarter {
                 db,
                 live,
                 clock,
-                auth,
+                limiter,
                 inflight: Mutex::new(HashSet::new()),
             }),
         }
@@ -199,6 +191,19 @@ impl Restarter {
         }
         if self.inner.settings.auto_restart {
             tasks.push(tokio::spawn(auto::watch(self.clone())));
+        }
+        if self.inner.limiter.is_some() {
+            let weak = Arc::downgrade(&self.inner);
+            tasks.push(tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let Some(inner) = weak.upgrade() else { break };
+                    if let Some(limiter) = &inner.limiter {
+                        limiter.retain_recent();
+                    }
+                }
+            }));
         }
         tasks
     }

@@ -37,6 +37,8 @@ pub struct RestartSettings {
     /// `SMARTMON_RESTART_POLL_SECS`: how often an agent looks for queued requests (SQLite, or as a
     /// safety net beside `LISTEN`).
     pub poll_interval: Duration,
+    /// `SMARTMON_RESTART_RATE_PER_MINUTE`: restart requests per user per minute (the console's gate).
+    pub per_user_per_minute: u32,
     /// `AUTO_RESTART`: restart approved, recoverable units that enter `failed`.
     pub auto_restart: bool,
     /// `AUTO_RESTART_MAX` restarts within `AUTO_RESTART_WINDOW_MIN`, then stop and alert.
@@ -90,6 +92,7 @@ impl RestartSettings {
                 5,
                 1..=3600,
             )?),
+            per_user_per_minute: vars.number("SMARTMON_RESTART_RATE_PER_MINUTE", 6, 1..=10_000)?,
             auto_restart: vars.flag("AUTO_RESTART", false)?,
             auto_max: vars.number("AUTO_RESTART_MAX", 3, 1..=1000)?,
             auto_window: minutes("AUTO_RESTART_WINDOW_MIN", 10, 1)?,

@@ -6,8 +6,8 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::auth::CurrentUser;
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 
 impl Chrome {

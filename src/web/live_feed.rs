@@ -1,5 +1,5 @@
-//! The live feed: collector events and database-health changes, rendered once into Server-Sent Events
-//! frames and fanned out to every connected browser (`GET /events`).
+//! The live feed: the live state's changes (units, topics, database health), rendered once into
+//! Server-Sent Events frames and fanned out to every connected browser (`GET /events`).
 //!
 //! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
 //! names a topic and host (`services web01`, `metrics web01`, `*` after a gap) so pages reload the parts
@@ -13,10 +13,8 @@ use maud::Render;
 use tokio::sync::broadcast;
 
 use crate::clock::now_epoch;
-use crate::current::CurrentState;
-use crate::db::Db;
-use crate::db::health::DbHealth;
-use crate::live::{LiveBus, LiveEvent};
+use crate::live_state::{Change, CurrentState};
+use crate::web::row_cache::RowCache;
 use crate::web::views::layout::database_banner;
 use crate::web::views::services::service_row_cached;
 
@@ -34,8 +32,8 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    /// Starts the renderer task, which also keeps `current` up to date with each change it renders.
-    pub fn start(db: Db, current: Arc<CurrentState>, live: &LiveBus, health: &DbHealth) -> Self {
+    /// Starts the renderer task: it turns each change the live state announces into frames.
+    pub fn start(current: &Arc<CurrentState>, rows: Arc<RowCache>) -> Self {
         let (tx, _) = broadcast::channel(CLIENT_BUFFER);
         let feed = Self {
             tx,
@@ -43,32 +41,16 @@ impl LiveFeed {
             closing: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let renderer = feed.clone();
-        let mut events = live.subscribe();
-        let mut status = health.subscribe();
+        let mut changes = current.subscribe();
         tokio::spawn(async move {
             loop {
-                tokio::select! {
-                    event = events.recv() => match event {
-                        Ok(event) => renderer.render(&db, &current, event).await,
-                        Err(broadcast::error::RecvError::Lagged(_)) => {
-                            if let Err(err) = current.reload(&db).await {
-                                tracing::debug!(error = %err, "current state not reloaded after a gap");
-                            }
-                            renderer.send("changed", "*");
-                        }
-                        Err(broadcast::error::RecvError::Closed) => break,
-                    },
-                    changed = status.changed() => {
-                        if changed.is_err() {
-                            break;
-                        }
-                        let up = *status.borrow_and_update();
-                        // Back after an outage: other writers' changes may not have reached the bus.
-                        if up && let Err(err) = current.reload(&db).await {
-                            tracing::debug!(error = %err, "current state not reloaded after an outage");
-                        }
-                        renderer.send("status", &database_banner(up).into_string());
+                match changes.recv().await {
+                    Ok(change) => renderer.render(&rows, change),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        rows.clear();
+                        renderer.send("changed", "*");
                     }
+                    Err(broadcast::error::RecvError::Closed) => break,
                 }
             }
         });
@@ -99,32 +81,32 @@ impl LiveFeed {
         Bytes::from(frame)
     }
 
-    async fn render(&self, db: &Db, current: &CurrentState, event: LiveEvent) {
-        let (topic, host) = match &event {
-            LiveEvent::ServiceChanged {
+    fn render(&self, rows: &RowCache, change: Change) {
+        match change {
+            Change::Unit {
                 hostname,
-                service_name,
+                now,
+                replaced,
             } => {
-                match current.refresh_unit(db, hostname, service_name).await {
-                    Ok(Some(row)) => self.send(
-                        "rows",
-                        &service_row_cached(&row, now_epoch()).render().into_string(),
-                    ),
-                    Ok(None) => {}
-                    Err(err) => tracing::debug!(error = %err, "live row not rendered"),
+                if let Some(old) = replaced {
+                    rows.forget(old);
                 }
-                ("services", hostname)
+                if let Some(unit) = now {
+                    let row = service_row_cached(&unit, now_epoch(), rows);
+                    self.send("rows", &row.render().into_string());
+                }
+                self.send("changed", &format!("services {hostname}"));
             }
-            LiveEvent::MetricsUpdated { hostname } => {
-                current.saw_host(hostname);
-                ("metrics", hostname)
+            Change::Topic { topic, hostname } => {
+                self.send("changed", &format!("{topic} {hostname}"))
             }
-            LiveEvent::DiskUpdated { hostname } => ("disks", hostname),
-            LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
-            LiveEvent::AlertChanged { hostname } => ("alerts", hostname),
-            LiveEvent::RestartUpdated { hostname, .. } => ("restarts", hostname),
-        };
-        self.send("changed", &format!("{topic} {host}"));
+            Change::Reloaded => rows.clear(),
+            Change::Gap => {
+                rows.clear();
+                self.send("changed", "*");
+            }
+            Change::Database { up } => self.send("status", &database_banner(up).into_string()),
+        }
     }
 
     fn send(&self, event: &str, data: &str) {

@@ -10,8 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 
 use crate::auth::CurrentUser;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 use crate::web::views::errors::error_page_in;
 use crate::web::views::layout::Chrome;
 

@@ -1,13 +1,24 @@
-//! The HTTP surface: the route table (`routes`), handlers by area, maud views, embedded assets.
+//! The HTTP surface: the route table (`routes`), access enforcement (`guard`, `identity`, `csrf`,
+//! `limits`), handlers by area, maud views, embedded assets, the error pages (`error`) and the state every
+//! handler shares (`state`). Everything that knows about HTTP lives here.
 
 pub mod assets;
 pub mod chrome;
+pub mod client;
+pub mod csrf;
+pub mod error;
+pub mod guard;
 pub mod handlers;
+pub mod identity;
+pub mod limits;
 pub mod live_feed;
 pub mod middleware;
 pub mod params;
 pub mod routes;
+pub mod row_cache;
+pub mod session_cookie;
 mod settings;
+pub mod state;
 pub mod views;
 
 pub use settings::HttpSettings;

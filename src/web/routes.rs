@@ -14,7 +14,7 @@
 //! get("/metrics", Access::ApiKeyOrViewer, ops::metrics),
 //! ```
 //!
-//! `Access` (in `auth::guard`): `Public`, `SetupOnly`, `Viewer`, `Operator`, `Admin`, `ApiKeyOrViewer`,
+//! `Access` (in `web::guard`): `Public`, `SetupOnly`, `Viewer`, `Operator`, `Admin`, `ApiKeyOrViewer`,
 //! `ApiKeyOrOperator`. Handlers of protected routes take `CurrentUser` as an extractor. State-changing
 //! routes (POST …) get the CSRF and Origin checks automatically. Anonymous callers of pages are sent to
 //! `/login?next=…`; `/api/…`, `/events` and `/metrics` answer 401. Every path under `/api/` is rate
@@ -28,14 +28,13 @@ use actix_web::http::Method;
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 
-use crate::auth::AuthContext;
-use crate::auth::guard::{Access, audit_rate_limited, enforce};
-use crate::auth::limits::{ApiLimit, LoginLimit};
 use crate::web::assets;
+use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
     api, audit, auth, data, events, fleet_health, hosts, metrics, ops, overview, restart, services,
     users,
 };
+use crate::web::limits::Limits;
 
 /// The route table. Grouped by who may call it; order within a path does not matter.
 pub fn table() -> Vec<Entry> {
@@ -189,22 +188,6 @@ fn entry(method: Method, path: &'static str, access: Access, route: Route) -> En
         access,
         limit,
         route,
-    }
-}
-
-/// The shared rate limiter states (one per process, whatever the worker count).
-#[derive(Clone)]
-pub struct Limits {
-    login: LoginLimit,
-    api: ApiLimit,
-}
-
-impl From<&AuthContext> for Limits {
-    fn from(auth: &AuthContext) -> Self {
-        Self {
-            login: auth.login_limit.clone(),
-            api: auth.api_limit.clone(),
-        }
     }
 }
 

@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 
 use smartmon::config::Settings;
 use smartmon::startup::Application;
-use smartmon::state::AppState;
+use smartmon::web::state::AppState;
 
 pub use postgres::TestDb;
 

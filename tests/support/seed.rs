@@ -8,6 +8,7 @@ use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
 };
+use smartmon::live::LiveEvent;
 
 use super::TestApp;
 
@@ -35,8 +36,13 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed host");
-        // What the live feed does when a new host's first report reaches the bus.
-        self.state.current.saw_host(hostname);
+        // What the live state does when a new host's first report reaches the bus.
+        self.state
+            .current
+            .apply(LiveEvent::MetricsUpdated {
+                hostname: hostname.to_owned(),
+            })
+            .await;
     }
 
     /// A unit's current state, changed `since_secs` ago, plus its first-sighting history row.
@@ -67,12 +73,14 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed unit");
-        // What the live feed does when the bus says a unit changed: the in-memory state re-reads it.
+        // What the live state does when the bus says a unit changed: it re-reads the unit.
         self.state
             .current
-            .refresh_unit(&self.state.db, unit.host, unit.name)
-            .await
-            .expect("the in-memory state reads the seeded unit");
+            .apply(LiveEvent::ServiceChanged {
+                hostname: unit.host.to_owned(),
+                service_name: unit.name.to_owned(),
+            })
+            .await;
         self.seed_change(unit.host, unit.name, unit.state, now - since_secs)
             .await;
     }

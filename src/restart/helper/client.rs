@@ -9,7 +9,7 @@ use tokio::net::UnixStream;
 
 use super::{HelperRequest, HelperResponse};
 use crate::domain::UnitName;
-use crate::restart::executor::JobEnd;
+use crate::restart::local::JobEnd;
 use crate::vars::Secret;
 
 /// Sends one request and reads the answer, within `timeout`.

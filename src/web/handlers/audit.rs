@@ -5,12 +5,12 @@ use maud::Markup;
 
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::audit_log::{self as audit, AuditFilter};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{self as api_mod, ApiError};
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params};
+use crate::web::state::AppState;
 use crate::web::views::audit::{AuditView, audit_page, audit_table};
 use crate::web::views::layout::Chrome;
 

@@ -6,13 +6,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::accounts::{self, AccountError, NewUser};
-use crate::auth::identity::check_password;
-use crate::auth::proxies::client_ip;
-use crate::auth::{CurrentUser, Role, audit, session};
+use crate::auth::login::{LoginAttempt, LoginOutcome};
+use crate::auth::{CurrentUser, Role, audit};
 use crate::db::audit_log::AuditEntry;
-use crate::db::users;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::client::client_ip;
+use crate::web::error::AppError;
+use crate::web::session_cookie;
+use crate::web::state::AppState;
 use crate::web::views::auth::{LoginView, login_page, setup_page};
 
 #[derive(Debug, Deserialize)]
@@ -86,80 +86,47 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let ip = ip_of(&state, &req);
-    let username = form.username.trim().to_owned();
-    let entry = |action: &'static str, success: bool, detail: serde_json::Value| AuditEntry {
-        username: Some(username.clone()),
-        client_ip: ip.clone(),
-        action,
-        success,
-        detail: Some(detail),
-        ..Default::default()
-    };
-    if let Err(wait) = state.auth.backoff.check(&username) {
-        audit(
-            &state.db,
-            &state.clock,
-            entry(
-                "login_throttled",
-                false,
-                json!({ "retry_after": wait.as_secs() }),
-            ),
-        )
-        .await;
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "Too many failed logins for this account. Try again in {} seconds.",
-                wait.as_secs().max(1)
-            ),
-            retry_after_secs: wait.as_secs().max(1),
-        });
-    }
-    let Some(user) = check_password(&state, &username, &form.password).await? else {
-        let backoff = state.auth.backoff.failed(&username);
-        audit(
-            &state.db,
-            &state.clock,
-            entry("login_failed", false, json!({ "method": "form" })),
-        )
-        .await;
-        let error = match backoff {
-            Some(wait) => format!(
-                "Wrong username or password. Too many failures: wait {} seconds before trying again.",
-                wait.as_secs()
-            ),
-            None => "Wrong username or password.".to_owned(),
-        };
-        let view = LoginView {
-            next: &next,
-            username: &username,
-            error: Some(&error),
-        };
-        return Ok(html(StatusCode::UNAUTHORIZED, login_page(&view)));
-    };
-    state.auth.backoff.succeeded(&username);
-    if let Some(old) = req.cookie(session::COOKIE) {
-        session::end(&state, &crate::auth::token::hash_token(old.value())).await;
-    }
     let agent = req
         .headers()
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let token = session::create(&state, &user, ip.clone(), agent).await?;
-    if let Err(err) = users::touch_login(&state.db.conn, user.id, state.clock.now()).await {
-        tracing::warn!(error = %err, "cannot record the login time");
+    let old_session = req.cookie(session_cookie::NAME);
+    let attempt = LoginAttempt {
+        username: &form.username,
+        password: &form.password,
+        client_ip: ip_of(&state, &req),
+        user_agent: agent,
+        old_session: old_session.as_ref().map(|c| c.value()),
+    };
+    match state.auth.log_in(attempt).await? {
+        LoginOutcome::Throttled { wait } => Err(AppError::TooManyRequests {
+            message: format!(
+                "Too many failed logins for this account. Try again in {} seconds.",
+                wait.as_secs().max(1)
+            ),
+            retry_after_secs: wait.as_secs().max(1),
+        }),
+        LoginOutcome::Refused { backoff } => {
+            let error = match backoff {
+                Some(wait) => format!(
+                    "Wrong username or password. Too many failures: wait {} seconds before trying again.",
+                    wait.as_secs()
+                ),
+                None => "Wrong username or password.".to_owned(),
+            };
+            let view = LoginView {
+                next: &next,
+                username: form.username.trim(),
+                error: Some(&error),
+            };
+            Ok(html(StatusCode::UNAUTHORIZED, login_page(&view)))
+        }
+        LoginOutcome::LoggedIn { token } => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, next))
+            .cookie(session_cookie::cookie(&state.auth, &req, token))
+            .finish()),
     }
-    audit(
-        &state.db,
-        &state.clock,
-        entry("login", true, json!({ "method": "form" })),
-    )
-    .await;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next))
-        .cookie(session::cookie(&state, &req, token))
-        .finish())
 }
 
 /// `POST /logout`.
@@ -169,7 +136,7 @@ pub async fn logout(
     user: CurrentUser,
 ) -> HttpResponse {
     if let Some(id) = &user.session_id {
-        session::end(&state, id).await;
+        state.auth.end_session(id).await;
     }
     audit(
         &state.db,
@@ -185,7 +152,7 @@ pub async fn logout(
     .await;
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login"))
-        .cookie(session::removal_cookie())
+        .cookie(session_cookie::removal_cookie())
         .finish()
 }
 
@@ -259,9 +226,9 @@ pub async fn setup(
         },
     )
     .await;
-    let token = session::create(&state, &user, ip, None).await?;
+    let token = state.auth.create_session(&user, ip, None).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
-        .cookie(session::cookie(&state, &req, token))
+        .cookie(session_cookie::cookie(&state.auth, &req, token))
         .finish())
 }

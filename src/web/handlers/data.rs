@@ -4,9 +4,9 @@ use actix_web::web;
 use maud::Markup;
 
 use crate::clock::now_epoch;
-use crate::error::AppError;
 use crate::lifecycle::status;
-use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 use crate::web::views::data::data_page;
 use crate::web::views::layout::Chrome;
 

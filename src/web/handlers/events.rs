@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 use futures_util::stream;
 use tokio::time::{Instant, interval_at};
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);

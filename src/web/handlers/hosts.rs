@@ -6,10 +6,10 @@ use maud::Markup;
 use crate::clock::now_epoch;
 use crate::db::hosts;
 use crate::db::services::ServiceFilter;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::is_hostname;
+use crate::web::state::AppState;
 use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_table};
 use crate::web::views::layout::Chrome;
 use crate::web::views::services::{ServicesView, services_table};
@@ -66,12 +66,13 @@ pub async fn detail(
         limit: 500,
         ..ServiceFilter::default()
     };
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     let host_names = vec![hostname.clone()];
     let services = services_table(&ServicesView {
         filter: &filter,
         rows: &page.items,
+        cache: &state.rows,
         total: page.total,
         hosts: &host_names,
         now,

@@ -7,15 +7,15 @@ use actix_web::{HttpResponse, web};
 use crate::clock::now_epoch;
 use crate::db::services::STATES;
 use crate::db::{alert_list, checks, disks, hosts};
-use crate::state::AppState;
+use crate::live_state::host_is_up;
 use crate::web::handlers::api::ApiError;
-use crate::web::views::hosts::is_up;
+use crate::web::state::AppState;
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let units = state.current.all();
     let mut out = String::with_capacity(256 + units.len() * 400);
 
@@ -29,7 +29,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             &mut out,
             "smartmon_host_up",
             &[("host", &h.host.hostname)],
-            f64::from(u8::from(is_up(h, now))),
+            f64::from(u8::from(host_is_up(h, now))),
         );
     }
     gauge_header(

@@ -16,7 +16,7 @@ pub mod users;
 
 use actix_web::HttpRequest;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::web::params::{BadParam, Params};
 
 /// True when HTMX asked for a partial (and not for a whole page to restore its history cache).

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::state::AppState;
+use crate::web::state::AppState;
 
 /// `GET /healthz`: the process is alive and serving. Never touches the database.
 pub async fn healthz() -> HttpResponse {

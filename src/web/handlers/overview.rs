@@ -7,9 +7,9 @@ use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
 use crate::db::{disks, hosts};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
+use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 use crate::web::views::overview::{Overview, overview_body, overview_page};
 
@@ -29,7 +29,7 @@ pub async fn overview(
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let states = state.current.count_by_state(None);
     let mut failing = Vec::new();
     for wanted in ["failed", "transitioning"] {
@@ -63,6 +63,7 @@ pub async fn overview(
         hosts: &hosts,
         states: &states,
         failing: &failing,
+        rows: &state.rows,
         alert_counts,
         open_alerts: &open_alerts,
         disks_attention: &disks_attention,

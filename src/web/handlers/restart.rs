@@ -7,13 +7,13 @@ use maud::Markup;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::proxies::client_ip;
-use crate::auth::{CurrentUser, Role};
+use crate::auth::{CurrentUser, Via};
 use crate::db::restart_requests;
-use crate::error::AppError;
-use crate::restart::{Actor, Ask, Report, Source, Status};
-use crate::state::AppState;
+use crate::restart::{Actor, Ask, Gate, Report, Source, Status};
+use crate::web::client::client_ip;
+use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
+use crate::web::state::AppState;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::restart::{Panel, base, confirm, history, panel};
 
@@ -29,23 +29,26 @@ fn ip_of(req: &HttpRequest, state: &AppState) -> Option<String> {
     .map(|ip| ip.to_string())
 }
 
-/// Why `user` may not restart `unit` on `host` (from what the page already knows), or `None`.
-pub fn why_not(
-    state: &AppState,
-    user: Option<&CurrentUser>,
-    host: &str,
-    unit: &str,
-    recoverable: bool,
-) -> Option<String> {
-    if user.is_none_or(|u| u.role < Role::Operator) {
-        return Some("Only operators may restart services.".into());
+/// Who asks, as the restart workflow sees them.
+pub fn actor_of(user: &CurrentUser) -> Actor {
+    match user.via {
+        Via::ApiKey => Actor::ApiKey,
+        _ => Actor::User {
+            name: user.username.clone(),
+            role: user.role,
+        },
     }
-    if !state.restart.approved(host, unit) {
-        return Some(format!(
-            "{unit} on {host} is not in the approved-services list."
-        ));
+}
+
+/// The original API's status code for each gate's refusal.
+pub fn status_of(gate: Gate) -> StatusCode {
+    match gate {
+        Gate::Name => StatusCode::BAD_REQUEST,
+        Gate::NotApproved | Gate::Role => StatusCode::FORBIDDEN,
+        Gate::UnknownUnit => StatusCode::NOT_FOUND,
+        Gate::NotRecoverable | Gate::InProgress => StatusCode::CONFLICT,
+        Gate::Cooldown | Gate::Backoff | Gate::RateLimit => StatusCode::TOO_MANY_REQUESTS,
     }
-    (!recoverable).then(|| format!("{unit} is not recoverable (oneshot, static or masked)."))
 }
 
 /// The restart panel of a service's page, with an optional result toast.
@@ -57,15 +60,21 @@ pub async fn panel_for(
     toast: Option<&Report>,
 ) -> Result<Markup, AppError> {
     let db = &state.db.conn;
-    let recoverable = crate::db::services::find_one(db, host, unit)
-        .await?
-        .is_some_and(|u| u.recoverable);
+    let current = crate::db::services::find_one(db, host, unit).await?;
+    let refusal = match user {
+        Some(user) => state
+            .restart
+            .refusal_for(&actor_of(user), host, unit, current.as_ref())
+            .err()
+            .map(|r| r.message),
+        None => Some("Only operators may restart services.".to_owned()),
+    };
     let rows = restart_requests::history(db, host, unit, HISTORY_ROWS).await?;
     Ok(panel(&Panel {
         host,
         unit,
         dry_run: state.restart.dry_run(),
-        refusal: why_not(state, user, host, unit, recoverable),
+        refusal,
         history: &rows,
         now: state.clock.now(),
         toast,
@@ -120,7 +129,7 @@ pub async fn request(
     let ask = Ask {
         host: host.clone(),
         unit: unit.clone(),
-        actor: Actor::of(&user),
+        actor: actor_of(&user),
         client_ip: ip_of(&req, &state),
         source: Source::Ui,
     };
@@ -134,7 +143,7 @@ pub async fn request(
     )
     .await?;
     let status = match (&report.status, wants_partial(&req)) {
-        (Status::Refused(r), false) => r.gate.status(),
+        (Status::Refused(r), false) => status_of(r.gate),
         _ => StatusCode::OK,
     };
     let body = if wants_partial(&req) {
@@ -180,7 +189,7 @@ pub async fn api(
     let ask = Ask {
         host: ask.host,
         unit: ask.service,
-        actor: Actor::of(&user),
+        actor: actor_of(&user),
         client_ip: ip_of(&req, &state),
         source: Source::Api,
     };
@@ -190,7 +199,7 @@ pub async fn api(
         Status::Failed => (StatusCode::BAD_GATEWAY, Some("restart_failed")),
         Status::DryRun => (StatusCode::ACCEPTED, Some("dry_run")),
         Status::Queued => (StatusCode::ACCEPTED, None),
-        Status::Refused(r) => (r.gate.status(), Some(r.gate.code())),
+        Status::Refused(r) => (status_of(r.gate), Some(r.gate.code())),
     };
     let mut response = HttpResponse::build(status);
     if let Status::Refused(r) = &report.status

@@ -5,10 +5,10 @@ use maud::Markup;
 
 use crate::clock::now_epoch;
 use crate::db::services::{self, STATES, ServiceFilter, SortKey};
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params, is_hostname};
+use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 use crate::web::views::service_detail::{ServiceDetail, WINDOWS, service_page};
 use crate::web::views::services::{ServicesView, services_page, services_table};
@@ -45,12 +45,13 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let filter = service_filter(&params(&req)?, "state", 100)?;
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     let hosts = state.current.host_names();
     let view = ServicesView {
         filter: &filter,
         rows: &page.items,
+        cache: &state.rows,
         total: page.total,
         hosts: &hosts,
         now: now_epoch(),

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use crate::auth::accounts::{self, AccountError, NewUser};
 use crate::auth::{CurrentUser, Role};
 use crate::db::users;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 use crate::web::views::users::users_page;
 

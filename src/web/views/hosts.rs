@@ -3,12 +3,10 @@
 use maud::{Markup, html};
 
 use crate::db::hosts::{HostSummary, MetricPoint};
+use crate::live_state::host_is_up;
 use crate::web::views::charts::{Series, line_chart};
 use crate::web::views::components::{ago, empty_state, number, percent, rate, uptime};
 use crate::web::views::layout::{Chrome, page};
-
-/// A host is stale when it has not reported for this long.
-pub const STALE_AFTER_SECS: f64 = 120.0;
 
 /// The ranges the host charts offer: (query value, label, seconds).
 pub const RANGES: [(&str, &str, f64); 7] = [
@@ -20,10 +18,6 @@ pub const RANGES: [(&str, &str, f64); 7] = [
     ("30d", "30 days", 2_592_000.0),
     ("1y", "1 year", 31_536_000.0),
 ];
-
-pub fn is_up(host: &HostSummary, now: f64) -> bool {
-    now - host.host.last_seen <= STALE_AFTER_SECS
-}
 
 pub fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Markup {
     page(
@@ -54,7 +48,7 @@ pub fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
                     @let m = h.latest.as_ref();
                     tr id=(format!("host:{}", h.host.hostname)) {
                         td { a href=(format!("/hosts/{}", h.host.hostname)) { (h.host.hostname) } }
-                        td { @if is_up(h, now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } } }
+                        td { @if host_is_up(h, now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } } }
                         td { (percent(m.and_then(|m| m.cpu_percent))) }
                         td { (percent(m.and_then(|m| m.memory_percent))) }
                         td { (number(m.and_then(|m| m.load_1), 2)) }
@@ -87,7 +81,7 @@ pub fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
         html! {
             nav.breadcrumb aria-label="Breadcrumb" { a href="/hosts" { "Hosts" } " / " (name) }
             h1 { (name) " "
-                @if is_up(d.host, d.now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } }
+                @if host_is_up(d.host, d.now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } }
             }
             (host_facts(d.host, d.now))
             nav.ranges aria-label="Chart range" {

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use maud::{Markup, html};
 
-use crate::current::CurrentUnit;
 use crate::db::entities::{alerts, disk_health, restart_requests};
 use crate::db::hosts::HostSummary;
+use crate::live_state::{CurrentUnit, host_is_up};
+use crate::web::row_cache::RowCache;
 use crate::web::views::alerts::severity_badge;
 use crate::web::views::components::{ago, empty_state, number, percent};
-use crate::web::views::hosts::is_up;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::restart::latest as latest_restarts;
 use crate::web::views::services::service_row_cached;
@@ -19,6 +19,8 @@ pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
     pub states: &'a [(String, u64)],
     pub failing: &'a [Arc<CurrentUnit>],
+    /// Rows rendered before, by unit version.
+    pub rows: &'a RowCache,
     /// Open alerts, (critical, warning), and the most pressing few.
     pub alert_counts: (u64, u64),
     pub open_alerts: &'a [alerts::Model],
@@ -42,7 +44,7 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
 
 /// Everything below the heading; swapped whole on refresh.
 pub fn overview_body(o: &Overview) -> Markup {
-    let up = o.hosts.iter().filter(|h| is_up(h, o.now)).count();
+    let up = o.hosts.iter().filter(|h| host_is_up(h, o.now)).count();
     let stale = o.hosts.len() - up;
     let mean = |f: fn(&HostSummary) -> Option<f64>| -> Option<f64> {
         let values: Vec<f64> = o.hosts.iter().filter_map(f).collect();
@@ -125,7 +127,7 @@ pub fn overview_body(o: &Overview) -> Markup {
                         th scope="col" { "Sub-state" } th scope="col" { "Unit file" } th scope="col" { "Recoverable" }
                         th scope="col" { "Last change" }
                     } }
-                    tbody { @for row in o.failing { (service_row_cached(row, o.now)) } }
+                    tbody { @for row in o.failing { (service_row_cached(row, o.now, o.rows)) } }
                 } }
             }
         }

@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use maud::{Markup, Render, html};
 
-use crate::current::CurrentUnit;
 use crate::db::entities::service_current;
 use crate::db::services::{STATES, ServiceFilter, SortKey};
+use crate::live_state::CurrentUnit;
+use crate::web::row_cache::RowCache;
 use crate::web::views::components::{
     ago_text, empty_state, pager, relative, state_badge, write_relative,
 };
@@ -16,6 +17,8 @@ use crate::web::views::layout::{Chrome, page};
 pub struct ServicesView<'a> {
     pub filter: &'a ServiceFilter,
     pub rows: &'a [Arc<CurrentUnit>],
+    /// Rows rendered before, by unit version.
+    pub cache: &'a RowCache,
     pub total: u64,
     pub hosts: &'a [String],
     pub now: f64,
@@ -98,7 +101,7 @@ pub fn services_table(view: &ServicesView) -> Markup {
                         (sort_header(f, SortKey::Since, "Last change"))
                     } }
                     tbody {
-                        @for row in view.rows { (service_row_cached(row, view.now)) }
+                        @for row in view.rows { (service_row_cached(row, view.now, view.cache)) }
                     }
                 }
             }
@@ -119,26 +122,32 @@ const AGE_MARK: &str = "\u{1}age\u{1}";
 
 /// The same row as `service_row`, from the copy rendered when the unit last changed: only its age
 /// ("5 min ago") is written per request, straight into the page, which keeps a 600-unit page cheap.
-pub fn service_row_cached(unit: &CurrentUnit, now: f64) -> CachedRow<'_> {
-    CachedRow { unit, now }
+pub fn service_row_cached<'a>(
+    unit: &'a CurrentUnit,
+    now: f64,
+    cache: &'a RowCache,
+) -> CachedRow<'a> {
+    CachedRow { unit, now, cache }
 }
 
 /// A unit's row as `service_row_cached` writes it.
 pub struct CachedRow<'a> {
     unit: &'a CurrentUnit,
     now: f64,
+    cache: &'a RowCache,
 }
 
 impl Render for CachedRow<'_> {
     fn render_to(&self, buffer: &mut String) {
         let unit = self.unit;
-        let (head, tail) = unit.row_html.get_or_init(|| {
+        let row = self.cache.get_or_render(unit.version(), || {
             let html = row_with_age(unit, AGE_MARK).into_string();
             match html.rsplit_once(AGE_MARK) {
                 Some((head, tail)) => (head.to_owned(), tail.to_owned()),
                 None => (html, String::new()),
             }
         });
+        let (head, tail) = &*row;
         if tail.is_empty() {
             buffer.push_str(&service_row(unit, self.now).into_string());
             return;

@@ -7,10 +7,10 @@ use crate::clock::{now_epoch, rfc3339};
 use crate::db::alert_list;
 use crate::db::entities::{alerts, network_checks};
 use crate::db::{checks, disks};
-use crate::state::AppState;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{ApiError, params};
 use crate::web::handlers::fleet_health::alert_filter;
+use crate::web::state::AppState;
 
 fn alert_json(a: &alerts::Model) -> Value {
     json!({

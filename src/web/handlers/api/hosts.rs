@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::hosts::{self, HostSummary};
 use crate::db::services::ServiceFilter;
-use crate::state::AppState;
+use crate::live_state::host_is_up;
 use crate::web::handlers::api::services::service_json;
 use crate::web::handlers::api::{ApiError, host_from_path, params};
-use crate::web::views::hosts::is_up;
+use crate::web::state::AppState;
 
 /// At most this many points in a metrics answer; longer windows are averaged into buckets.
 const MAX_POINTS: f64 = 1_000.0;
@@ -18,7 +18,7 @@ fn host_json(h: &HostSummary, now: f64) -> Value {
     let m = h.latest.as_ref();
     json!({
         "hostname": h.host.hostname,
-        "status": if is_up(h, now) { "up" } else { "stale" },
+        "status": if host_is_up(h, now) { "up" } else { "stale" },
         "os": h.host.os,
         "kernel": h.host.kernel,
         "agent_version": h.host.agent_version,
@@ -91,7 +91,7 @@ pub async fn services(
         limit: 10_000,
         ..ServiceFilter::default()
     };
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     let items: Vec<_> = page.items.iter().map(|s| service_json(s)).collect();
     Ok(HttpResponse::Ok().json(json!({ "hostname": host, "items": items, "total": page.total })))

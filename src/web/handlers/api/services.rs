@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::entities::service_current;
 use crate::db::services;
-use crate::state::AppState;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{ApiError, host_from_path, params};
 use crate::web::handlers::services::service_filter;
+use crate::web::state::AppState;
 
 /// Rows in one CSV export, at most.
 const CSV_LIMIT: u64 = 100_000;
@@ -60,7 +60,7 @@ struct ServiceList<'a> {
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let filter = service_filter(&params(&req)?, "status", 100)?;
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     Ok(HttpResponse::Ok().json(ServiceList {
         items: page.items.iter().map(|s| service_json(s)).collect(),
@@ -82,7 +82,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     if p.text("limit").is_none() {
         filter.limit = CSV_LIMIT;
     }
-    state.current.ensure_loaded(&state.db).await?;
+    state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     let mut csv = Csv::new(&[
         "hostname",

@@ -5,16 +5,16 @@ use serde_json::{Map, Value, json};
 
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::{alert_list, disks, hosts};
-use crate::state::AppState;
+use crate::live_state::host_is_up;
 use crate::web::handlers::api::ApiError;
-use crate::web::views::hosts::is_up;
+use crate::web::state::AppState;
 
 pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db.conn;
     let now = now_epoch();
     let hosts = hosts::list(db, now).await?;
-    let up = hosts.iter().filter(|h| is_up(h, now)).count();
-    state.current.ensure_loaded(&state.db).await?;
+    let up = hosts.iter().filter(|h| host_is_up(h, now)).count();
+    state.current.ensure_loaded().await?;
     let states: Map<String, Value> = state
         .current
         .count_by_state(None)

@@ -8,9 +8,9 @@ use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::http::Method;
 use actix_web::web;
 
-use crate::auth::identity::{CurrentUser, Via};
 use crate::auth::proxies::TrustedProxies;
 use crate::auth::token::constant_time_eq;
+use crate::auth::{CurrentUser, Via};
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf_token";

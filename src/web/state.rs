@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use crate::auth::AuthContext;
 use crate::clock::Clock;
-use crate::current::CurrentState;
 use crate::db::Db;
 use crate::db::health::DbHealth;
 use crate::lifecycle::LifecycleSettings;
 use crate::live::LiveBus;
+use crate::live_state::CurrentState;
 use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
+use crate::web::row_cache::RowCache;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -31,6 +32,8 @@ pub struct AppState {
     pub feed: LiveFeed,
     /// Every unit's latest state and the host names, in memory for the live pages.
     pub current: Arc<CurrentState>,
+    /// Services-table rows rendered once per unit change.
+    pub rows: Arc<RowCache>,
     /// The restart workflow (gates, executor, queue for other hosts).
     pub restart: Restarter,
 }

@@ -1,20 +1,24 @@
 //! The console's in-memory current state: every unit's latest state and the known host names, loaded from
-//! the database at start, kept fresh by the live feed (which re-reads each unit the bus says changed) and
-//! reloaded in full every `RELOAD_EVERY` as a safety net. The services table, its API and the overview's
-//! counts are then filtered, sorted and paged in memory, with no database round trip (DESIGN §2).
+//! the database at start, kept fresh by its own task (which re-reads each unit the bus says changed, then
+//! announces the change to its subscribers) and reloaded in full every `RELOAD_EVERY` as a safety net. The
+//! services table, its API and the overview's counts are filtered, sorted and paged in memory, with no
+//! database round trip.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use sea_orm::DbErr;
+use tokio::sync::broadcast;
 
 use crate::db::entities::service_current::Model as Unit;
+use crate::db::health::DbHealth;
 use crate::db::services::{self, STATES, ServiceFilter, SortKey};
 use crate::db::{Db, hosts};
+use crate::live::{LiveBus, LiveEvent};
 
 /// How often the whole state is re-read, catching anything the live bus did not carry (a lost
 /// `NOTIFY`, a row written by a tool, a unit's `ts_epoch` refreshed by a resync without a change).
@@ -26,21 +30,52 @@ pub struct ServicePage {
     pub total: u64,
 }
 
-/// One unit as held in memory (it derefs to the row), with room for its services-table row, which the
-/// view renders once per change rather than once per request (`views::services::service_row_cached`).
+/// Changes announced per subscriber before a slow one misses some (it then reloads what it shows).
+const CHANGES_BUFFER: usize = 1024;
+
+/// Numbers every `CurrentUnit` ever made, so a consumer can key what it derives from one (a rendered row).
+static NEXT_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// One unit as held in memory (it derefs to the row). A change makes a new one with a new `version`.
 pub struct CurrentUnit {
     unit: Unit,
-    /// The rendered row split around its one time-dependent text ("5 min ago").
-    pub row_html: OnceLock<(String, String)>,
+    version: u64,
 }
 
 impl CurrentUnit {
     pub fn new(unit: Unit) -> Self {
         Self {
             unit,
-            row_html: OnceLock::new(),
+            version: NEXT_VERSION.fetch_add(1, AtomicOrdering::Relaxed),
         }
     }
+
+    /// Unique to this copy of this unit: what it shows cannot change while the version stays.
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// What the projection announces once it holds the change.
+#[derive(Clone)]
+pub enum Change {
+    /// A unit changed (`now` is its new copy; None once it is gone); `replaced` is the old copy's version.
+    Unit {
+        hostname: String,
+        now: Option<Arc<CurrentUnit>>,
+        replaced: Option<u64>,
+    },
+    /// Something of `topic` (`metrics`, `disks`, `checks`, `alerts`, `restarts`) changed on a host.
+    Topic {
+        topic: &'static str,
+        hostname: String,
+    },
+    /// Every unit was re-read (the periodic safety net): no copy from before is current.
+    Reloaded,
+    /// Events may have been missed (a gap on the bus): anything shown may be out of date.
+    Gap,
+    /// The database became reachable (`true`, after a reload) or unreachable.
+    Database { up: bool },
 }
 
 impl Deref for CurrentUnit {
@@ -63,19 +98,118 @@ struct Snapshot {
     orders: [OnceLock<Vec<Arc<CurrentUnit>>>; ORDERS],
 }
 
-/// Cheap to share; in `AppState` as `current`.
-#[derive(Default)]
+/// Shared as `Arc<CurrentState>`; in `AppState` as `current`.
 pub struct CurrentState {
+    db: Db,
     snapshot: RwLock<Snapshot>,
     loaded: AtomicBool,
     /// Serialises writers, so a full reload never overwrites a newer single-unit change.
     writer: tokio::sync::Mutex<()>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl CurrentState {
+    /// An empty state reading from `db`; `start` loads and follows it.
+    pub fn new(db: Db) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            snapshot: RwLock::default(),
+            loaded: AtomicBool::new(false),
+            writer: tokio::sync::Mutex::new(()),
+            changes: broadcast::channel(CHANGES_BUFFER).0,
+        })
+    }
+
+    /// Loads the state and keeps it fresh: each bus event is applied (a changed unit re-read) before it is
+    /// announced, a gap or a database outage reloads everything, and so does `RELOAD_EVERY`.
+    pub async fn start(db: Db, live: &LiveBus, health: &DbHealth) -> Arc<Self> {
+        let current = Self::new(db);
+        // Subscribed before the first load, so no change falls between the two.
+        let events = live.subscribe();
+        let status = health.subscribe();
+        if let Err(err) = current.reload().await {
+            tracing::warn!(error = %err, "current state not loaded yet; pages load it on first use");
+        }
+        tokio::spawn(current.clone().follow(events, status));
+        current.spawn_reloader();
+        current
+    }
+
+    /// What changed, after the state holds it.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    async fn follow(
+        self: Arc<Self>,
+        mut events: broadcast::Receiver<LiveEvent>,
+        mut status: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) => self.apply(event).await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if let Err(err) = self.reload().await {
+                            tracing::debug!(error = %err, "current state not reloaded after a gap");
+                        }
+                        self.announce(Change::Gap);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                changed = status.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let up = *status.borrow_and_update();
+                    // Back after an outage: other writers' changes may not have reached the bus.
+                    if up && let Err(err) = self.reload().await {
+                        tracing::debug!(error = %err, "current state not reloaded after an outage");
+                    }
+                    self.announce(Change::Database { up });
+                }
+            }
+        }
+    }
+
+    /// Applies one bus event (re-reading a changed unit), then announces it.
+    pub async fn apply(&self, event: LiveEvent) {
+        let (topic, hostname) = match event {
+            LiveEvent::ServiceChanged {
+                hostname,
+                service_name,
+            } => {
+                match self.refresh_unit(&hostname, &service_name).await {
+                    Ok((now, replaced)) => self.announce(Change::Unit {
+                        hostname,
+                        now,
+                        replaced,
+                    }),
+                    Err(err) => tracing::debug!(error = %err, "changed unit not re-read"),
+                }
+                return;
+            }
+            LiveEvent::MetricsUpdated { hostname } => {
+                self.saw_host(&hostname);
+                ("metrics", hostname)
+            }
+            LiveEvent::DiskUpdated { hostname } => ("disks", hostname),
+            LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
+            LiveEvent::AlertChanged { hostname } => ("alerts", hostname),
+            LiveEvent::RestartUpdated { hostname, .. } => ("restarts", hostname),
+        };
+        self.announce(Change::Topic { topic, hostname });
+    }
+
+    fn announce(&self, change: Change) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.changes.send(change);
+    }
+
     /// Reads every unit and host name from the database and replaces what is held.
-    pub async fn reload(&self, db: &Db) -> Result<(), DbErr> {
+    pub async fn reload(&self) -> Result<(), DbErr> {
         let _writer = self.writer.lock().await;
+        let db = &self.db;
         let units = services::all_current(&db.conn).await?;
         let host_names = hosts::names(&db.conn).await?;
         let mut snapshot = self.write();
@@ -88,46 +222,46 @@ impl CurrentState {
             .collect();
         snapshot.hosts = host_names;
         snapshot.orders = Default::default();
+        drop(snapshot);
         self.loaded.store(true, AtomicOrdering::Release);
+        self.announce(Change::Reloaded);
         Ok(())
     }
 
     /// Loads the state on first use (the database may have been down at start); afterwards a no-op.
-    pub async fn ensure_loaded(&self, db: &Db) -> Result<(), DbErr> {
+    pub async fn ensure_loaded(&self) -> Result<(), DbErr> {
         if self.loaded.load(AtomicOrdering::Acquire) {
             return Ok(());
         }
-        self.reload(db).await
+        self.reload().await
     }
 
-    /// Re-reads one unit after the bus said it changed; returns its row (None once it is gone).
-    pub async fn refresh_unit(
+    /// Re-reads one unit after the bus said it changed: its new copy (None once it is gone) and the
+    /// version of the copy it replaced.
+    async fn refresh_unit(
         &self,
-        db: &Db,
         hostname: &str,
         unit: &str,
-    ) -> Result<Option<Arc<CurrentUnit>>, DbErr> {
+    ) -> Result<(Option<Arc<CurrentUnit>>, Option<u64>), DbErr> {
         let _writer = self.writer.lock().await;
-        let row = services::find_one(&db.conn, hostname, unit)
+        let row = services::find_one(&self.db.conn, hostname, unit)
             .await?
             .map(|row| Arc::new(CurrentUnit::new(row)));
         let key = (hostname.to_owned(), unit.to_owned());
         let mut snapshot = self.write();
-        match &row {
+        let replaced = match &row {
             Some(row) => {
-                snapshot.units.insert(key, row.clone());
                 snapshot.add_host(hostname);
+                snapshot.units.insert(key, row.clone())
             }
-            None => {
-                snapshot.units.remove(&key);
-            }
-        }
+            None => snapshot.units.remove(&key),
+        };
         snapshot.orders = Default::default();
-        Ok(row)
+        Ok((row, replaced.map(|old| old.version)))
     }
 
     /// Notes a host the bus mentioned (a new agent's first metrics) so filters list it at once.
-    pub fn saw_host(&self, hostname: &str) {
+    fn saw_host(&self, hostname: &str) {
         let known = self.read().hosts.iter().any(|h| h == hostname);
         if !known {
             self.write().add_host(hostname);
@@ -146,10 +280,45 @@ impl CurrentState {
 
     /// The page of units matching `filter`, sorted by its key (then host and unit), with the total count.
     pub fn page(&self, filter: &ServiceFilter) -> ServicePage {
+        self.read().page(filter)
+    }
+
+    /// How many units are in each normalised state (optionally on one host), in `STATES` order.
+    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
+        self.read().count_by_state(host)
+    }
+
+    /// Reloads every `RELOAD_EVERY` for as long as the process runs.
+    fn spawn_reloader(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let current = self.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(RELOAD_EVERY);
+            ticker.tick().await;
+            loop {
+                ticker.tick().await;
+                if let Err(err) = current.reload().await {
+                    tracing::debug!(error = %err, "current state not reloaded; keeping what is held");
+                }
+            }
+        })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
+        self.snapshot.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Snapshot> {
+        self.snapshot.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Snapshot {
+    /// The page of units matching `filter`, sorted by its key (then host and unit), with the total count.
+    fn page(&self, filter: &ServiceFilter) -> ServicePage {
         let matcher = Matcher::new(filter);
         let offset = usize::try_from(filter.offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-        let snapshot = self.read();
+        let snapshot = self;
         let mut items = Vec::new();
         let mut total = 0usize;
         for unit in snapshot.order(filter.sort, filter.descending) {
@@ -168,8 +337,8 @@ impl CurrentState {
     }
 
     /// How many units are in each normalised state (optionally on one host), in `STATES` order.
-    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
-        let snapshot = self.read();
+    fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
+        let snapshot = self;
         let mut counts = [0u64; STATES.len()];
         let units = snapshot
             .units
@@ -187,31 +356,6 @@ impl CurrentState {
             .collect()
     }
 
-    /// Reloads every `RELOAD_EVERY` for as long as the process runs.
-    pub fn spawn_reloader(self: &Arc<Self>, db: Db) -> tokio::task::JoinHandle<()> {
-        let current = self.clone();
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(RELOAD_EVERY);
-            ticker.tick().await;
-            loop {
-                ticker.tick().await;
-                if let Err(err) = current.reload(&db).await {
-                    tracing::debug!(error = %err, "current state not reloaded; keeping what is held");
-                }
-            }
-        })
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Snapshot> {
-        self.snapshot.read().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Snapshot> {
-        self.snapshot.write().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Snapshot {
     /// Every unit sorted by `key` (descending if asked), ties broken by host and unit ascending.
     fn order(&self, key: SortKey, descending: bool) -> &[Arc<CurrentUnit>] {
         let index = SortKey::ALL
@@ -315,19 +459,16 @@ mod tests {
         }
     }
 
-    fn state_of(units: &[Unit]) -> CurrentState {
-        let current = CurrentState::default();
-        {
-            let mut snapshot = current.write();
-            for u in units {
-                snapshot.units.insert(
-                    (u.hostname.clone(), u.service_name.clone()),
-                    Arc::new(CurrentUnit::new(u.clone())),
-                );
-                snapshot.add_host(&u.hostname);
-            }
+    fn state_of(units: &[Unit]) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for u in units {
+            snapshot.units.insert(
+                (u.hostname.clone(), u.service_name.clone()),
+                Arc::new(CurrentUnit::new(u.clone())),
+            );
+            snapshot.add_host(&u.hostname);
         }
-        current
+        snapshot
     }
 
     fn names(page: &ServicePage) -> Vec<String> {

@@ -1,9 +1,8 @@
-//! Rate limits. Login per client IP and the API per key or IP are actix-governor middleware keyed by the
-//! real client IP (`proxies`); restarts per user use governor directly on the app `Clock`, so tests can
-//! advance time. A refusal is a 429 with `Retry-After` and a sentence saying when to try again.
+//! HTTP rate limits: login per client IP and the API per key or IP, as actix-governor middleware keyed by
+//! the real client IP (`web::client`). A refusal is a 429 with `Retry-After` and a sentence saying when to
+//! try again. (Restarts per user are a gate of the restart workflow: `restart::limiter`.)
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,8 +10,6 @@ use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::Clock as GovernorClock;
 use actix_governor::governor::clock::{DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
-use actix_governor::governor::state::keyed::DashMapStateStore;
-use actix_governor::governor::{Quota, RateLimiter};
 use actix_governor::{
     GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError,
 };
@@ -20,10 +17,10 @@ use actix_web::dev::ServiceRequest;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
-use crate::auth::proxies::{TrustedProxies, client_ip_of};
+use crate::auth::proxies::TrustedProxies;
 use crate::auth::settings::LimitSettings;
 use crate::auth::token::hash_token;
-use crate::clock::Clock;
+use crate::web::client::client_ip_of;
 use crate::web::views::errors::error_page;
 
 pub type LoginLimit = GovernorConfig<ClientIpKey, NoOpMiddleware<QuantaInstant>>;
@@ -104,8 +101,36 @@ impl KeyExtractor for ApiKeyOrIpKey {
     }
 }
 
+/// The shared rate limiter states (one per process, whatever the worker count).
+#[derive(Clone)]
+pub struct Limits {
+    pub(crate) login: LoginLimit,
+    pub(crate) api: ApiLimit,
+}
+
+impl Limits {
+    pub fn new(limits: &LimitSettings, trusted: &TrustedProxies) -> anyhow::Result<Self> {
+        let (login, api) = governors(limits, trusted)?;
+        Ok(Self { login, api })
+    }
+
+    /// Every minute, drops entries that are back to a full allowance, so memory follows the number of
+    /// recent clients rather than every address ever seen.
+    pub fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+        let limits = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limits.login.limiter().retain_recent();
+                limits.api.limiter().retain_recent();
+            }
+        })
+    }
+}
+
 /// Builds the shared login and API limiters (built once: every worker must share one state).
-pub fn governors(
+fn governors(
     limits: &LimitSettings,
     trusted: &TrustedProxies,
 ) -> anyhow::Result<(LoginLimit, ApiLimit)> {
@@ -126,88 +151,4 @@ pub fn governors(
         .finish()
         .ok_or_else(|| anyhow::anyhow!("SMARTMON_API_RATE_PER_MINUTE gives no usable quota"))?;
     Ok((login, api))
-}
-
-/// governor reading the application's clock.
-#[derive(Debug, Clone)]
-struct AppClock(Clock);
-
-impl GovernorClock for AppClock {
-    type Instant = Duration;
-
-    fn now(&self) -> Duration {
-        Duration::from_secs_f64(self.0.now().max(0.0))
-    }
-}
-
-/// Restarts per user: for the restart workflow to call before it queues anything.
-pub struct RestartLimiter {
-    clock: AppClock,
-    limiter: RateLimiter<String, DashMapStateStore<String>, AppClock, NoOpMiddleware<Duration>>,
-}
-
-impl RestartLimiter {
-    pub fn new(clock: Clock, per_minute: u32) -> Self {
-        let per_minute = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-        let clock = AppClock(clock);
-        Self {
-            limiter: RateLimiter::dashmap_with_clock(Quota::per_minute(per_minute), clock.clone()),
-            clock,
-        }
-    }
-
-    /// The same check as an `AppError` for handlers: a 429 with `Retry-After` and a sentence for the page.
-    pub fn allow(&self, username: &str) -> Result<(), crate::error::AppError> {
-        self.check(username).map_err(|wait| {
-            let secs = wait.as_secs().max(1);
-            crate::error::AppError::TooManyRequests {
-                message: format!(
-                    "You have asked for many restarts in a short time. Try again in {secs} seconds."
-                ),
-                retry_after_secs: secs,
-            }
-        })
-    }
-
-    /// Forgets users whose allowance is full again (housekeeping).
-    pub fn retain_recent(&self) {
-        self.limiter.retain_recent();
-    }
-
-    /// `Err(wait)` when `username` has used up their restarts for now (answer 429 with `Retry-After`).
-    pub fn check(&self, username: &str) -> Result<(), Duration> {
-        self.limiter
-            .check_key(&username.to_lowercase())
-            .map_err(|negative| {
-                negative
-                    .wait_time_from(self.clock.now())
-                    .max(Duration::from_secs(1))
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn restarts_are_limited_per_user_and_recover_with_time() {
-        let clock = Clock::default();
-        let limiter = RestartLimiter::new(clock.clone(), 2);
-        assert!(limiter.check("op").is_ok());
-        assert!(limiter.check("op").is_ok());
-        let wait = limiter
-            .check("op")
-            .expect_err("third restart within a minute");
-        assert!(
-            wait <= Duration::from_secs(30) && wait >= Duration::from_secs(1),
-            "{wait:?}"
-        );
-        assert!(
-            limiter.check("other").is_ok(),
-            "other users are not affected"
-        );
-        clock.advance(Duration::from_secs(31));
-        assert!(limiter.check("op").is_ok());
-    }
 }

@@ -9,11 +9,12 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
 use serde_json::json;
 
-use crate::auth::identity::{Resolved, resolve};
-use crate::auth::proxies::client_ip_of;
-use crate::auth::{Role, audit, csrf};
+use crate::auth::{Resolved, Role, audit};
 use crate::db::audit_log::AuditEntry;
-use crate::state::AppState;
+use crate::web::client::client_ip_of;
+use crate::web::csrf;
+use crate::web::identity::credentials;
+use crate::web::state::AppState;
 use crate::web::views::errors::error_page;
 
 /// Who may call a route. Every entry of the route table names one.
@@ -81,7 +82,8 @@ pub async fn enforce(
             "Setup is finished: this server already has users.",
         )));
     }
-    let user = match resolve(&req, &state, access.api_key_allowed()).await {
+    let presented = credentials(&req, &state.auth, access.api_key_allowed());
+    let user = match state.auth.resolve(presented).await {
         Resolved::User(user) => user,
         Resolved::Anonymous => return Ok(anonymous(req, &state)),
         Resolved::Refused { forbidden, message } => {
