@@ -26,8 +26,8 @@ impl Clock {
     }
 }
 
-/// Now, in seconds since the Unix epoch.
-pub fn now_epoch() -> f64 {
+/// Now, in seconds since the Unix epoch: the system time under every `Clock`.
+fn now_epoch() -> f64 {
     epoch_of(Utc::now())
 }
 

@@ -63,7 +63,11 @@ impl LiveBus {
         let mut origin = [0u8; 8];
         let origin = match getrandom::fill(&mut origin) {
             Ok(()) => hex::encode(origin),
-            Err(_) => format!("pid{}-{}", std::process::id(), crate::clock::now_epoch()),
+            Err(_) => format!(
+                "pid{}-{}",
+                std::process::id(),
+                crate::clock::Clock::default().now()
+            ),
         };
         Self {
             tx,

@@ -86,7 +86,7 @@ impl Application {
         }
         let current = CurrentState::start(db.clone(), &live, &health).await;
         let rows = Arc::new(RowCache::default());
-        let feed = LiveFeed::start(&current, rows.clone());
+        let feed = LiveFeed::start(&current, rows.clone(), clock.clone());
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }

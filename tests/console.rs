@@ -210,7 +210,7 @@ async fn service_detail_shows_uptime_from_the_history(backend: Backend) {
     let app = spawn_app(backend).await;
     let viewer = app.login_as("viewer", Role::Viewer).await;
     app.seed_host("web01", 5.0).await;
-    let now = smartmon::clock::now_epoch();
+    let now = smartmon::clock::Clock::default().now();
     app.seed_unit(
         Unit {
             host: "web01",

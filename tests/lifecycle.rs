@@ -1,7 +1,7 @@
 //! Retention windows, rollups against raw data, and 30-day charts from rollups, on both backends.
 
 use smartmon::auth::Role;
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::lifecycle::{retention, rollups};
 
 use crate::both_backends;
@@ -10,7 +10,7 @@ use crate::support::{Backend, spawn_app};
 
 async fn retention_removes_exactly_what_is_older_than_each_window(backend: Backend) {
     let app = spawn_app(backend).await;
-    let now = now_epoch().floor();
+    let now = Clock::default().now().floor();
     // Raw window 14 days: one sample a minute past it, one a minute inside it.
     for (age, cpu) in [
         (20.0 * DAY, 1.0),
@@ -81,7 +81,7 @@ async fn retention_removes_exactly_what_is_older_than_each_window(backend: Backe
 
 async fn a_shorter_audit_window_with_the_opt_in_removes_older_entries(backend: Backend) {
     let app = spawn_app(backend).await;
-    let now = now_epoch();
+    let now = Clock::default().now();
     for age in [40.0 * DAY, 20.0 * DAY] {
         app.seed_audit("alice", "login", None, true, age).await;
     }
@@ -98,7 +98,7 @@ async fn a_shorter_audit_window_with_the_opt_in_removes_older_entries(backend: B
 async fn rollups_agree_with_raw_data_and_a_second_pass_changes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let hour = 3_600.0;
-    let start = ((now_epoch() - 3.0 * hour) / hour).floor() * hour;
+    let start = ((Clock::default().now() - 3.0 * hour) / hour).floor() * hour;
     // Two full hours, one sample every 20 s; cpu follows a saw tooth so min/avg/max differ per bucket.
     let cpu = |i: usize| (i % 37) as f64 * 2.5;
     for i in 0..360 {
@@ -113,11 +113,11 @@ async fn rollups_agree_with_raw_data_and_a_second_pass_changes_nothing(backend: 
         .await;
     }
     let conn = &app.state.db.conn;
-    rollups::run(conn, now_epoch(), 120.0)
+    rollups::run(conn, Clock::default().now(), 120.0)
         .await
         .expect("first pass");
     let rows = app.count("metric_rollups", "1 = 1").await;
-    rollups::run(conn, now_epoch(), 120.0)
+    rollups::run(conn, Clock::default().now(), 120.0)
         .await
         .expect("second pass");
     assert_eq!(
@@ -165,7 +165,7 @@ async fn rollups_agree_with_raw_data_and_a_second_pass_changes_nothing(backend: 
 
 async fn a_late_sample_reaches_its_bucket_on_the_next_pass(backend: Backend) {
     let app = spawn_app(backend).await;
-    let now = now_epoch();
+    let now = Clock::default().now();
     let bucket = ((now - 600.0) / 300.0).floor() * 300.0;
     app.metric_at("web01", bucket + 10.0, 10.0).await;
     let conn = &app.state.db.conn;
@@ -184,7 +184,7 @@ async fn a_late_sample_reaches_its_bucket_on_the_next_pass(backend: Backend) {
 async fn charts_over_30_days_read_from_rollups_after_raw_samples_are_gone(backend: Backend) {
     let app = spawn_app(backend).await;
     app.seed_host("web01", 5.0).await;
-    let now = now_epoch();
+    let now = Clock::default().now();
     let then = ((now - 20.0 * DAY) / 3_600.0).floor() * 3_600.0;
     for i in 0..60 {
         app.metric_at("web01", then + f64::from(i) * 60.0, 90.0)
@@ -229,7 +229,7 @@ async fn charts_over_30_days_read_from_rollups_after_raw_samples_are_gone(backen
 async fn history_written_behind_the_rollup_mark_still_shows_on_charts(backend: Backend) {
     let app = spawn_app(backend).await;
     app.seed_host("web01", 5.0).await;
-    let now = now_epoch();
+    let now = Clock::default().now();
     // Rollups run on a fresh install (one recent sample), then a day of older history arrives.
     app.metric_at("web01", now - 60.0, 10.0).await;
     let settings = lifecycle_settings(&[]);

@@ -1,7 +1,7 @@
 //! Postgres only: the least-privilege agent role (`smartmon agent-role`) lets an agent do its job, read
 //! only its own host's restart requests, and nothing on accounts.
 
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::lifecycle::agent_role::{self, RoleName};
 
 use crate::support::{Backend, spawn_app};
@@ -15,7 +15,7 @@ async fn the_agent_role_writes_collector_tables_and_cannot_read_accounts() {
         "INSERT INTO restart_requests (hostname, service_name, requested_by, source, state, dry_run, requested_at)
          VALUES ('web01', 'nginx.service', 'ada', 'ui', 'queued', false, {now}),
                 ('db01', 'postgresql.service', 'ada', 'ui', 'queued', false, {now});",
-        now = now_epoch()
+        now = Clock::default().now()
     ))
     .await;
     let host = smartmon::domain::Hostname::parse("web01").expect("host");
@@ -49,7 +49,7 @@ async fn the_agent_role_writes_collector_tables_and_cannot_read_accounts() {
              UPDATE restart_requests SET state = 'running' WHERE service_name = 'nginx.service';
              INSERT INTO audit_log (ts_epoch, username, action, hostname, target, success)
                VALUES ({now}, 'agent', 'restart_done', 'web01', 'nginx.service', true);",
-            now = now_epoch()
+            now = Clock::default().now()
         ))
         .await
         .expect("the agent writes collector tables");

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use smartmon::auth::Role;
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::lifecycle::retention;
 
 use crate::both_backends;
@@ -12,10 +12,15 @@ use crate::support::{Backend, TestDb, base_vars, spawn_app, spawn_app_on};
 
 async fn the_data_page_shows_each_table_to_admins_only(backend: Backend) {
     let app = spawn_app(backend).await;
-    app.metric_at("web01", now_epoch() - 3_600.0, 10.0).await;
-    retention::run(&app.state.db.conn, &lifecycle_settings(&[]), now_epoch())
-        .await
-        .expect("a run to show");
+    app.metric_at("web01", Clock::default().now() - 3_600.0, 10.0)
+        .await;
+    retention::run(
+        &app.state.db.conn,
+        &lifecycle_settings(&[]),
+        Clock::default().now(),
+    )
+    .await
+    .expect("a run to show");
     let admin = app.login_as("ada", Role::Admin).await;
     let response = admin.get("/admin/data").await;
     assert_eq!(response.status().as_u16(), 200);
@@ -44,8 +49,8 @@ async fn serve_runs_retention_in_the_background(backend: Backend) {
         conn.conn
             .execute_unprepared(&format!(
                 "INSERT INTO system_metrics (hostname, ts_epoch, cpu_percent) VALUES ('web01', {}, 5), ('web01', {}, 6)",
-                now_epoch() - 30.0 * DAY,
-                now_epoch() - 60.0
+                Clock::default().now() - 30.0 * DAY,
+                Clock::default().now() - 60.0
             ))
             .await
             .expect("seed");

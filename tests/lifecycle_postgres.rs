@@ -2,7 +2,7 @@
 //! unpartitioned install, and history reads from `DATABASE_URL_READ`.
 
 use sea_orm::ConnectionTrait;
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::lifecycle::{partitions, retention};
 
 use crate::support::lifecycle::{DAY, lifecycle_settings};
@@ -12,7 +12,7 @@ use crate::support::{Backend, TestDb, base_vars, spawn_app, spawn_app_with};
 async fn partitions_are_created_ahead_and_whole_days_are_dropped_by_retention() {
     let app = spawn_app(Backend::Postgres).await;
     let conn = &app.state.db.conn;
-    let now = now_epoch();
+    let now = Clock::default().now();
     partitions::ensure_ahead(conn, "system_metrics", now, 10)
         .await
         .expect("ahead");
@@ -91,7 +91,7 @@ async fn a_populated_unpartitioned_install_is_migrated_without_losing_rows() {
         .conn;
     // The schema as `main` had it: everything before the lifecycle migrations.
     Migrator::up(&conn, Some(5)).await.expect("old schema");
-    let now = now_epoch();
+    let now = Clock::default().now();
     conn.execute_unprepared(&format!(
         "INSERT INTO system_metrics (hostname, ts_epoch, cpu_percent)
            SELECT 'web' || (g % 3), {start} + g * 600, g % 100 FROM generate_series(0, 5999) g;
@@ -171,7 +171,9 @@ async fn a_populated_unpartitioned_install_is_migrated_without_losing_rows() {
 async fn history_is_read_from_database_url_read() {
     // The "replica": a second database whose history differs, so the chart shows where it read.
     let replica = spawn_app(Backend::Postgres).await;
-    replica.metric_at("web01", now_epoch() - 120.0, 77.0).await;
+    replica
+        .metric_at("web01", Clock::default().now() - 120.0, 77.0)
+        .await;
     let replica_url = replica.db.url.clone().expect("url");
     let app = spawn_app_with(
         Backend::Postgres,
@@ -179,7 +181,8 @@ async fn history_is_read_from_database_url_read() {
     )
     .await;
     app.seed_host("web01", 5.0).await;
-    app.metric_at("web01", now_epoch() - 120.0, 11.0).await;
+    app.metric_at("web01", Clock::default().now() - 120.0, 11.0)
+        .await;
     let viewer = app.login_as("vera", smartmon::auth::Role::Viewer).await;
     let body: serde_json::Value = viewer
         .get("/api/hosts/web01/metrics?minutes=10")

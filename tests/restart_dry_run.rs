@@ -94,7 +94,7 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
             dry_run: false,
             result: None,
             error: None,
-            requested_at: smartmon::clock::now_epoch(),
+            requested_at: smartmon::clock::Clock::default().now(),
         },
     )
     .await

@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 pub use settings::{CollectorSettings, ServiceStatusMode};
 pub use writer::{BufferBound, Record, WriteReport};
 
-use crate::clock::now_epoch;
+use crate::clock::Clock;
 use crate::db::Db;
 use crate::db::entities::{filesystem_usage, hosts};
 use crate::domain::Hostname;
@@ -42,6 +42,8 @@ struct Inner {
     hostname: Hostname,
     /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS`), from the site.
     bus_address: Option<String>,
+    /// When samples and changes happened.
+    clock: Clock,
     writer: Writer,
     services: Mutex<ServiceTracker>,
     metrics: Mutex<metrics::MetricsState>,
@@ -80,13 +82,15 @@ impl Collector {
             max_age: collector_settings.buffer_max_age,
             max_records: collector_settings.buffer_max_records,
         };
-        let writer = Writer::new(db, live, bound);
+        let clock = Clock::default();
+        let writer = Writer::new(db, live, bound, clock.clone());
         Ok(Self {
             inner: Arc::new(Inner {
                 metrics: Mutex::new(metrics::MetricsState::default()),
                 settings: collector_settings,
                 hostname,
                 bus_address,
+                clock,
                 writer,
                 services: Mutex::new(tracker),
             }),
@@ -99,6 +103,11 @@ impl Collector {
 
     pub fn settings(&self) -> &CollectorSettings {
         &self.inner.settings
+    }
+
+    /// Now, as the collector's clock sees it.
+    pub(crate) fn now(&self) -> f64 {
+        self.inner.clock.now()
     }
 
     pub(crate) fn bus_address(&self) -> Option<&str> {
@@ -150,7 +159,7 @@ impl Collector {
     /// One metrics sample (and the host's last-seen time), with its alert conditions.
     #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn collect_metrics(&self) -> WriteReport {
-        let ts = now_epoch();
+        let ts = self.now();
         let sample = {
             let mut state = self.inner.metrics.lock().await;
             metrics::sample(&self.inner.settings, &mut state)
@@ -180,7 +189,7 @@ impl Collector {
     /// Reads every disk smartctl finds.
     #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn collect_smart(&self) -> anyhow::Result<WriteReport> {
-        let ts = now_epoch();
+        let ts = self.now();
         let readings = smart::read_all(&self.inner.settings).await?;
         let mut records = Vec::new();
         for reading in readings {
@@ -198,7 +207,7 @@ impl Collector {
             return Ok(WriteReport::default());
         };
         let checks = checks::load(path).await?;
-        let ts = now_epoch();
+        let ts = self.now();
         let mut records = Vec::new();
         for row in checks::run_all(
             &checks,

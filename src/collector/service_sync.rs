@@ -1,7 +1,6 @@
 //! The collector's service side: full syncs by mode, applying D-Bus events, and the watcher task.
 
 use super::{Collector, ServiceStatusMode, WriteReport, every, service_cmd, systemd};
-use crate::clock::now_epoch;
 
 impl Collector {
     /// A full service sync by the configured mode. A bus that does not answer marks services unknown.
@@ -49,7 +48,7 @@ impl Collector {
 
     /// Applies a complete picture: each unit is refreshed, and followed units missing from it are gone.
     async fn apply_full_sync(&self, snapshots: Vec<crate::systemd::UnitSnapshot>) -> WriteReport {
-        let ts = now_epoch();
+        let ts = self.now();
         let records = {
             let mut tracker = self.inner.services.lock().await;
             let mut records = Vec::new();
@@ -88,7 +87,7 @@ impl Collector {
             if !tracker.filter().wants(name) {
                 return true;
             }
-            match tracker.observe_states(name, active, sub, now_epoch()) {
+            match tracker.observe_states(name, active, sub, self.now()) {
                 Some(records) => records,
                 None => return false,
             }
@@ -117,7 +116,7 @@ impl Collector {
         )
         .await
         .map_err(|_| anyhow::anyhow!("reading {name}: no answer"))??;
-        let records = self.inner.services.lock().await.observe(&snap, now_epoch());
+        let records = self.inner.services.lock().await.observe(&snap, self.now());
         if !records.is_empty() {
             self.write(records).await;
         }
@@ -126,7 +125,7 @@ impl Collector {
 
     /// Marks every followed unit `unknown` (the bus is gone).
     pub(crate) async fn services_unknown(&self) {
-        let records = self.inner.services.lock().await.mark_unknown(now_epoch());
+        let records = self.inner.services.lock().await.mark_unknown(self.now());
         if !records.is_empty() {
             self.write(records).await;
         }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use tokio::sync::Mutex;
 
-use crate::clock::now_epoch;
+use crate::clock::Clock;
 use crate::db::alerts::{AlertChange, AlertCondition};
 use crate::db::entities::{
     disk_health, filesystem_usage, hosts, network_checks, service_current, system_metrics,
@@ -91,6 +91,7 @@ pub struct Writer {
     live: LiveBus,
     bound: BufferBound,
     timeout: Duration,
+    clock: Clock,
     buffer: Mutex<Buffer>,
 }
 
@@ -98,13 +99,14 @@ pub struct Writer {
 const CHUNK: usize = 500;
 
 impl Writer {
-    pub fn new(db: Db, live: LiveBus, bound: BufferBound) -> Self {
+    pub fn new(db: Db, live: LiveBus, bound: BufferBound, clock: Clock) -> Self {
         let timeout = db.timeout();
         Self {
             db,
             live,
             bound,
             timeout,
+            clock,
             buffer: Mutex::new(Buffer {
                 items: VecDeque::new(),
                 dropped: 0,
@@ -127,7 +129,7 @@ impl Writer {
 
     async fn write_with(&self, records: Vec<Record>, force: bool) -> WriteReport {
         let mut buffer = self.buffer.lock().await;
-        let queued_at = now_epoch();
+        let queued_at = self.clock.now();
         buffer
             .items
             .extend(records.into_iter().map(|r| (queued_at, r)));
@@ -198,7 +200,7 @@ impl Writer {
 
     /// Drops the oldest records beyond the bound, saying how many.
     fn enforce_bound(&self, buffer: &mut Buffer) {
-        let oldest_kept = now_epoch() - self.bound.max_age.as_secs_f64();
+        let oldest_kept = self.clock.now() - self.bound.max_age.as_secs_f64();
         let mut dropped = 0u64;
         while let Some((queued_at, _)) = buffer.items.front() {
             if *queued_at >= oldest_kept && buffer.items.len() <= self.bound.max_records {

@@ -22,9 +22,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
 
 pub use settings::DatabaseSettings;
 
@@ -181,10 +179,6 @@ impl Db {
     /// A replica may lag the primary by its replication delay; live pages never read from it.
     pub fn history(&self) -> &DatabaseConnection {
         self.read.as_ref().unwrap_or(&self.conn)
-    }
-
-    pub fn db_backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
     }
 }
 

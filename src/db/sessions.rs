@@ -54,17 +54,6 @@ pub async fn delete_for_user(
     Ok(query.exec(conn).await?.rows_affected)
 }
 
-/// The ids of a user's sessions (to drop them from the in-memory cache too).
-pub async fn ids_for_user(conn: &impl ConnectionTrait, user_id: i64) -> Result<Vec<String>, DbErr> {
-    Ok(Entity::find()
-        .filter(Column::UserId.eq(user_id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| s.id)
-        .collect())
-}
-
 /// Removes sessions past their absolute lifetime or idle for longer than `idle_secs`.
 pub async fn delete_expired(
     conn: &impl ConnectionTrait,

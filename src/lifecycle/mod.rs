@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 
 pub use settings::LifecycleSettings;
 
-use crate::clock::now_epoch;
+use crate::clock::Clock;
 use crate::db::{Backend, Db};
 
 /// One pass of the job as of `now`: partitions ahead, rollups, and retention when `retention` is true.
@@ -58,13 +58,14 @@ pub async fn tick(
 /// one right after the first rollup pass) until the task is aborted. Failures are logged and retried.
 pub fn spawn(db: Db, settings: LifecycleSettings) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut next_retention = now_epoch();
+        let clock = Clock::default();
+        let mut next_retention = clock.now();
         let mut interval =
             tokio::time::interval(Duration::from_secs(settings.rollup_interval_secs));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            let now = now_epoch();
+            let now = clock.now();
             let due = now >= next_retention;
             match tick(&db, &settings, now, due).await {
                 Ok(()) if due => next_retention = now + settings.interval_secs as f64,

@@ -55,80 +55,94 @@ pub async fn read(
     db: &DatabaseConnection,
     settings: &LifecycleSettings,
 ) -> anyhow::Result<DataStatus> {
-    let backend = db.get_database_backend();
     let mut tables = Vec::new();
     for (table, column) in TABLES {
-        let oldest = scalar_f64(db, &format!("SELECT MIN({column}) AS v FROM {table}")).await?;
-        let stat = match backend {
-            DbBackend::Postgres => {
-                // pg_partition_tree lists nothing for a plain table; n_live_tup is kept current by
-                // the statistics collector, unlike reltuples which waits for ANALYZE.
-                let sql = format!(
-                    "WITH tree AS (SELECT relid FROM pg_partition_tree('public.{table}')
-                                   UNION SELECT 'public.{table}'::regclass)
-                     SELECT COALESCE(SUM(pg_total_relation_size(t.relid)), 0)::bigint AS bytes,
-                            COALESCE(SUM(s.n_live_tup), 0)::bigint AS rows,
-                            (SELECT COUNT(*) FROM pg_inherits
-                              WHERE inhparent = 'public.{table}'::regclass)::bigint AS parts
-                     FROM tree t LEFT JOIN pg_stat_user_tables s ON s.relid = t.relid"
-                );
-                let row = one(db, &sql).await?;
-                TableStat {
-                    table,
-                    bytes: row.as_ref().and_then(|r| r.try_get("", "bytes").ok()),
-                    rows: row
-                        .as_ref()
-                        .and_then(|r| r.try_get("", "rows").ok())
-                        .unwrap_or(0),
-                    rows_estimated: true,
-                    oldest,
-                    partitions: row
-                        .as_ref()
-                        .and_then(|r| r.try_get("", "parts").ok())
-                        .unwrap_or(0),
-                }
-            }
-            _ => {
-                let rows = one(db, &format!("SELECT COUNT(*) AS v FROM {table}"))
-                    .await?
-                    .and_then(|r| r.try_get::<i64>("", "v").ok())
-                    .unwrap_or(0);
-                // dbstat is compiled into the bundled SQLite; without it the size is unknown.
-                let bytes = one(
-                    db,
-                    &format!(
-                        "SELECT SUM(pgsize) AS v FROM dbstat WHERE name = '{table}'
-                           OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = '{table}' AND type = 'index')"
-                    ),
-                )
-                .await
-                .ok()
-                .flatten()
-                .and_then(|r| r.try_get::<i64>("", "v").ok());
-                TableStat {
-                    table,
-                    bytes,
-                    rows,
-                    rows_estimated: false,
-                    oldest,
-                    partitions: 0,
-                }
-            }
-        };
-        tables.push(stat);
+        tables.push(table_stat(db, table, column).await?);
     }
-    let database_bytes = match backend {
-        DbBackend::Postgres => one(db, "SELECT pg_database_size(current_database()) AS v")
+    let last_run = last_run(db).await?;
+    let next_run = settings
+        .enabled
+        .then(|| {
+            last_run
+                .as_ref()
+                .map(|r| r.at + settings.interval_secs as f64)
+        })
+        .flatten();
+    Ok(DataStatus {
+        tables,
+        database_bytes: database_bytes(db).await?,
+        last_run,
+        next_run,
+    })
+}
+
+async fn table_stat(
+    db: &DatabaseConnection,
+    table: &'static str,
+    column: &str,
+) -> anyhow::Result<TableStat> {
+    let oldest = scalar_f64(db, &format!("SELECT MIN({column}) AS v FROM {table}")).await?;
+    if db.get_database_backend() != DbBackend::Postgres {
+        let rows = one(db, &format!("SELECT COUNT(*) AS v FROM {table}"))
             .await?
-            .and_then(|r| r.try_get::<i64>("", "v").ok()),
-        _ => one(
+            .and_then(|r| r.try_get::<i64>("", "v").ok())
+            .unwrap_or(0);
+        // dbstat is compiled into the bundled SQLite; without it the size is unknown.
+        let bytes = one(
             db,
-            "SELECT page_count * page_size AS v FROM pragma_page_count(), pragma_page_size()",
+            &format!(
+                "SELECT SUM(pgsize) AS v FROM dbstat WHERE name = '{table}'
+                   OR name IN (SELECT name FROM sqlite_master WHERE tbl_name = '{table}' AND type = 'index')"
+            ),
         )
-        .await?
-        .and_then(|r| r.try_get::<i64>("", "v").ok()),
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.try_get::<i64>("", "v").ok());
+        return Ok(TableStat {
+            table,
+            bytes,
+            rows,
+            rows_estimated: false,
+            oldest,
+            partitions: 0,
+        });
+    }
+    // pg_partition_tree lists nothing for a plain table; n_live_tup is kept current by the statistics
+    // collector, unlike reltuples which waits for ANALYZE.
+    let sql = format!(
+        "WITH tree AS (SELECT relid FROM pg_partition_tree('public.{table}')
+                       UNION SELECT 'public.{table}'::regclass)
+         SELECT COALESCE(SUM(pg_total_relation_size(t.relid)), 0)::bigint AS bytes,
+                COALESCE(SUM(s.n_live_tup), 0)::bigint AS rows,
+                (SELECT COUNT(*) FROM pg_inherits
+                  WHERE inhparent = 'public.{table}'::regclass)::bigint AS parts
+         FROM tree t LEFT JOIN pg_stat_user_tables s ON s.relid = t.relid"
+    );
+    let row = one(db, &sql).await?;
+    let field = |name: &str| row.as_ref().and_then(|r| r.try_get::<i64>("", name).ok());
+    Ok(TableStat {
+        table,
+        bytes: field("bytes"),
+        rows: field("rows").unwrap_or(0),
+        rows_estimated: true,
+        oldest,
+        partitions: field("parts").unwrap_or(0),
+    })
+}
+
+async fn database_bytes(db: &DatabaseConnection) -> anyhow::Result<Option<i64>> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => "SELECT pg_database_size(current_database()) AS v",
+        _ => "SELECT page_count * page_size AS v FROM pragma_page_count(), pragma_page_size()",
     };
-    let last_run = one(
+    Ok(one(db, sql)
+        .await?
+        .and_then(|r| r.try_get::<i64>("", "v").ok()))
+}
+
+async fn last_run(db: &DatabaseConnection) -> anyhow::Result<Option<LastRun>> {
+    Ok(one(
         db,
         "SELECT ts_epoch, rows_removed, partitions_dropped, duration_secs FROM retention_runs
          WHERE table_name = '(run)' ORDER BY ts_epoch DESC LIMIT 1",
@@ -141,21 +155,7 @@ pub async fn read(
             partitions: r.try_get("", "partitions_dropped").ok()?,
             seconds: r.try_get("", "duration_secs").ok().flatten(),
         })
-    });
-    let next_run = settings
-        .enabled
-        .then(|| {
-            last_run
-                .as_ref()
-                .map(|r| r.at + settings.interval_secs as f64)
-        })
-        .flatten();
-    Ok(DataStatus {
-        tables,
-        database_bytes,
-        last_run,
-        next_run,
-    })
+    }))
 }
 
 async fn one(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Option<sea_orm::QueryResult>> {

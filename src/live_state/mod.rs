@@ -4,8 +4,10 @@
 //! is told; it never keeps this state fresh.
 
 mod current;
+mod snapshot;
 
-pub use current::{Change, CurrentState, CurrentUnit, RELOAD_EVERY, ServicePage};
+pub use current::{Change, CurrentState, CurrentUnit, RELOAD_EVERY};
+pub use snapshot::ServicePage;
 
 use crate::db::hosts::HostSummary;
 

@@ -12,7 +12,7 @@ use actix_web::web::Bytes;
 use maud::Render;
 use tokio::sync::broadcast;
 
-use crate::clock::now_epoch;
+use crate::clock::Clock;
 use crate::live_state::{Change, CurrentState};
 use crate::web::row_cache::RowCache;
 use crate::web::views::layout::database_banner;
@@ -33,7 +33,7 @@ pub struct LiveFeed {
 
 impl LiveFeed {
     /// Starts the renderer task: it turns each change the live state announces into frames.
-    pub fn start(current: &Arc<CurrentState>, rows: Arc<RowCache>) -> Self {
+    pub fn start(current: &Arc<CurrentState>, rows: Arc<RowCache>, clock: Clock) -> Self {
         let (tx, _) = broadcast::channel(CLIENT_BUFFER);
         let feed = Self {
             tx,
@@ -45,7 +45,7 @@ impl LiveFeed {
         tokio::spawn(async move {
             loop {
                 match changes.recv().await {
-                    Ok(change) => renderer.render(&rows, change),
+                    Ok(change) => renderer.render(&rows, change, clock.now()),
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         rows.clear();
                         renderer.send("changed", "*");
@@ -81,18 +81,18 @@ impl LiveFeed {
         Bytes::from(frame)
     }
 
-    fn render(&self, rows: &RowCache, change: Change) {
+    fn render(&self, rows: &RowCache, change: Change, now: f64) {
         match change {
             Change::Unit {
                 hostname,
-                now,
+                unit,
                 replaced,
             } => {
                 if let Some(old) = replaced {
                     rows.forget(old);
                 }
-                if let Some(unit) = now {
-                    let row = service_row_cached(&unit, now_epoch(), rows);
+                if let Some(unit) = unit {
+                    let row = service_row_cached(&unit, now, rows);
                     self.send("rows", &row.render().into_string());
                 }
                 self.send("changed", &format!("services {hostname}"));

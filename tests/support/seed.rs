@@ -3,7 +3,7 @@
 //! server's in-memory current state, as the live feed brings them there after a collector's write.
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
@@ -23,7 +23,7 @@ pub struct Unit<'a> {
 impl TestApp {
     /// A host that reported `age_secs` ago.
     pub async fn seed_host(&self, hostname: &str, age_secs: f64) {
-        let now = now_epoch();
+        let now = Clock::default().now();
         hosts::Entity::insert(hosts::ActiveModel {
             hostname: Set(hostname.to_owned()),
             os: Set(Some("Debian GNU/Linux 12".into())),
@@ -47,7 +47,7 @@ impl TestApp {
 
     /// A unit's current state, changed `since_secs` ago, plus its first-sighting history row.
     pub async fn seed_unit(&self, unit: Unit<'_>, since_secs: f64) {
-        let now = now_epoch();
+        let now = Clock::default().now();
         let raw = match unit.state {
             "running" => "active",
             "failed" => "failed",
@@ -117,7 +117,7 @@ impl TestApp {
         step: f64,
         cpu: impl Fn(usize) -> f64,
     ) {
-        let now = now_epoch();
+        let now = Clock::default().now();
         let rows: Vec<system_metrics::ActiveModel> = (0..count)
             .map(|i| system_metrics::ActiveModel {
                 hostname: Set(host.to_owned()),
@@ -156,7 +156,7 @@ impl TestApp {
         age_secs: f64,
     ) {
         audit_log::Entity::insert(audit_log::ActiveModel {
-            ts_epoch: Set(now_epoch() - age_secs),
+            ts_epoch: Set(Clock::default().now() - age_secs),
             username: Set(Some(user.to_owned())),
             client_ip: Set(Some("192.0.2.7".into())),
             action: Set(action.to_owned()),
@@ -175,7 +175,7 @@ impl TestApp {
     pub async fn seed_disk(&self, host: &str, device: &str, health: &str, age_secs: f64) {
         disk_health::Entity::insert(disk_health::ActiveModel {
             hostname: Set(host.to_owned()),
-            ts_epoch: Set(now_epoch() - age_secs),
+            ts_epoch: Set(Clock::default().now() - age_secs),
             device: Set(device.to_owned()),
             device_type: Set("sat".into()),
             health: Set(health.to_owned()),
@@ -207,7 +207,7 @@ impl TestApp {
     ) {
         network_checks::Entity::insert(network_checks::ActiveModel {
             hostname: Set(host.to_owned()),
-            ts_epoch: Set(now_epoch() - age_secs),
+            ts_epoch: Set(Clock::default().now() - age_secs),
             target: Set(target.to_owned()),
             method: Set("ping".into()),
             status: Set(status.to_owned()),
@@ -230,7 +230,7 @@ impl TestApp {
         age_secs: f64,
         resolved_secs: Option<f64>,
     ) {
-        let now = now_epoch();
+        let now = Clock::default().now();
         alerts::Entity::insert(alerts::ActiveModel {
             hostname: Set(host.to_owned()),
             source: Set(source.to_owned()),

@@ -7,7 +7,7 @@
 
 use clap::Parser;
 use sea_orm::{ConnectionTrait, DbBackend};
-use smartmon::clock::now_epoch;
+use smartmon::clock::Clock;
 use smartmon::config::Settings;
 use smartmon::db::Db;
 
@@ -69,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     db.migrate().await?;
     let started = std::time::Instant::now();
-    let now = now_epoch().floor();
+    let now = Clock::default().now().floor();
     let conn = &db.conn;
     let postgres = conn.get_database_backend() == DbBackend::Postgres;
     let rows_of = |n: u64| -> String {

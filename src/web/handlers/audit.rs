@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
-use crate::clock::{now_epoch, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::audit_log::{self as audit, AuditFilter};
 use crate::web::error::AppError;
 use crate::web::handlers::api::csv::Csv;
@@ -39,7 +39,7 @@ pub async fn page(
         rows: &rows,
         total,
         actions: &actions,
-        now: now_epoch(),
+        now: state.clock.now(),
     };
     Ok(if wants_partial(&req) {
         audit_table(&view)

@@ -3,7 +3,6 @@
 use actix_web::web;
 use maud::Markup;
 
-use crate::clock::now_epoch;
 use crate::lifecycle::status;
 use crate::web::error::AppError;
 use crate::web::state::AppState;
@@ -13,5 +12,5 @@ use crate::web::views::layout::Chrome;
 pub async fn page(chrome: Chrome, state: web::Data<AppState>) -> Result<Markup, AppError> {
     let settings = &*state.lifecycle;
     let figures = status::read(&state.db.conn, settings).await?;
-    Ok(data_page(&chrome, &figures, settings, now_epoch()))
+    Ok(data_page(&chrome, &figures, settings, state.clock.now()))
 }

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::{checks, disks};
 use crate::web::error::AppError;
@@ -26,7 +25,7 @@ pub async fn disks(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let rows = disks::latest(&state.db.conn).await?;
-    let now = now_epoch();
+    let now = state.clock.now();
     Ok(if wants_partial(&req) {
         disks_table(&rows, now)
     } else {
@@ -40,7 +39,7 @@ pub async fn checks(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let db = &state.db.conn;
-    let now = now_epoch();
+    let now = state.clock.now();
     let start = now - CHECKS_WINDOW_SECS;
     let latest = checks::latest(db).await?;
     let mut charts = Vec::new();
@@ -98,7 +97,7 @@ pub async fn alerts(
         filter: &filter,
         rows: &rows,
         total,
-        now: now_epoch(),
+        now: state.clock.now(),
     };
     Ok(if wants_partial(&req) {
         alerts_table(&view)

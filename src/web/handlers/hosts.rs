@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::clock::now_epoch;
 use crate::db::hosts;
 use crate::db::services::ServiceFilter;
 use crate::web::error::AppError;
@@ -23,7 +22,7 @@ pub async fn list(
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
-    let now = now_epoch();
+    let now = state.clock.now();
     let hosts = hosts::list(&state.db.conn, now).await?;
     Ok(if wants_partial(&req) {
         hosts_table(&hosts, now)
@@ -57,7 +56,7 @@ pub async fn detail(
             "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
         )));
     };
-    let now = now_epoch();
+    let now = state.clock.now();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
     let points = hosts::series(state.db.history(), &hostname, start, bucket).await?;

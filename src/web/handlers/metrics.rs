@@ -4,7 +4,6 @@ use std::fmt::Write;
 
 use actix_web::{HttpResponse, web};
 
-use crate::clock::now_epoch;
 use crate::db::services::STATES;
 use crate::db::{alert_list, checks, disks, hosts};
 use crate::live_state::host_is_up;
@@ -13,7 +12,7 @@ use crate::web::state::AppState;
 
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db.conn;
-    let now = now_epoch();
+    let now = state.clock.now();
     let hosts = hosts::list(db, now).await?;
     state.current.ensure_loaded().await?;
     let units = state.current.all();

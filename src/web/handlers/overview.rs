@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
 use crate::db::{disks, hosts};
@@ -27,7 +26,7 @@ pub async fn overview(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let db = &state.db.conn;
-    let now = now_epoch();
+    let now = state.clock.now();
     let hosts = hosts::list(db, now).await?;
     state.current.ensure_loaded().await?;
     let states = state.current.count_by_state(None);

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::clock::now_epoch;
 use crate::db::services::{self, STATES, ServiceFilter, SortKey};
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
@@ -18,6 +17,7 @@ pub fn service_filter(
     p: &Params,
     state_param: &str,
     default_limit: u64,
+    now: f64,
 ) -> Result<ServiceFilter, BadParam> {
     let sort_names: Vec<&str> = SortKey::ALL.iter().map(|(_, n)| *n).collect();
     let since_minutes = match p.text("since_minutes") {
@@ -28,7 +28,7 @@ pub fn service_filter(
         host: p.hostname("host")?.map(str::to_owned),
         state: p.choice(state_param, &STATES)?.map(str::to_owned),
         search: p.text("q").map(str::to_owned),
-        changed_since: since_minutes.map(|m| now_epoch() - m as f64 * 60.0),
+        changed_since: since_minutes.map(|m| now - m as f64 * 60.0),
         sort: p
             .choice("sort", &sort_names)?
             .and_then(SortKey::parse)
@@ -44,7 +44,7 @@ pub async fn list(
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
-    let filter = service_filter(&params(&req)?, "state", 100)?;
+    let filter = service_filter(&params(&req)?, "state", 100, state.clock.now())?;
     state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     let hosts = state.current.host_names();
@@ -54,7 +54,7 @@ pub async fn list(
         cache: &state.rows,
         total: page.total,
         hosts: &hosts,
-        now: now_epoch(),
+        now: state.clock.now(),
     };
     Ok(if wants_partial(&req) {
         services_table(&view)
@@ -88,7 +88,7 @@ pub async fn detail(
             "{hostname} has no unit named {unit}."
         )));
     };
-    let now = now_epoch();
+    let now = state.clock.now();
     let start = now - seconds;
     let history = services::history(db, &hostname, &unit, start, 10_000).await?;
     let initial = services::state_at(db, &hostname, &unit, start).await?;

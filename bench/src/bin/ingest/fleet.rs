@@ -50,7 +50,7 @@ impl Plan {
 /// open alert), as agents that ran for a while leave it. Written in bulk, not through the writer.
 pub async fn populate(db: &Db, plan: &Plan) -> anyhow::Result<()> {
     let (h, u) = (plan.hosts, plan.units);
-    let now = smartmon::clock::now_epoch();
+    let now = smartmon::clock::Clock::default().now();
     let statements = [
         format!(
             "INSERT INTO hosts (hostname, os, kernel, agent_version, first_seen, last_seen)
@@ -258,7 +258,7 @@ impl Agent {
     /// What `Collector::collect_metrics` hands the writer: the heartbeat, the usage alert conditions
     /// (memory, each filesystem's space and inodes), each filesystem's row, the metrics row.
     fn metrics_records(&self) -> Vec<Record> {
-        let ts = smartmon::clock::now_epoch();
+        let ts = smartmon::clock::Clock::default().now();
         let host = self.hostname();
         let wave = (ts / 600.0 + f64::from(self.index)).sin();
         let memory = 55.0 + 10.0 * wave;
@@ -329,7 +329,7 @@ impl Agent {
     /// A full resync where nothing changed: as `ServiceTracker::seen_all`, one record that moves every
     /// unit's `ts_epoch` on (one `UPDATE` for the host); no per-unit rows, no history, no alerts.
     fn resync_records(&self) -> Vec<Record> {
-        let ts = smartmon::clock::now_epoch();
+        let ts = smartmon::clock::Clock::default().now();
         let mut units = self.units.lock().unwrap_or_else(|e| e.into_inner());
         for row in units.iter_mut() {
             row.ts_epoch = ts;
@@ -344,7 +344,7 @@ impl Agent {
     /// One unit flips between running and failed (or stopped): its row with history, and the
     /// service alert opened (failed) or resolved.
     fn change_records(&self, rng: &mut Rng) -> Vec<Record> {
-        let ts = smartmon::clock::now_epoch();
+        let ts = smartmon::clock::Clock::default().now();
         let mut units = self.units.lock().unwrap_or_else(|e| e.into_inner());
         if units.is_empty() {
             return Vec::new();

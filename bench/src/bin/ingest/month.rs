@@ -57,7 +57,7 @@ impl MonthReport {
 pub async fn run(db: &Db, url: &str, seed: &Path, plan: &MonthPlan) -> anyhow::Result<MonthReport> {
     db.migrate().await?;
     let empty = database_size(db).await?;
-    let now = smartmon::clock::now_epoch();
+    let now = smartmon::clock::Clock::default().now();
     let first_day = now - f64::from(plan.days + 1) * DAY;
     for table in partitions::PARTITIONED {
         partitions::ensure_ahead(&db.conn, table, first_day, plan.days + 4).await?;

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use crate::clock::{now_epoch, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::alert_list;
 use crate::db::entities::{alerts, network_checks};
 use crate::db::{checks, disks};
@@ -109,7 +109,7 @@ pub async fn network_events(
     let limit = p.clamped("limit", 500, 1, 10_000)?;
     let host = p.hostname("host")?;
     let failures = p.choice("status", &["fail", "all"])? == Some("fail");
-    let since = now_epoch() - minutes as f64 * 60.0;
+    let since = state.clock.now() - minutes as f64 * 60.0;
     let rows = checks::events(
         &state.db.conn,
         since,

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use crate::clock::{now_epoch, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::hosts::{self, HostSummary};
 use crate::db::services::ServiceFilter;
 use crate::live_state::host_is_up;
@@ -42,7 +42,7 @@ fn host_json(h: &HostSummary, now: f64) -> Value {
 }
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let now = now_epoch();
+    let now = state.clock.now();
     let hosts = hosts::list(&state.db.conn, now).await?;
     let items: Vec<Value> = hosts.iter().map(|h| host_json(h, now)).collect();
     Ok(HttpResponse::Ok().json(json!({ "items": items, "total": items.len() })))
@@ -62,7 +62,7 @@ pub async fn metrics(
         )));
     }
     let seconds = minutes as f64 * 60.0;
-    let now = now_epoch();
+    let now = state.clock.now();
     let bucket = (seconds / MAX_POINTS).max(15.0);
     let points = hosts::series(state.db.history(), host, now - seconds, bucket).await?;
     let items: Vec<Value> = points

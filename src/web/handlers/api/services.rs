@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::clock::{now_epoch, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::entities::service_current;
 use crate::db::services;
 use crate::web::handlers::api::csv::Csv;
@@ -59,7 +59,7 @@ struct ServiceList<'a> {
 }
 
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let filter = service_filter(&params(&req)?, "status", 100)?;
+    let filter = service_filter(&params(&req)?, "status", 100, state.clock.now())?;
     state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     Ok(HttpResponse::Ok().json(ServiceList {
@@ -78,7 +78,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     } else {
         "status"
     };
-    let mut filter = service_filter(&p, state_param, CSV_LIMIT)?;
+    let mut filter = service_filter(&p, state_param, CSV_LIMIT, state.clock.now())?;
     if p.text("limit").is_none() {
         filter.limit = CSV_LIMIT;
     }
@@ -128,7 +128,7 @@ pub async fn history(
             "{host} has no unit named {unit}"
         )));
     }
-    let since = now_epoch() - minutes as f64 * 60.0;
+    let since = state.clock.now() - minutes as f64 * 60.0;
     let rows = services::history(db, host, &unit, since, limit).await?;
     let items: Vec<Value> = rows
         .iter()

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
-use crate::clock::{now_epoch, rfc3339};
+use crate::clock::rfc3339;
 use crate::db::{alert_list, disks, hosts};
 use crate::live_state::host_is_up;
 use crate::web::handlers::api::ApiError;
@@ -11,7 +11,7 @@ use crate::web::state::AppState;
 
 pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db.conn;
-    let now = now_epoch();
+    let now = state.clock.now();
     let hosts = hosts::list(db, now).await?;
     let up = hosts.iter().filter(|h| host_is_up(h, now)).count();
     state.current.ensure_loaded().await?;
