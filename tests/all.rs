@@ -30,6 +30,7 @@ mod lifecycle_agent_role;
 mod lifecycle_job;
 mod lifecycle_postgres;
 mod live;
+mod metrics_exposition;
 mod restart_auto;
 mod restart_dry_run;
 mod restart_gates;
