@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod api;
+mod api_openapi;
 mod auth_api;
 mod auth_cli;
 mod auth_limits;
