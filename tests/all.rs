@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod api;
+mod api_openapi;
 mod auth_api;
 mod auth_cli;
 mod auth_limits;
@@ -30,6 +31,7 @@ mod lifecycle_agent_role;
 mod lifecycle_job;
 mod lifecycle_postgres;
 mod live;
+mod metrics_exposition;
 mod restart_auto;
 mod restart_dry_run;
 mod restart_gates;

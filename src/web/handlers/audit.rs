@@ -48,6 +48,26 @@ pub async fn page(
     })
 }
 
+/// The audit log as CSV, newest first (operators and the API key)
+#[utoipa::path(
+    get,
+    path = "/api/audit.csv",
+    operation_id = "export_audit_log",
+    tag = "audit",
+    params(
+        ("user" = Option<String>, Query, description = "only this user's actions"),
+        ("action" = Option<String>, Query, description = "only this action, e.g. restart_refused"),
+        ("host" = Option<String>, Query, description = "only this host"),
+        ("failures" = Option<String>, Query, description = "1, true or on: failures only"),
+        ("limit" = Option<u64>, Query, description = "at most this many rows, 1 to 100000 (default 100000)"),
+        ("offset" = Option<u64>, Query, description = "rows to skip"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = String, content_type = "text/csv"),
+        (status = 403, description = "A signed-in user below operator"),
+        api_mod::ApiErrors,
+    )
+)]
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let filter = audit_filter(&api_mod::params(&req)?, 100_000)?;
     let (rows, _) = audit::find_page(&state.db.conn, &filter).await?;

@@ -1,11 +1,11 @@
 //! The restart routes: the confirmation and the request from a service's page (operators), the unit's
 //! restart history partial, and `POST /api/services/restart` (API key or operator session).
 
+mod outcome;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::{CurrentUser, Via};
 use crate::db::restart_requests;
@@ -16,6 +16,7 @@ use crate::web::handlers::wants_partial;
 use crate::web::state::AppState;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::restart::{Panel, base, confirm, history, panel};
+use outcome::{ApiAsk, Outcome};
 
 /// Restart history rows shown on a service's page.
 const HISTORY_ROWS: u64 = 20;
@@ -162,15 +163,29 @@ pub async fn request(
         .body(body.into_string()))
 }
 
-/// The API's body: `{"host": "...", "service": "..."}`.
-#[derive(Debug, Deserialize)]
-struct ApiAsk {
-    host: String,
-    service: String,
-}
-
-/// `POST /api/services/restart`: 202 queued or dry run, 200 done, 502 failed, 4xx refusals, each with
-/// a JSON body naming the state and the reason.
+/// Restart an approved unit (X-API-Key, or an operator's session with its CSRF token)
+///
+/// 202 queued or dry run, 200 done, 502 failed, 4xx refusals, each with a body naming the state and
+/// the reason. A session caller sends its CSRF token in `X-CSRF-Token`.
+#[utoipa::path(
+    post,
+    path = "/api/services/restart",
+    operation_id = "restart_service",
+    tag = "restart",
+    request_body = ApiAsk,
+    responses(
+        (status = 200, description = "done: the job ended and the unit is active", body = Outcome),
+        (status = 202, description = "queued for the host's agent, or dry_run (DRY_RUN=true): nothing was done", body = Outcome),
+        (status = 400, description = "invalid_name, or a body that is not {host, service} (bad_request)", body = Outcome),
+        (status = 401, description = "Not signed in and no valid X-API-Key"),
+        (status = 403, description = "not_approved (or a signed-in user below operator)", body = Outcome),
+        (status = 404, description = "unknown_unit: the host has no such unit", body = Outcome),
+        (status = 409, description = "not_recoverable, or in_progress", body = Outcome),
+        (status = 429, description = "cooldown, backoff or rate_limited; Retry-After says when", body = Outcome,
+            headers(("Retry-After" = u64, description = "seconds until asking again can succeed"))),
+        (status = 502, description = "restart_failed: systemd ran the job and it failed", body = Outcome),
+    )
+)]
 pub async fn api(
     req: HttpRequest,
     user: CurrentUser,
@@ -179,12 +194,7 @@ pub async fn api(
 ) -> Result<HttpResponse, AppError> {
     let ask: ApiAsk = match serde_json::from_slice(&body) {
         Ok(ask) => ask,
-        Err(err) => {
-            return Ok(HttpResponse::BadRequest().json(json!({
-                "state": "refused", "reason": "bad_request",
-                "error": format!("expected JSON {{\"host\": \"…\", \"service\": \"…\"}}: {err}"),
-            })));
-        }
+        Err(err) => return Ok(HttpResponse::BadRequest().json(Outcome::bad_request(&err))),
     };
     let ask = Ask {
         host: ask.host,
@@ -207,18 +217,5 @@ pub async fn api(
     {
         response.insert_header(("Retry-After", secs.to_string()));
     }
-    let body = json!({
-        "state": report.state(),
-        "reason": reason,
-        "message": report.message,
-        "error": matches!(report.status, Status::Refused(_) | Status::Failed).then_some(&report.message),
-        "host": report.host,
-        "service": report.unit,
-        "dry_run": report.dry_run,
-        "request_id": report.request_id,
-        "result": report.result,
-        "active_state": report.active_state,
-        "duration_secs": report.duration_secs,
-    });
-    Ok(response.json(body))
+    Ok(response.json(Outcome::of(report, reason)))
 }

@@ -11,7 +11,8 @@ pub mod whoami;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::web::params::BadParam;
 
@@ -59,11 +60,47 @@ impl ResponseError for ApiError {
             tracing::error!(error = ?cause, "API request failed");
         }
         let body = match self {
-            ApiError::BadParam(p) => json!({ "error": p.to_string(), "parameter": p.name }),
-            other => json!({ "error": other.to_string() }),
+            ApiError::BadParam(p) => ErrorBody {
+                error: p.to_string(),
+                parameter: Some(p.name.clone()),
+            },
+            other => ErrorBody {
+                error: other.to_string(),
+                parameter: None,
+            },
         };
         HttpResponse::build(self.status_code()).json(body)
     }
+}
+
+/// An API error's body.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub(crate) struct ErrorBody {
+    /// What went wrong, for a person.
+    error: String,
+    /// The query or path parameter at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    parameter: Option<String>,
+}
+
+/// The answers every `GET /api/…` data route can give besides its own (for the OpenAPI document).
+#[derive(IntoResponses)]
+#[expect(
+    dead_code,
+    reason = "describes responses; the handlers answer through ApiError"
+)]
+pub(crate) enum ApiErrors {
+    /// A bad parameter; the body names it
+    #[response(status = 400)]
+    BadParam(ErrorBody),
+    /// Not signed in and no valid X-API-Key
+    #[response(status = 401)]
+    Unauthorized,
+    /// The database is unreachable
+    #[response(status = 503)]
+    DatabaseUnavailable(ErrorBody),
 }
 
 /// Parses the query string for the API.

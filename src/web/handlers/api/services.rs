@@ -2,13 +2,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::clock::rfc3339;
 use crate::db::entities::service_current;
 use crate::db::services;
 use crate::web::handlers::api::csv::Csv;
-use crate::web::handlers::api::{ApiError, host_from_path, params};
+use crate::web::handlers::api::{ApiError, ApiErrors, ErrorBody, host_from_path, params};
 use crate::web::handlers::services::service_filter;
 use crate::web::state::AppState;
 
@@ -16,7 +16,8 @@ use crate::web::state::AppState;
 const CSV_LIMIT: u64 = 100_000;
 
 /// One unit as the API shows it (serialised straight from the row, without an intermediate tree).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Service)]
 pub struct ServiceJson<'a> {
     hostname: &'a str,
     service_name: &'a str,
@@ -27,7 +28,9 @@ pub struct ServiceJson<'a> {
     unit_file_state: &'a str,
     load_state: &'a str,
     description: &'a str,
+    /// A restart can bring it back (not oneshot, static or masked).
     recoverable: bool,
+    /// When it entered its current state (RFC 3339 UTC).
     since: String,
     observed_at: String,
 }
@@ -50,14 +53,50 @@ pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
 }
 
 /// `GET /api/services`: one page of units and the paging figures.
-#[derive(Serialize)]
-struct ServiceList<'a> {
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ServiceList<'a> {
     items: Vec<ServiceJson<'a>>,
     total: u64,
     limit: u64,
     offset: u64,
 }
 
+/// The filters of the service list and its CSV export. The handlers read them with `Params` (so a bad
+/// value is a 400 naming it); this type only describes them to the OpenAPI document.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "describes the query string; the handlers parse it with Params"
+)]
+pub(crate) struct ServiceQuery {
+    /// only this host
+    host: Option<String>,
+    /// running, stopped, failed, transitioning or unknown (`state` too, on the CSV export)
+    status: Option<String>,
+    /// case-insensitive text in the unit name or description
+    q: Option<String>,
+    /// only units whose state changed within this many minutes
+    since_minutes: Option<u64>,
+    /// host, unit, state, sub, file or since
+    sort: Option<String>,
+    /// asc or desc
+    dir: Option<String>,
+    /// page size, 1 to 1000 (clamped)
+    limit: Option<u64>,
+    /// rows to skip
+    offset: Option<u64>,
+}
+
+/// Units of every host: {items, total, limit, offset}
+#[utoipa::path(
+    get,
+    path = "/api/services",
+    operation_id = "list_services",
+    tag = "services",
+    params(ServiceQuery),
+    responses((status = 200, description = "OK", body = ServiceList), ApiErrors)
+)]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let filter = service_filter(&params(&req)?, "status", 100, state.clock.now())?;
     state.current.ensure_loaded().await?;
@@ -70,6 +109,18 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+/// The same list as CSV
+#[utoipa::path(
+    get,
+    path = "/api/services.csv",
+    operation_id = "export_services",
+    tag = "services",
+    params(ServiceQuery),
+    responses(
+        (status = 200, description = "OK", body = String, content_type = "text/csv"),
+        ApiErrors,
+    )
+)]
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = params(&req)?;
     // The page's filter names (`state`) and the API's (`status`) both work for exports.
@@ -112,6 +163,43 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     Ok(csv.into_response("services.csv"))
 }
 
+/// A unit's state changes in a window, newest first.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UnitHistory<'a> {
+    hostname: &'a str,
+    service_name: &'a str,
+    minutes: u64,
+    items: Vec<StateChange<'a>>,
+}
+
+/// One observed state.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StateChange<'a> {
+    ts: String,
+    normalized_status: &'a str,
+    raw_status: &'a str,
+    sub_state: &'a str,
+    unit_file_state: &'a str,
+}
+
+/// A unit's state changes, newest first
+#[utoipa::path(
+    get,
+    path = "/api/services/{host}/{unit}/history",
+    operation_id = "service_history",
+    tag = "services",
+    params(
+        ("host" = String, Path, description = "the host's name"),
+        ("unit" = String, Path, description = "unit name, e.g. nginx.service"),
+        ("minutes" = Option<u64>, Query, description = "window (default 1440)"),
+        ("limit" = Option<u64>, Query, description = "at most this many rows (default 500)"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = UnitHistory),
+        (status = 404, description = "The host has no unit of that name", body = ErrorBody),
+        ApiErrors,
+    )
+)]
 pub async fn history(
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -130,19 +218,20 @@ pub async fn history(
     }
     let since = state.clock.now() - minutes as f64 * 60.0;
     let rows = services::history(db, host, &unit, since, limit).await?;
-    let items: Vec<Value> = rows
+    let items = rows
         .iter()
-        .map(|r| {
-            json!({
-                "ts": rfc3339(r.ts_epoch),
-                "normalized_status": r.normalized_status,
-                "raw_status": r.raw_status,
-                "sub_state": r.sub_state,
-                "unit_file_state": r.unit_file_state,
-            })
+        .map(|r| StateChange {
+            ts: rfc3339(r.ts_epoch),
+            normalized_status: &r.normalized_status,
+            raw_status: &r.raw_status,
+            sub_state: &r.sub_state,
+            unit_file_state: &r.unit_file_state,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "hostname": host, "service_name": unit, "minutes": minutes, "items": items,
-    })))
+    Ok(HttpResponse::Ok().json(UnitHistory {
+        hostname: host,
+        service_name: &unit,
+        minutes,
+        items,
+    }))
 }

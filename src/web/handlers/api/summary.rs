@@ -1,38 +1,91 @@
 //! `GET /api/summary`: the overview's figures.
 
+use std::collections::BTreeMap;
+
 use actix_web::{HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
 use crate::db::{alert_list, disks, hosts};
 use crate::live_state::host_is_up;
-use crate::web::handlers::api::ApiError;
+use crate::web::handlers::api::{ApiError, ApiErrors};
 use crate::web::state::AppState;
 
+/// The fleet at a glance.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Summary {
+    /// When these figures were read (RFC 3339 UTC).
+    generated_at: String,
+    hosts: HostCounts,
+    /// Units by normalised state: `running`, `stopped`, `failed`, `transitioning`, `unknown`.
+    services: BTreeMap<String, u64>,
+    alerts: AlertCounts,
+    disks: DiskCounts,
+    /// Restarts are only pretended (`DRY_RUN=true`).
+    dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HostCounts {
+    total: usize,
+    /// Reported within the last 2 minutes.
+    up: usize,
+    stale: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AlertCounts {
+    open: u64,
+    critical: u64,
+    warning: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DiskCounts {
+    total: usize,
+    /// Failed, worn or unreadable drives.
+    needing_attention: usize,
+}
+
+/// Fleet summary: hosts up/stale, services by state
+#[utoipa::path(
+    get,
+    path = "/api/summary",
+    operation_id = "summary",
+    tag = "fleet",
+    responses((status = 200, description = "OK", body = Summary), ApiErrors)
+)]
 pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let db = &state.db.conn;
     let now = state.clock.now();
     let hosts = hosts::list(db, now).await?;
     let up = hosts.iter().filter(|h| host_is_up(h, now)).count();
     state.current.ensure_loaded().await?;
-    let states: Map<String, Value> = state
-        .current
-        .count_by_state(None)
-        .into_iter()
-        .map(|(state, n)| (state, json!(n)))
-        .collect();
+    let services = state.current.count_by_state(None).into_iter().collect();
     let (critical, warning) = alert_list::open_counts(db).await?;
     let disks = disks::latest(db).await?;
     let attention = disks
         .iter()
         .filter(|d| disks::ATTENTION.contains(&d.health.as_str()))
         .count();
-    Ok(HttpResponse::Ok().json(json!({
-        "generated_at": rfc3339(now),
-        "hosts": { "total": hosts.len(), "up": up, "stale": hosts.len() - up },
-        "services": states,
-        "alerts": { "open": critical + warning, "critical": critical, "warning": warning },
-        "disks": { "total": disks.len(), "needing_attention": attention },
-        "dry_run": state.restart.dry_run(),
-    })))
+    Ok(HttpResponse::Ok().json(Summary {
+        generated_at: rfc3339(now),
+        hosts: HostCounts {
+            total: hosts.len(),
+            up,
+            stale: hosts.len() - up,
+        },
+        services,
+        alerts: AlertCounts {
+            open: critical + warning,
+            critical,
+            warning,
+        },
+        disks: DiskCounts {
+            total: disks.len(),
+            needing_attention: attention,
+        },
+        dry_run: state.restart.dry_run(),
+    }))
 }

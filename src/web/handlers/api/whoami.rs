@@ -1,11 +1,32 @@
 //! `GET /api/whoami`: the caller as the API sees it.
 
 use actix_web::HttpResponse;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::{CurrentUser, Via};
 
-/// `GET /api/whoami`: who the API thinks is calling, with what role and how they signed in.
+/// Who is calling.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct WhoAmI<'a> {
+    username: &'a str,
+    /// `viewer`, `operator` or `admin`.
+    role: &'static str,
+    /// How they signed in: `session`, `basic`, `cloudflare_access`, `auth_proxy` or `api_key`.
+    via: &'static str,
+}
+
+/// Who the API thinks is calling, with what role and how they signed in
+#[utoipa::path(
+    get,
+    path = "/api/whoami",
+    operation_id = "whoami",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The caller", body = WhoAmI),
+        (status = 401, description = "Not signed in and no valid X-API-Key"),
+    )
+)]
 pub async fn whoami(user: CurrentUser) -> HttpResponse {
     let via = match user.via {
         Via::Session => "session",
@@ -14,6 +35,9 @@ pub async fn whoami(user: CurrentUser) -> HttpResponse {
         Via::ProxyHeader => "auth_proxy",
         Via::ApiKey => "api_key",
     };
-    HttpResponse::Ok()
-        .json(json!({ "username": user.username, "role": user.role.as_str(), "via": via }))
+    HttpResponse::Ok().json(WhoAmI {
+        username: &user.username,
+        role: user.role.as_str(),
+        via,
+    })
 }
