@@ -13,8 +13,9 @@ use std::time::Duration;
 use sea_orm::DbErr;
 
 use crate::db::entities::service_current::Model as Unit;
-use crate::db::services::{self, STATES, ServiceFilter, SortKey};
+use crate::db::services::{self, ServiceFilter, SortKey};
 use crate::db::{Db, hosts};
+use crate::domain::ServiceState;
 
 /// How often the whole state is re-read, catching anything the live bus did not carry (a lost
 /// `NOTIFY`, a row written by a tool, a unit's `ts_epoch` refreshed by a resync without a change).
@@ -167,24 +168,23 @@ impl CurrentState {
         }
     }
 
-    /// How many units are in each normalised state (optionally on one host), in `STATES` order.
-    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
+    /// How many units are in each normalised state (optionally on one host), in `ServiceState::ALL` order.
+    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(ServiceState, u64)> {
         let snapshot = self.read();
-        let mut counts = [0u64; STATES.len()];
+        let mut counts = [0u64; ServiceState::ALL.len()];
         let units = snapshot
             .units
             .values()
             .filter(|u| host.is_none_or(|h| u.hostname == h));
         for unit in units {
-            if let Some(i) = STATES.iter().position(|s| *s == unit.normalized_status) {
+            if let Some(i) = ServiceState::ALL
+                .iter()
+                .position(|s| *s == unit.normalized_status)
+            {
                 counts[i] += 1;
             }
         }
-        STATES
-            .iter()
-            .zip(counts)
-            .map(|(state, n)| ((*state).to_owned(), n))
-            .collect()
+        ServiceState::ALL.into_iter().zip(counts).collect()
     }
 
     /// Reloads every `RELOAD_EVERY` for as long as the process runs.
@@ -259,9 +259,7 @@ impl<'a> Matcher<'a> {
     fn matches(&self, unit: &Unit) -> bool {
         let f = self.filter;
         f.host.as_ref().is_none_or(|h| *h == unit.hostname)
-            && f.state
-                .as_ref()
-                .is_none_or(|s| *s == unit.normalized_status)
+            && f.state.is_none_or(|s| s == unit.normalized_status)
             && f.changed_since.is_none_or(|t| unit.since_epoch >= t)
             && self.search.as_deref().is_none_or(|needle| {
                 contains_lowercase(&unit.service_name, needle)
@@ -286,7 +284,10 @@ fn compare_by(key: SortKey, a: &Unit, b: &Unit) -> Ordering {
     match key {
         SortKey::Host => a.hostname.cmp(&b.hostname),
         SortKey::Unit => a.service_name.cmp(&b.service_name),
-        SortKey::State => a.normalized_status.cmp(&b.normalized_status),
+        SortKey::State => a
+            .normalized_status
+            .as_str()
+            .cmp(b.normalized_status.as_str()),
         SortKey::SubState => a.sub_state.cmp(&b.sub_state),
         SortKey::UnitFileState => a.unit_file_state.cmp(&b.unit_file_state),
         SortKey::Since => a.since_epoch.total_cmp(&b.since_epoch),
@@ -296,14 +297,15 @@ fn compare_by(key: SortKey, a: &Unit, b: &Unit) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ServiceState::{Failed, Running, Stopped, Transitioning, Unknown};
 
-    fn unit(host: &str, name: &str, state: &str, since: f64) -> Unit {
+    fn unit(host: &str, name: &str, state: ServiceState, since: f64) -> Unit {
         Unit {
             id: 0,
             hostname: host.into(),
             service_name: name.into(),
             raw_status: "active".into(),
-            normalized_status: state.into(),
+            normalized_status: state,
             sub_state: "running".into(),
             service_type: "simple".into(),
             unit_file_state: "enabled".into(),
@@ -340,9 +342,9 @@ mod tests {
     #[test]
     fn pages_sort_by_the_key_then_host_and_unit() {
         let current = state_of(&[
-            unit("web02", "nginx", "failed", 30.0),
-            unit("web01", "nginx", "running", 10.0),
-            unit("web01", "cron", "failed", 20.0),
+            unit("web02", "nginx", Failed, 30.0),
+            unit("web01", "nginx", Running, 10.0),
+            unit("web01", "cron", Failed, 20.0),
         ]);
         let by_state = current.page(&ServiceFilter {
             sort: SortKey::State,
@@ -365,14 +367,14 @@ mod tests {
     #[test]
     fn filters_combine_and_search_ignores_case_in_name_and_description() {
         let current = state_of(&[
-            unit("web01", "nginx", "running", 10.0),
-            unit("web01", "cron", "failed", 20.0),
-            unit("web02", "cron", "failed", 20.0),
+            unit("web01", "nginx", Running, 10.0),
+            unit("web01", "cron", Failed, 20.0),
+            unit("web02", "cron", Failed, 20.0),
         ]);
         let found = current.page(&ServiceFilter {
             host: Some("web01".into()),
             search: Some("DAEMON".into()),
-            state: Some("failed".into()),
+            state: Some(Failed),
             ..ServiceFilter::default()
         });
         assert_eq!(names(&found), ["web01/cron"]);
@@ -384,11 +386,11 @@ mod tests {
         assert_eq!(
             current.count_by_state(Some("web01")),
             [
-                ("failed".to_owned(), 1),
-                ("transitioning".to_owned(), 0),
-                ("stopped".to_owned(), 0),
-                ("running".to_owned(), 1),
-                ("unknown".to_owned(), 0),
+                (Failed, 1),
+                (Transitioning, 0),
+                (Stopped, 0),
+                (Running, 1),
+                (Unknown, 0),
             ]
         );
     }

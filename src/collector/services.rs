@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::writer::Record;
 use crate::db::alerts::AlertCondition;
 use crate::db::entities::service_current;
-use crate::domain::{ServiceState, UnitName, service_state::is_recoverable};
+use crate::domain::{ServiceState, Severity, UnitName, service_state::is_recoverable};
 use crate::systemd::UnitSnapshot;
 
 pub struct ServiceTracker {
@@ -78,7 +78,7 @@ impl ServiceTracker {
             hostname: self.hostname.clone(),
             service_name: snap.name.clone(),
             raw_status: snap.active_state.clone(),
-            normalized_status: state.to_string(),
+            normalized_status: state,
             sub_state: snap.sub_state.clone(),
             service_type: snap.service_type.clone(),
             unit_file_state: snap.unit_file_state.clone(),
@@ -114,7 +114,7 @@ impl ServiceTracker {
         let mut row = self.known.get(name)?.clone();
         row.raw_status = active.to_owned();
         row.sub_state = sub.to_owned();
-        row.normalized_status = ServiceState::from_systemd(active, sub).to_string();
+        row.normalized_status = ServiceState::from_systemd(active, sub);
         row.ts_epoch = ts;
         Some(self.record(&mut row))
     }
@@ -126,7 +126,7 @@ impl ServiceTracker {
         for mut row in rows {
             row.raw_status = "unknown".into();
             row.sub_state = "unknown".into();
-            row.normalized_status = ServiceState::Unknown.to_string();
+            row.normalized_status = ServiceState::Unknown;
             row.ts_epoch = ts;
             records.extend(self.record(&mut row));
         }
@@ -141,7 +141,7 @@ impl ServiceTracker {
         row.raw_status = "inactive".into();
         row.sub_state = "dead".into();
         row.load_state = "not-found".into();
-        row.normalized_status = ServiceState::Stopped.to_string();
+        row.normalized_status = ServiceState::Stopped;
         row.ts_epoch = ts;
         vec![
             Record::ServiceGone(row.clone()),
@@ -184,7 +184,7 @@ impl ServiceTracker {
             });
         }
         if state_changed {
-            let failed = row.normalized_status == ServiceState::Failed.as_str();
+            let failed = row.normalized_status == ServiceState::Failed;
             records.push(Record::Alert(self.alert(row, failed)));
         }
         records
@@ -194,7 +194,7 @@ impl ServiceTracker {
         AlertCondition {
             hostname: self.hostname.clone(),
             source: format!("service:{}", row.service_name),
-            severity: "critical".into(),
+            severity: Severity::Critical,
             message: format!(
                 "{} is {} ({}/{})",
                 row.service_name, row.normalized_status, row.raw_status, row.sub_state

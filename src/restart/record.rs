@@ -7,7 +7,7 @@ use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
 use crate::auth::audit;
 use crate::db::audit_log::AuditEntry;
 use crate::db::restart_requests::{self as requests, NewRequest, Progress};
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
     pub(super) async fn refuse(&self, ask: &Ask, refusal: Refusal) -> anyhow::Result<Report> {
@@ -21,7 +21,7 @@ impl Restarter {
                 requested_by: ask.actor.name(),
                 client_ip: ask.client_ip.as_deref(),
                 source: ask.source.as_str(),
-                state: "refused",
+                state: RestartState::Refused,
                 dry_run: self.dry_run(),
                 result: Some(refusal.gate.code()),
                 error: Some(&refusal.message),
@@ -57,16 +57,16 @@ impl Restarter {
         run: Execution,
     ) -> anyhow::Result<Report> {
         let (state, action, status) = match run.outcome {
-            Outcome::DryRun => ("dry_run", "restart_dry_run", Status::DryRun),
-            Outcome::Done => ("done", "restart_done", Status::Done),
-            Outcome::Failed => ("failed", "restart_failed", Status::Failed),
+            Outcome::DryRun => (RestartState::DryRun, "restart_dry_run", Status::DryRun),
+            Outcome::Done => (RestartState::Done, "restart_done", Status::Done),
+            Outcome::Failed => (RestartState::Failed, "restart_failed", Status::Failed),
         };
         let how = self.inner.executor.describe();
         requests::record(
             &self.inner.db.conn,
             id,
             Progress {
-                state: state.into(),
+                state,
                 result: Some(run.result.clone()),
                 active_state: run.active_state.clone(),
                 error: run.error.clone(),
@@ -123,9 +123,9 @@ impl Restarter {
     ) -> anyhow::Result<Report> {
         let dry_run = self.dry_run();
         let (state, action) = if dry_run {
-            ("dry_run", "restart_dry_run")
+            (RestartState::DryRun, "restart_dry_run")
         } else {
-            ("queued", "restart_queued")
+            (RestartState::Queued, "restart_queued")
         };
         let row = requests::insert(
             &self.inner.db.conn,

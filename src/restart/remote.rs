@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{Actor, Ask, Restarter, Source};
 use crate::db::entities::restart_requests::Model;
 use crate::db::restart_requests::{self as requests, Progress};
+use crate::domain::RestartState;
 use crate::live::LiveEvent;
 
 /// The agent's loop: take and run every queued request for this host, then wait for news.
@@ -97,11 +98,10 @@ impl Restarter {
                     &self.inner.db.conn,
                     row.id,
                     Progress {
-                        state: "refused".into(),
                         result: Some(refusal.gate.code().into()),
                         error: Some(refusal.message.clone()),
                         finished_at: Some(self.inner.clock.now()),
-                        ..Progress::default()
+                        ..Progress::new(RestartState::Refused)
                     },
                 )
                 .await?;
@@ -117,7 +117,7 @@ impl Restarter {
         let report = self
             .finish(&ask, row.id, &row.hostname, unit.as_str(), started, run)
             .await?;
-        tracing::info!(unit = %unit, state = report.state(), "ran a queued restart");
+        tracing::info!(unit = %unit, state = %report.state(), "ran a queued restart");
         Ok(())
     }
 

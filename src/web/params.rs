@@ -81,6 +81,18 @@ impl Params {
         }
     }
 
+    /// One of a fixed set of values, each known by `name_of` (an enum's `ALL` and `as_str`).
+    pub fn one_of<T: Copy>(
+        &self,
+        name: &str,
+        allowed: &[T],
+        name_of: impl Fn(T) -> &'static str,
+    ) -> Result<Option<T>, BadParam> {
+        let names: Vec<&'static str> = allowed.iter().map(|a| name_of(*a)).collect();
+        let chosen = self.choice(name, &names)?;
+        Ok(chosen.and_then(|c| allowed.iter().copied().find(|a| name_of(*a) == c)))
+    }
+
     /// A host name as hosts report it: letters, digits, `.`, `-`, `_`, at most 253 characters.
     pub fn hostname(&self, name: &str) -> Result<Option<&str>, BadParam> {
         match self.text(name) {

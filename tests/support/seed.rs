@@ -8,6 +8,7 @@ use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
 };
+use smartmon::domain::{ServiceState, Severity};
 
 use super::TestApp;
 
@@ -53,7 +54,7 @@ impl TestApp {
             hostname: Set(unit.host.to_owned()),
             service_name: Set(unit.name.to_owned()),
             raw_status: Set(raw.into()),
-            normalized_status: Set(unit.state.to_owned()),
+            normalized_status: Set(ServiceState::parse(unit.state).expect("a service state")),
             sub_state: Set(unit.sub.to_owned()),
             service_type: Set("simple".into()),
             unit_file_state: Set("enabled".into()),
@@ -83,7 +84,7 @@ impl TestApp {
             hostname: Set(host.to_owned()),
             service_name: Set(unit.to_owned()),
             raw_status: Set(if state == "running" { "active" } else { state }.to_owned()),
-            normalized_status: Set(state.to_owned()),
+            normalized_status: Set(ServiceState::parse(state).expect("a service state")),
             sub_state: Set(if state == "running" {
                 "running"
             } else {
@@ -226,7 +227,7 @@ impl TestApp {
         alerts::Entity::insert(alerts::ActiveModel {
             hostname: Set(host.to_owned()),
             source: Set(source.to_owned()),
-            severity: Set(severity.to_owned()),
+            severity: Set(Severity::parse(severity).expect("a severity")),
             message: Set(format!("{source} needs attention")),
             opened_at: Set(now - age_secs),
             last_seen_at: Set(now - resolved_secs.unwrap_or(0.0)),

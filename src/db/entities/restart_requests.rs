@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::RestartState;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "restart_requests")]
 pub struct Model {
@@ -14,8 +16,8 @@ pub struct Model {
     pub client_ip: Option<String>,
     /// `ui`, `api`, `auto`, `helper`.
     pub source: String,
-    /// `queued`, `running`, `done`, `failed`, `dry_run`, `refused`, `expired`.
-    pub state: String,
+    /// Stored as `queued`, `running`, `done`, `failed`, `dry_run`, `refused` or `expired`.
+    pub state: RestartState,
     pub dry_run: bool,
     /// systemd's job result (`done`, `failed`, `timeout`, …) or the refusing gate.
     pub result: Option<String>,

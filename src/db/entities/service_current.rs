@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ServiceState;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "service_current")]
 pub struct Model {
@@ -11,8 +13,8 @@ pub struct Model {
     pub service_name: String,
     /// systemd's `ActiveState`.
     pub raw_status: String,
-    /// One of `running`, `stopped`, `failed`, `transitioning`, `unknown`.
-    pub normalized_status: String,
+    /// Stored as `running`, `stopped`, `failed`, `transitioning` or `unknown`.
+    pub normalized_status: ServiceState,
     pub sub_state: String,
     pub service_type: String,
     pub unit_file_state: String,

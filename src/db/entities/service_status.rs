@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::ServiceState;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "service_status")]
 pub struct Model {
@@ -10,7 +12,7 @@ pub struct Model {
     pub hostname: String,
     pub service_name: String,
     pub raw_status: String,
-    pub normalized_status: String,
+    pub normalized_status: ServiceState,
     pub sub_state: String,
     pub service_type: String,
     pub unit_file_state: String,

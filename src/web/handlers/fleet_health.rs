@@ -6,6 +6,7 @@ use maud::Markup;
 use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::{checks, disks};
+use crate::domain::Severity;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::{params, wants_partial};
@@ -79,9 +80,7 @@ pub fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
             _ => AlertState::All,
         },
         host: p.hostname("host")?.map(str::to_owned),
-        severity: p
-            .choice("severity", &["critical", "warning"])?
-            .map(str::to_owned),
+        severity: p.one_of("severity", &Severity::ALL, Severity::as_str)?,
         limit: p.clamped("limit", 100, 1, 1000)?,
         offset: p.clamped("offset", 0, 0, 10_000_000)?,
     })

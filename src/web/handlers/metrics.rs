@@ -5,8 +5,8 @@ use std::fmt::Write;
 use actix_web::{HttpResponse, web};
 
 use crate::clock::now_epoch;
-use crate::db::services::STATES;
 use crate::db::{alert_list, checks, disks, hosts};
+use crate::domain::ServiceState;
 use crate::state::AppState;
 use crate::web::handlers::api::ApiError;
 use crate::web::views::hosts::is_up;
@@ -90,7 +90,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         "1 for the unit's current normalised state, 0 for the others.",
     );
     for u in &units {
-        for s in STATES {
+        for s in ServiceState::ALL {
             let value = f64::from(u8::from(u.normalized_status == s));
             sample(
                 &mut out,
@@ -98,7 +98,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
                 &[
                     ("host", &u.hostname),
                     ("unit", &u.service_name),
-                    ("state", s),
+                    ("state", s.as_str()),
                 ],
                 value,
             );

@@ -7,6 +7,7 @@ use crate::clock::now_epoch;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
 use crate::db::{disks, hosts};
+use crate::domain::ServiceState;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::wants_partial;
@@ -32,9 +33,9 @@ pub async fn overview(
     state.current.ensure_loaded(&state.db).await?;
     let states = state.current.count_by_state(None);
     let mut failing = Vec::new();
-    for wanted in ["failed", "transitioning"] {
+    for wanted in [ServiceState::Failed, ServiceState::Transitioning] {
         let filter = ServiceFilter {
-            state: Some(wanted.to_owned()),
+            state: Some(wanted),
             sort: SortKey::Since,
             descending: true,
             limit: ATTENTION_ROWS,

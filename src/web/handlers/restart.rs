@@ -199,7 +199,7 @@ pub async fn api(
         response.insert_header(("Retry-After", secs.to_string()));
     }
     let body = json!({
-        "state": report.state(),
+        "state": report.state().as_str(),
         "reason": reason,
         "message": report.message,
         "error": matches!(report.status, Status::Refused(_) | Status::Failed).then_some(&report.message),

@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, web};
 use maud::Markup;
 
 use crate::clock::now_epoch;
-use crate::db::services::{self, STATES, ServiceFilter, SortKey};
+use crate::db::services::{self, ServiceFilter, SortKey};
+use crate::domain::ServiceState;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::{params, wants_partial};
@@ -26,7 +27,7 @@ pub fn service_filter(
     };
     Ok(ServiceFilter {
         host: p.hostname("host")?.map(str::to_owned),
-        state: p.choice(state_param, &STATES)?.map(str::to_owned),
+        state: p.one_of(state_param, &ServiceState::ALL, ServiceState::as_str)?,
         search: p.text("q").map(str::to_owned),
         changed_since: since_minutes.map(|m| now_epoch() - m as f64 * 60.0),
         sort: p
@@ -91,13 +92,13 @@ pub async fn detail(
     let start = now - seconds;
     let history = services::history(db, &hostname, &unit, start, 10_000).await?;
     let initial = services::state_at(db, &hostname, &unit, start).await?;
-    let changes: Vec<(f64, String)> = history
+    let changes: Vec<(f64, ServiceState)> = history
         .iter()
         .rev()
-        .map(|h| (h.ts_epoch, h.normalized_status.clone()))
+        .map(|h| (h.ts_epoch, h.normalized_status))
         .collect();
     let uptime = services::uptime_ratio(
-        initial.as_ref().map(|s| s.normalized_status.as_str()),
+        initial.as_ref().map(|s| s.normalized_status),
         &changes,
         start,
         now,

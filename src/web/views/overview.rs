@@ -7,6 +7,7 @@ use maud::{Markup, html};
 use crate::current::CurrentUnit;
 use crate::db::entities::{alerts, disk_health, restart_requests};
 use crate::db::hosts::HostSummary;
+use crate::domain::ServiceState;
 use crate::web::views::alerts::severity_badge;
 use crate::web::views::components::{ago, empty_state, number, percent};
 use crate::web::views::hosts::is_up;
@@ -17,7 +18,7 @@ use crate::web::views::services::service_row_cached;
 /// What the overview shows.
 pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
-    pub states: &'a [(String, u64)],
+    pub states: &'a [(ServiceState, u64)],
     pub failing: &'a [Arc<CurrentUnit>],
     /// Open alerts, (critical, warning), and the most pressing few.
     pub alert_counts: (u64, u64),
@@ -107,7 +108,7 @@ pub fn overview_body(o: &Overview) -> Markup {
                 h2 { "Open alerts" }
                 ul.alert-list {
                     @for a in o.open_alerts {
-                        li { (severity_badge(&a.severity)) " " strong { (a.hostname) } " " (a.message) " "
+                        li { (severity_badge(a.severity)) " " strong { (a.hostname) } " " (a.message) " "
                             span.muted { "since " (ago(a.opened_at, o.now)) } }
                     }
                 }

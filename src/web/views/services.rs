@@ -6,7 +6,8 @@ use maud::{Markup, Render, html};
 
 use crate::current::CurrentUnit;
 use crate::db::entities::service_current;
-use crate::db::services::{STATES, ServiceFilter, SortKey};
+use crate::db::services::{ServiceFilter, SortKey};
+use crate::domain::ServiceState;
 use crate::web::views::components::{
     ago_text, empty_state, pager, relative, state_badge, write_relative,
 };
@@ -50,8 +51,8 @@ pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
                     "State "
                     select name="state" {
                         option value="" { "any state" }
-                        @for state in STATES {
-                            option value=(state) selected[f.state.as_deref() == Some(state)] { (state) }
+                        @for state in ServiceState::ALL {
+                            option value=(state) selected[f.state == Some(state)] { (state) }
                         }
                     }
                 }
@@ -155,7 +156,7 @@ fn row_with_age(row: &service_current::Model, age: &str) -> Markup {
         tr id=(row_id(&row.hostname, &row.service_name)) class=(format!("state-{}", row.normalized_status)) {
             td { (row.hostname) }
             td { a href=(detail) { (row.service_name) } }
-            td { (state_badge(&row.normalized_status)) }
+            td { (state_badge(row.normalized_status)) }
             td { (row.sub_state) }
             td { (row.unit_file_state) }
             td { @if row.recoverable { "yes" } @else { span.muted { "no" } } }
@@ -203,8 +204,8 @@ fn query_string(
     if let Some(host) = &f.host {
         pairs.push(("host", host.clone()));
     }
-    if let Some(state) = &f.state {
-        pairs.push(("state", state.clone()));
+    if let Some(state) = f.state {
+        pairs.push(("state", state.as_str().to_owned()));
     }
     pairs.push(("sort", sort.name().to_owned()));
     pairs.push(("dir", if descending { "desc" } else { "asc" }.to_owned()));

@@ -14,6 +14,7 @@ use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::db::alerts::AlertCondition;
 use smartmon::db::entities::{filesystem_usage, hosts, service_current, system_metrics};
+use smartmon::domain::{ServiceState, Severity};
 use smartmon::live::LiveBus;
 
 use crate::stats::{Cycle, Kind, Recorder};
@@ -275,7 +276,7 @@ impl Agent {
             Record::Alert(AlertCondition {
                 hostname: host.clone(),
                 source,
-                severity: "warning".into(),
+                severity: Severity::Warning,
                 message,
                 active: false,
                 ts_epoch: ts,
@@ -351,22 +352,22 @@ impl Agent {
         }
         let pick = (rng.next() % units.len() as u64) as usize;
         let row = &mut units[pick];
-        let (raw, normalized, sub) = match (row.normalized_status.as_str(), rng.next() % 2) {
-            ("running", 0) => ("failed", "failed", "failed"),
-            ("running", _) => ("inactive", "stopped", "dead"),
-            _ => ("active", "running", "running"),
+        let (raw, normalized, sub) = match (row.normalized_status, rng.next() % 2) {
+            (ServiceState::Running, 0) => ("failed", ServiceState::Failed, "failed"),
+            (ServiceState::Running, _) => ("inactive", ServiceState::Stopped, "dead"),
+            _ => ("active", ServiceState::Running, "running"),
         };
         row.raw_status = raw.into();
-        row.normalized_status = normalized.into();
+        row.normalized_status = normalized;
         row.sub_state = sub.into();
         row.since_epoch = ts;
         row.ts_epoch = ts;
         let alert = AlertCondition {
             hostname: row.hostname.clone(),
             source: format!("service:{}", row.service_name),
-            severity: "critical".into(),
+            severity: Severity::Critical,
             message: format!("{} is {normalized} ({raw}/{sub})", row.service_name),
-            active: normalized == "failed",
+            active: normalized == ServiceState::Failed,
             ts_epoch: ts,
         };
         vec![

@@ -65,7 +65,7 @@ pub async fn alerts_csv(
         csv.row([
             a.hostname.as_str(),
             &a.source,
-            &a.severity,
+            a.severity.as_str(),
             &a.message,
             &opened,
             &seen,

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::clock::{now_epoch, rfc3339};
 use crate::db::entities::service_current;
 use crate::db::services;
+use crate::domain::ServiceState;
 use crate::state::AppState;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{ApiError, host_from_path, params};
@@ -20,7 +21,7 @@ const CSV_LIMIT: u64 = 100_000;
 pub struct ServiceJson<'a> {
     hostname: &'a str,
     service_name: &'a str,
-    normalized_status: &'a str,
+    normalized_status: ServiceState,
     raw_status: &'a str,
     sub_state: &'a str,
     service_type: &'a str,
@@ -36,7 +37,7 @@ pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
     ServiceJson {
         hostname: &s.hostname,
         service_name: &s.service_name,
-        normalized_status: &s.normalized_status,
+        normalized_status: s.normalized_status,
         raw_status: &s.raw_status,
         sub_state: &s.sub_state,
         service_type: &s.service_type,
@@ -100,7 +101,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         csv.row([
             s.hostname.as_str(),
             &s.service_name,
-            &s.normalized_status,
+            s.normalized_status.as_str(),
             &s.raw_status,
             &s.sub_state,
             &s.service_type,

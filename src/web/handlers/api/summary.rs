@@ -19,7 +19,7 @@ pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .current
         .count_by_state(None)
         .into_iter()
-        .map(|(state, n)| (state, json!(n)))
+        .map(|(state, n)| (state.as_str().to_owned(), json!(n)))
         .collect();
     let (critical, warning) = alert_list::open_counts(db).await?;
     let disks = disks::latest(db).await?;
