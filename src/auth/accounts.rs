@@ -69,18 +69,12 @@ pub async fn create(
     let hashed = tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(anyhow::Error::from)??;
-    let user = users::insert(
-        &db.conn,
-        new.username,
-        &hashed,
-        new.role.as_str(),
-        clock.now(),
-    )
-    .await
-    .map_err(|err| match users_exists(&err) {
-        true => AccountError::Exists(new.username.to_owned()),
-        false => AccountError::Unexpected(err.into()),
-    })?;
+    let user = users::insert(&db.conn, new.username, hashed, new.role, clock.now())
+        .await
+        .map_err(|err| match users_exists(&err) {
+            true => AccountError::Exists(new.username.to_owned()),
+            false => AccountError::Unexpected(err.into()),
+        })?;
     record(
         db,
         clock,
@@ -120,7 +114,7 @@ pub async fn change_password(
     let hashed = tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(anyhow::Error::from)??;
-    users::set_password(&db.conn, user.id, &hashed, clock.now()).await?;
+    users::set_password(&db.conn, user.id, hashed, clock.now()).await?;
     let ended = sessions::delete_for_user(&db.conn, user.id, keep_session).await?;
     record(
         db,
@@ -175,7 +169,7 @@ pub async fn set_role(
     actor: &str,
 ) -> Result<(), AccountError> {
     let user = find(db, username).await?;
-    users::set_role(&db.conn, user.id, role.as_str()).await?;
+    users::set_role(&db.conn, user.id, role).await?;
     record(
         db,
         clock,
@@ -183,7 +177,7 @@ pub async fn set_role(
         None,
         "user_role_changed",
         username,
-        json!({ "from": user.role, "to": role.as_str() }),
+        json!({ "from": user.role.as_str(), "to": role.as_str() }),
     )
     .await;
     Ok(())

@@ -160,10 +160,9 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
     if let Some(cookie) = req.cookie(session::COOKIE)
         && let Some(live) = session::lookup(state, cookie.value()).await
     {
-        let role = Role::parse(&live.user.role).unwrap_or(Role::Viewer);
         return Resolved::User(CurrentUser {
+            role: live.user.role,
             username: live.user.username,
-            role,
             via: Via::Session,
             csrf_token: live.csrf_token,
             session_id: Some(live.id),
@@ -224,7 +223,7 @@ async fn basic_user(
             auth.backoff.succeeded(&username);
             Resolved::User(CurrentUser {
                 csrf_token: auth.derived_csrf("basic", &user.username),
-                role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+                role: user.role,
                 username: user.username,
                 via: Via::Basic,
                 session_id: None,

@@ -6,6 +6,7 @@ use crate::auth::identity::{CurrentUser, Resolved, Via, refuse_audit};
 use crate::auth::{Role, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::PasswordHash;
 use crate::state::AppState;
 
 /// Maps an SSO identity to a user: the configured role lists win, then a local account's role; an unknown
@@ -39,14 +40,14 @@ pub(crate) async fn sso_user(
                 message: "Your account is disabled.".into(),
             };
         }
-        Some(user) => listed.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Viewer)),
+        Some(user) => listed.unwrap_or(user.role),
         None if sso.auto_create => {
             let role = listed.unwrap_or(Role::Viewer);
             let created = users::insert(
                 &state.db.conn,
                 &identity,
-                "!sso",
-                role.as_str(),
+                PasswordHash::SsoOnly,
+                role,
                 state.clock.now(),
             )
             .await;

@@ -5,14 +5,18 @@
 
 pub mod approved;
 mod hostname;
+mod password_hash;
 mod restart_state;
+mod role;
 pub mod service_state;
 mod severity;
 mod unit_name;
 
 pub use approved::ApprovedServices;
 pub use hostname::Hostname;
+pub use password_hash::PasswordHash;
 pub use restart_state::RestartState;
+pub use role::Role;
 pub use service_state::ServiceState;
 pub use severity::Severity;
 pub use unit_name::UnitName;
