@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::db::audit_log::AuditEntry;
 use crate::db::entities::users::Model;
 use crate::db::{Db, sessions, users};
+use crate::domain::AuditAction;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -80,7 +81,7 @@ pub async fn create(
         clock,
         actor,
         ip,
-        "user_created",
+        AuditAction::UserCreated,
         new.username,
         json!({ "role": new.role.as_str() }),
     )
@@ -121,7 +122,7 @@ pub async fn change_password(
         clock,
         actor,
         None,
-        "user_password_changed",
+        AuditAction::UserPasswordChanged,
         username,
         json!({ "sessions_ended": ended }),
     )
@@ -144,9 +145,9 @@ pub async fn set_disabled(
         ended = sessions::delete_for_user(&db.conn, user.id, None).await?;
     }
     let action = if disabled {
-        "user_disabled"
+        AuditAction::UserDisabled
     } else {
-        "user_enabled"
+        AuditAction::UserEnabled
     };
     record(
         db,
@@ -175,7 +176,7 @@ pub async fn set_role(
         clock,
         actor,
         None,
-        "user_role_changed",
+        AuditAction::UserRoleChanged,
         username,
         json!({ "from": user.role.as_str(), "to": role.as_str() }),
     )
@@ -188,7 +189,7 @@ async fn record(
     clock: &Clock,
     actor: &str,
     ip: Option<String>,
-    action: &'static str,
+    action: AuditAction,
     target: &str,
     detail: serde_json::Value,
 ) {
@@ -198,11 +199,10 @@ async fn record(
         AuditEntry {
             username: Some(actor.to_owned()),
             client_ip: ip,
-            action,
             target: Some(target.to_owned()),
             success: true,
             detail: Some(detail),
-            ..Default::default()
+            ..AuditEntry::new(action)
         },
     )
     .await;

@@ -13,6 +13,7 @@ use crate::auth::identity::{Resolved, resolve};
 use crate::auth::proxies::client_ip_of;
 use crate::auth::{Role, audit, csrf};
 use crate::db::audit_log::AuditEntry;
+use crate::domain::AuditAction;
 use crate::state::AppState;
 use crate::web::views::errors::error_page;
 
@@ -103,11 +104,10 @@ pub async fn enforce(
             AuditEntry {
                 username: Some(user.username.clone()),
                 client_ip: ip,
-                action: "access_denied",
                 target: Some(format!("{} {}", req.method(), req.path())),
                 success: false,
                 detail: Some(json!({ "role": user.role.as_str(), "needed": needed.as_str() })),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::AccessDenied)
             },
         )
         .await;
@@ -146,10 +146,9 @@ pub async fn audit_rate_limited(
     {
         let entry = AuditEntry {
             client_ip: ip,
-            action: "rate_limited",
             target: Some(target),
             success: false,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::RateLimited)
         };
         audit(&state.db, &state.clock, entry).await;
     }
@@ -241,11 +240,10 @@ async fn refuse_csrf(
         &state.clock,
         AuditEntry {
             client_ip: ip,
-            action: "csrf_refused",
             target: Some(format!("{} {}", req.method(), req.path())),
             success: false,
             detail: Some(json!({ "reason": message })),
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::CsrfRefused)
         },
     )
     .await;

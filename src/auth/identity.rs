@@ -17,6 +17,7 @@ use crate::auth::token::constant_time_eq;
 use crate::auth::{Role, audit, cloudflare, session};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -95,7 +96,7 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
         refuse_audit(
             state,
             ip,
-            "api_key_refused",
+            AuditAction::ApiKeyRefused,
             None,
             "wrong or unconfigured API key",
         )
@@ -115,7 +116,7 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
                 refuse_audit(
                     state,
                     ip,
-                    "sso_refused",
+                    AuditAction::SsoRefused,
                     None,
                     &format!("cloudflare: {reason}"),
                 )
@@ -147,7 +148,7 @@ pub async fn resolve(req: &ServiceRequest, state: &AppState, api_key_allowed: bo
         refuse_audit(
             state,
             ip.clone(),
-            "sso_refused",
+            AuditAction::SsoRefused,
             Some(identity),
             &format!(
                 "{name} header from untrusted peer {}",
@@ -202,7 +203,14 @@ async fn basic_user(
         _ => None,
     };
     if let Some(message) = throttled {
-        refuse_audit(state, ip, "login_throttled", Some(username), message).await;
+        refuse_audit(
+            state,
+            ip,
+            AuditAction::LoginThrottled,
+            Some(username),
+            message,
+        )
+        .await;
         return Resolved::Refused {
             forbidden: false,
             message: message.into(),
@@ -232,7 +240,14 @@ async fn basic_user(
         None => {
             auth.backoff.failed(&username);
             auth.backoff.failed(&address);
-            refuse_audit(state, ip, "login_failed", Some(username), "basic auth").await;
+            refuse_audit(
+                state,
+                ip,
+                AuditAction::LoginFailed,
+                Some(username),
+                "basic auth",
+            )
+            .await;
             Resolved::Refused {
                 forbidden: false,
                 message: "Wrong username or password.".into(),
@@ -274,21 +289,20 @@ pub async fn check_password(
 pub(crate) async fn refuse_audit(
     state: &AppState,
     ip: Option<String>,
-    action: &'static str,
+    action: AuditAction,
     username: Option<String>,
     reason: &str,
 ) {
-    tracing::warn!(action, reason, "credentials refused");
+    tracing::warn!(action = action.as_str(), reason, "credentials refused");
     audit(
         &state.db,
         &state.clock,
         AuditEntry {
             username,
             client_ip: ip,
-            action,
             success: false,
             detail: Some(json!({ "reason": reason })),
-            ..Default::default()
+            ..AuditEntry::new(action)
         },
     )
     .await;

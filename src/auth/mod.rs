@@ -42,6 +42,6 @@ pub async fn audit(db: &Db, clock: &Clock, mut entry: AuditEntry) {
     entry.username = cut(entry.username);
     entry.target = cut(entry.target);
     if let Err(err) = audit_log::insert(&db.conn, clock.now(), entry).await {
-        tracing::error!(action, error = %err, "cannot write the audit row");
+        tracing::error!(action = action.as_str(), error = %err, "cannot write the audit row");
     }
 }

@@ -6,6 +6,7 @@ use crate::auth::identity::{CurrentUser, Resolved, Via, refuse_audit};
 use crate::auth::{Role, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
 use crate::domain::PasswordHash;
 use crate::state::AppState;
 
@@ -34,7 +35,14 @@ pub(crate) async fn sso_user(
     };
     let role = match &local {
         Some(user) if user.disabled => {
-            refuse_audit(state, ip, "sso_refused", Some(identity), "account disabled").await;
+            refuse_audit(
+                state,
+                ip,
+                AuditAction::SsoRefused,
+                Some(identity),
+                "account disabled",
+            )
+            .await;
             return Resolved::Refused {
                 forbidden: true,
                 message: "Your account is disabled.".into(),
@@ -58,11 +66,10 @@ pub(crate) async fn sso_user(
                     AuditEntry {
                         username: Some(identity.clone()),
                         client_ip: ip,
-                        action: "user_created",
                         target: Some(identity.clone()),
                         success: true,
                         detail: Some(json!({"via": "sso", "role": role.as_str()})),
-                        ..Default::default()
+                        ..AuditEntry::new(AuditAction::UserCreated)
                     },
                 )
                 .await;
@@ -73,7 +80,7 @@ pub(crate) async fn sso_user(
             refuse_audit(
                 state,
                 ip,
-                "sso_refused",
+                AuditAction::SsoRefused,
                 Some(identity),
                 "unknown identity (SSO_AUTO_CREATE=false)",
             )

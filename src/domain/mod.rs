@@ -4,6 +4,7 @@
 //! and a stored value outside the vocabulary is a read error, never silently something else.
 
 pub mod approved;
+mod audit_action;
 mod hostname;
 mod password_hash;
 mod restart_state;
@@ -13,6 +14,7 @@ mod severity;
 mod unit_name;
 
 pub use approved::ApprovedServices;
+pub use audit_action::AuditAction;
 pub use hostname::Hostname;
 pub use password_hash::PasswordHash;
 pub use restart_state::RestartState;

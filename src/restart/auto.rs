@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{Actor, Ask, Restarter, Source};
 use crate::db::alerts::{AlertCondition, apply};
 use crate::db::restart_requests as requests;
+use crate::domain::AuditAction;
 use crate::domain::{RestartState, ServiceState, Severity};
 use crate::live::LiveEvent;
 
@@ -143,7 +144,7 @@ impl Restarter {
                 source: Source::Auto,
             };
             let detail = json!({ "attempts": attempts, "window_min": minutes });
-            self.audit(&ask, "auto_restart_stopped", false, detail)
+            self.audit(&ask, AuditAction::AutoRestartStopped, false, detail)
                 .await;
             self.inner
                 .live

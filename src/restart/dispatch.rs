@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter};
 use crate::auth::Role;
 use crate::db::restart_requests::{self as requests, NewRequest};
+use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
@@ -13,7 +14,7 @@ impl Restarter {
     pub async fn request(&self, ask: Ask) -> anyhow::Result<Report> {
         self.audit(
             &ask,
-            "restart_requested",
+            AuditAction::RestartRequested,
             true,
             json!({ "source": ask.source.as_str() }),
         )

@@ -7,6 +7,7 @@ use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
 use crate::auth::audit;
 use crate::db::audit_log::AuditEntry;
 use crate::db::restart_requests::{self as requests, NewRequest, Progress};
+use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
@@ -31,7 +32,8 @@ impl Restarter {
         .await?;
         let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
             "source": ask.source.as_str(), "request_id": row.id });
-        self.audit(ask, "restart_refused", false, detail).await;
+        self.audit(ask, AuditAction::RestartRefused, false, detail)
+            .await;
         tracing::info!(host, unit, gate = refusal.gate.code(), "restart refused");
         Ok(Report {
             request_id: Some(row.id),
@@ -57,9 +59,17 @@ impl Restarter {
         run: Execution,
     ) -> anyhow::Result<Report> {
         let (state, action, status) = match run.outcome {
-            Outcome::DryRun => (RestartState::DryRun, "restart_dry_run", Status::DryRun),
-            Outcome::Done => (RestartState::Done, "restart_done", Status::Done),
-            Outcome::Failed => (RestartState::Failed, "restart_failed", Status::Failed),
+            Outcome::DryRun => (
+                RestartState::DryRun,
+                AuditAction::RestartDryRun,
+                Status::DryRun,
+            ),
+            Outcome::Done => (RestartState::Done, AuditAction::RestartDone, Status::Done),
+            Outcome::Failed => (
+                RestartState::Failed,
+                AuditAction::RestartFailed,
+                Status::Failed,
+            ),
         };
         let how = self.inner.executor.describe();
         requests::record(
@@ -123,9 +133,9 @@ impl Restarter {
     ) -> anyhow::Result<Report> {
         let dry_run = self.dry_run();
         let (state, action) = if dry_run {
-            (RestartState::DryRun, "restart_dry_run")
+            (RestartState::DryRun, AuditAction::RestartDryRun)
         } else {
-            (RestartState::Queued, "restart_queued")
+            (RestartState::Queued, AuditAction::RestartQueued)
         };
         let row = requests::insert(
             &self.inner.db.conn,
@@ -172,7 +182,7 @@ impl Restarter {
     pub(super) async fn audit(
         &self,
         ask: &Ask,
-        action: &'static str,
+        action: AuditAction,
         success: bool,
         mut detail: serde_json::Value,
     ) {

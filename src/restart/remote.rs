@@ -9,6 +9,7 @@ use serde_json::json;
 use super::{Actor, Ask, Restarter, Source};
 use crate::db::entities::restart_requests::Model;
 use crate::db::restart_requests::{self as requests, Progress};
+use crate::domain::AuditAction;
 use crate::domain::RestartState;
 use crate::live::LiveEvent;
 
@@ -107,7 +108,8 @@ impl Restarter {
                 .await?;
                 let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
                     "request_id": row.id, "checked_by": "agent" });
-                self.audit(&ask, "restart_refused", false, detail).await;
+                self.audit(&ask, AuditAction::RestartRefused, false, detail)
+                    .await;
                 self.publish(&row.hostname, &row.service_name).await;
                 return Ok(());
             }
@@ -138,7 +140,8 @@ impl Restarter {
                 source: Source::Ui,
             };
             let detail = json!({ "request_id": row.id, "reason": "no agent took it in time" });
-            self.audit(&ask, "restart_expired", false, detail).await;
+            self.audit(&ask, AuditAction::RestartExpired, false, detail)
+                .await;
             self.publish(&row.hostname, &row.service_name).await;
         }
         Ok(expired.len())

@@ -8,7 +8,7 @@ use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
 };
-use smartmon::domain::{ServiceState, Severity};
+use smartmon::domain::{AuditAction, ServiceState, Severity};
 
 use super::TestApp;
 
@@ -152,7 +152,7 @@ impl TestApp {
             ts_epoch: Set(now_epoch() - age_secs),
             username: Set(Some(user.to_owned())),
             client_ip: Set(Some("192.0.2.7".into())),
-            action: Set(action.to_owned()),
+            action: Set(AuditAction::parse(action).expect("an audited action")),
             hostname: Set(host.map(str::to_owned)),
             target: Set(None),
             success: Set(success),

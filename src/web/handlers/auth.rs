@@ -11,6 +11,7 @@ use crate::auth::proxies::client_ip;
 use crate::auth::{CurrentUser, Role, audit, session};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::views::auth::{LoginView, login_page, setup_page};
@@ -88,20 +89,19 @@ pub async fn login(
     let next = safe_next(form.next.as_deref());
     let ip = ip_of(&state, &req);
     let username = form.username.trim().to_owned();
-    let entry = |action: &'static str, success: bool, detail: serde_json::Value| AuditEntry {
+    let entry = |action: AuditAction, success: bool, detail: serde_json::Value| AuditEntry {
         username: Some(username.clone()),
         client_ip: ip.clone(),
-        action,
         success,
         detail: Some(detail),
-        ..Default::default()
+        ..AuditEntry::new(action)
     };
     if let Err(wait) = state.auth.backoff.check(&username) {
         audit(
             &state.db,
             &state.clock,
             entry(
-                "login_throttled",
+                AuditAction::LoginThrottled,
                 false,
                 json!({ "retry_after": wait.as_secs() }),
             ),
@@ -120,7 +120,7 @@ pub async fn login(
         audit(
             &state.db,
             &state.clock,
-            entry("login_failed", false, json!({ "method": "form" })),
+            entry(AuditAction::LoginFailed, false, json!({ "method": "form" })),
         )
         .await;
         let error = match backoff {
@@ -153,7 +153,7 @@ pub async fn login(
     audit(
         &state.db,
         &state.clock,
-        entry("login", true, json!({ "method": "form" })),
+        entry(AuditAction::Login, true, json!({ "method": "form" })),
     )
     .await;
     Ok(HttpResponse::SeeOther()
@@ -177,9 +177,8 @@ pub async fn logout(
         AuditEntry {
             username: Some(user.username.clone()),
             client_ip: ip_of(&state, &req),
-            action: "logout",
             success: true,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::Logout)
         },
     )
     .await;
@@ -210,10 +209,9 @@ pub async fn setup(
             &state.clock,
             AuditEntry {
                 client_ip: ip,
-                action: "setup_failed",
                 success: false,
                 detail: Some(json!({ "reason": "wrong setup token" })),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::SetupFailed)
             },
         )
         .await;
@@ -252,10 +250,9 @@ pub async fn setup(
         AuditEntry {
             username: Some(username.clone()),
             client_ip: ip.clone(),
-            action: "setup",
             success: true,
             detail: Some(json!({ "role": "admin" })),
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::Setup)
         },
     )
     .await;

@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::audit_log::AuditFilter;
 use crate::db::entities::audit_log;
+use crate::domain::AuditAction;
 use crate::web::views::components::{ago, empty_state, pager};
 use crate::web::views::layout::{Chrome, page};
 
@@ -11,7 +12,7 @@ pub struct AuditView<'a> {
     pub filter: &'a AuditFilter,
     pub rows: &'a [audit_log::Model],
     pub total: u64,
-    pub actions: &'a [String],
+    pub actions: &'a [AuditAction],
     pub now: f64,
 }
 
@@ -29,7 +30,7 @@ pub fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
                 label { "Action "
                     select name="action" {
                         option value="" { "any action" }
-                        @for a in v.actions { option value=(a) selected[f.action.as_deref() == Some(a.as_str())] { (a) } }
+                        @for a in v.actions { option value=(a) selected[f.action == Some(*a)] { (a) } }
                     }
                 }
                 label { "Host " input type="search" name="host" value=[f.hostname.as_deref()] autocomplete="off"; }
@@ -48,8 +49,8 @@ pub fn audit_table(v: &AuditView) -> Markup {
         if let Some(u) = &f.username {
             pairs.push(("user", u.clone()));
         }
-        if let Some(a) = &f.action {
-            pairs.push(("action", a.clone()));
+        if let Some(a) = f.action {
+            pairs.push(("action", a.as_str().to_owned()));
         }
         if let Some(h) = &f.hostname {
             pairs.push(("host", h.clone()));
