@@ -83,7 +83,7 @@ impl CurrentState {
         snapshot.units = units
             .into_iter()
             .map(|u| {
-                let key = (u.hostname.clone(), u.service_name.clone());
+                let key = (u.hostname.to_string(), u.service_name.to_string());
                 (key, Arc::new(CurrentUnit::new(u)))
             })
             .collect();
@@ -258,11 +258,11 @@ impl<'a> Matcher<'a> {
 
     fn matches(&self, unit: &Unit) -> bool {
         let f = self.filter;
-        f.host.as_ref().is_none_or(|h| *h == unit.hostname)
+        f.host.as_ref().is_none_or(|h| unit.hostname == h.as_str())
             && f.state.is_none_or(|s| s == unit.normalized_status)
             && f.changed_since.is_none_or(|t| unit.since_epoch >= t)
             && self.search.as_deref().is_none_or(|needle| {
-                contains_lowercase(&unit.service_name, needle)
+                contains_lowercase(unit.service_name.as_str(), needle)
                     || contains_lowercase(&unit.description, needle)
             })
     }
@@ -298,12 +298,13 @@ fn compare_by(key: SortKey, a: &Unit, b: &Unit) -> Ordering {
 mod tests {
     use super::*;
     use crate::domain::ServiceState::{Failed, Running, Stopped, Transitioning, Unknown};
+    use crate::domain::{Hostname, UnitName};
 
     fn unit(host: &str, name: &str, state: ServiceState, since: f64) -> Unit {
         Unit {
             id: 0,
-            hostname: host.into(),
-            service_name: name.into(),
+            hostname: Hostname::parse(host).expect("a host name"),
+            service_name: UnitName::parse(name).expect("a unit name"),
             raw_status: "active".into(),
             normalized_status: state,
             sub_state: "running".into(),
@@ -323,10 +324,10 @@ mod tests {
             let mut snapshot = current.write();
             for u in units {
                 snapshot.units.insert(
-                    (u.hostname.clone(), u.service_name.clone()),
+                    (u.hostname.to_string(), u.service_name.to_string()),
                     Arc::new(CurrentUnit::new(u.clone())),
                 );
-                snapshot.add_host(&u.hostname);
+                snapshot.add_host(u.hostname.as_str());
             }
         }
         current
@@ -352,7 +353,11 @@ mod tests {
         });
         assert_eq!(
             names(&by_state),
-            ["web01/cron", "web02/nginx", "web01/nginx"]
+            [
+                "web01/cron.service",
+                "web02/nginx.service",
+                "web01/nginx.service"
+            ]
         );
         let newest_first = current.page(&ServiceFilter {
             sort: SortKey::Since,
@@ -360,7 +365,10 @@ mod tests {
             limit: 2,
             ..ServiceFilter::default()
         });
-        assert_eq!(names(&newest_first), ["web02/nginx", "web01/cron"]);
+        assert_eq!(
+            names(&newest_first),
+            ["web02/nginx.service", "web01/cron.service"]
+        );
         assert_eq!(newest_first.total, 3);
     }
 
@@ -372,12 +380,12 @@ mod tests {
             unit("web02", "cron", Failed, 20.0),
         ]);
         let found = current.page(&ServiceFilter {
-            host: Some("web01".into()),
+            host: Hostname::parse("web01").ok(),
             search: Some("DAEMON".into()),
             state: Some(Failed),
             ..ServiceFilter::default()
         });
-        assert_eq!(names(&found), ["web01/cron"]);
+        assert_eq!(names(&found), ["web01/cron.service"]);
         let none = current.page(&ServiceFilter {
             search: Some("50%_".into()),
             ..ServiceFilter::default()

@@ -8,7 +8,7 @@ use smartmon::auth::Role;
 use smartmon::clock::Clock;
 use smartmon::config::Settings;
 use smartmon::db::restart_requests::{self, NewRequest};
-use smartmon::domain::RestartState;
+use smartmon::domain::{Hostname, RestartState, UnitName};
 use smartmon::restart::Restarter;
 
 use crate::both_backends;
@@ -86,8 +86,8 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
     let queued = restart_requests::insert(
         &app.state.db.conn,
         NewRequest {
-            hostname: "web02",
-            service_name: "nginx.service",
+            hostname: &Hostname::parse("web02").expect("host"),
+            service_name: &UnitName::parse("nginx.service").expect("unit"),
             requested_by: "someone",
             client_ip: None,
             source: "ui",

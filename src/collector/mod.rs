@@ -77,8 +77,7 @@ impl Collector {
                 Vec::new()
             }
         };
-        let tracker =
-            ServiceTracker::new(hostname.as_str(), &collector_settings.service_watch, known);
+        let tracker = ServiceTracker::new(&hostname, &collector_settings.service_watch, known);
         let bound = BufferBound {
             max_age: collector_settings.buffer_max_age,
             max_records: collector_settings.buffer_max_records,
@@ -134,7 +133,7 @@ impl Collector {
         let version = env!("CARGO_PKG_VERSION").to_owned();
         Record::HostSeen(hosts::Model {
             id: 0,
-            hostname: self.inner.hostname.to_string(),
+            hostname: self.inner.hostname.clone(),
             os: procfs::host_os(&self.inner.settings.procfs_root)
                 .or_else(|| sysinfo::System::long_os_version().ok()),
             kernel: procfs::kernel(&self.inner.settings.procfs_root)

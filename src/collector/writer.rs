@@ -248,16 +248,17 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
                 db::services::insert_history(txn, row).await?;
             }
             history.then(|| LiveEvent::ServiceChanged {
-                hostname: row.hostname.clone(),
-                service_name: row.service_name.clone(),
+                hostname: row.hostname.to_string(),
+                service_name: row.service_name.to_string(),
             })
         }
         Record::ServiceGone(row) => {
             db::services::insert_history(txn, row).await?;
-            db::services::delete_current(txn, &row.hostname, &row.service_name).await?;
+            db::services::delete_current(txn, row.hostname.as_str(), row.service_name.as_str())
+                .await?;
             Some(LiveEvent::ServiceChanged {
-                hostname: row.hostname.clone(),
-                service_name: row.service_name.clone(),
+                hostname: row.hostname.to_string(),
+                service_name: row.service_name.to_string(),
             })
         }
         Record::ServicesSeen { hostname, at } => {

@@ -7,7 +7,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::alerts;
-use crate::domain::Severity;
+use crate::domain::{Hostname, Severity};
 
 /// Which alerts to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum AlertState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertFilter {
     pub state: AlertState,
-    pub host: Option<String>,
+    pub host: Option<Hostname>,
     pub severity: Option<Severity>,
     pub limit: u64,
     pub offset: u64,

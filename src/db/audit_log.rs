@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::audit_log::{self, Column, Entity, Model};
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, Hostname};
 
 /// One security-relevant event.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ pub async fn latest(
 pub struct AuditFilter {
     pub username: Option<String>,
     pub action: Option<AuditAction>,
-    pub hostname: Option<String>,
+    pub hostname: Option<Hostname>,
     /// Only failures (refusals, failed logins, failed restarts).
     pub failures_only: bool,
     pub limit: u64,

@@ -8,13 +8,13 @@ use sea_orm::{
 };
 
 use crate::db::entities::restart_requests::{self, Column, Entity, Model};
-use crate::domain::RestartState;
+use crate::domain::{Hostname, RestartState, UnitName};
 
 /// A request as first recorded.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
-    pub hostname: &'a str,
-    pub service_name: &'a str,
+    pub hostname: &'a Hostname,
+    pub service_name: &'a UnitName,
     pub requested_by: &'a str,
     pub client_ip: Option<&'a str>,
     pub source: &'a str,
@@ -27,8 +27,8 @@ pub struct NewRequest<'a> {
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest<'_>) -> Result<Model, DbErr> {
     restart_requests::ActiveModel {
-        hostname: Set(new.hostname.to_owned()),
-        service_name: Set(new.service_name.to_owned()),
+        hostname: Set(new.hostname.clone()),
+        service_name: Set(new.service_name.clone()),
         requested_by: Set(new.requested_by.to_owned()),
         client_ip: Set(new.client_ip.map(str::to_owned)),
         source: Set(new.source.to_owned()),

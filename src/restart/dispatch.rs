@@ -157,8 +157,8 @@ impl Restarter {
         let row = requests::insert(
             &self.inner.db.conn,
             NewRequest {
-                hostname: &host,
-                service_name: unit.as_str(),
+                hostname: &self.inner.hostname,
+                service_name: unit,
                 requested_by: ask.actor.name(),
                 client_ip: ask.client_ip.as_deref(),
                 source: ask.source.as_str(),

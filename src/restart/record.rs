@@ -11,32 +11,37 @@ use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
+    /// Records a refusal: a `restart_requests` row when the ask named a valid host and unit (one that
+    /// did not has no row, since it names nothing that could be restarted; the audit row keeps what
+    /// was asked), the audit row, and the report.
     pub(super) async fn refuse(&self, ask: &Ask, refusal: Refusal) -> anyhow::Result<Report> {
         let unit: String = ask.unit.chars().take(255).collect();
         let host: String = ask.host.chars().take(253).collect();
-        let row = requests::insert(
-            &self.inner.db.conn,
-            NewRequest {
-                hostname: &host,
-                service_name: &unit,
-                requested_by: ask.actor.name(),
-                client_ip: ask.client_ip.as_deref(),
-                source: ask.source.as_str(),
-                state: RestartState::Refused,
-                dry_run: self.dry_run(),
-                result: Some(refusal.gate.code()),
-                error: Some(&refusal.message),
-                requested_at: self.inner.clock.now(),
-            },
-        )
-        .await?;
+        let request_id = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+            (Ok(hostname), Ok(service_name)) => {
+                let new = NewRequest {
+                    hostname: &hostname,
+                    service_name: &service_name,
+                    requested_by: ask.actor.name(),
+                    client_ip: ask.client_ip.as_deref(),
+                    source: ask.source.as_str(),
+                    state: RestartState::Refused,
+                    dry_run: self.dry_run(),
+                    result: Some(refusal.gate.code()),
+                    error: Some(&refusal.message),
+                    requested_at: self.inner.clock.now(),
+                };
+                Some(requests::insert(&self.inner.db.conn, new).await?.id)
+            }
+            _ => None,
+        };
         let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
-            "source": ask.source.as_str(), "request_id": row.id });
+            "source": ask.source.as_str(), "request_id": request_id });
         self.audit(ask, AuditAction::RestartRefused, false, detail)
             .await;
         tracing::info!(host, unit, gate = refusal.gate.code(), "restart refused");
         Ok(Report {
-            request_id: Some(row.id),
+            request_id,
             host,
             unit,
             message: refusal.message.clone(),
@@ -140,8 +145,8 @@ impl Restarter {
         let row = requests::insert(
             &self.inner.db.conn,
             NewRequest {
-                hostname: host.as_str(),
-                service_name: unit.as_str(),
+                hostname: host,
+                service_name: unit,
                 requested_by: ask.actor.name(),
                 client_ip: ask.client_ip.as_deref(),
                 source: ask.source.as_str(),

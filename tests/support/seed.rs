@@ -8,7 +8,7 @@ use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
 };
-use smartmon::domain::{AuditAction, ServiceState, Severity};
+use smartmon::domain::{AuditAction, Hostname, ServiceState, Severity, UnitName};
 
 use super::TestApp;
 
@@ -25,7 +25,7 @@ impl TestApp {
     pub async fn seed_host(&self, hostname: &str, age_secs: f64) {
         let now = now_epoch();
         hosts::Entity::insert(hosts::ActiveModel {
-            hostname: Set(hostname.to_owned()),
+            hostname: Set(Hostname::parse_exact(hostname).expect("a host name")),
             os: Set(Some("Debian GNU/Linux 12".into())),
             kernel: Set(Some("6.1.0".into())),
             agent_version: Set(Some("0.1.0".into())),
@@ -51,8 +51,8 @@ impl TestApp {
             _ => "unknown",
         };
         service_current::Entity::insert(service_current::ActiveModel {
-            hostname: Set(unit.host.to_owned()),
-            service_name: Set(unit.name.to_owned()),
+            hostname: Set(Hostname::parse_exact(unit.host).expect("a host name")),
+            service_name: Set(UnitName::parse_exact(unit.name).expect("a full unit name")),
             raw_status: Set(raw.into()),
             normalized_status: Set(ServiceState::parse(unit.state).expect("a service state")),
             sub_state: Set(unit.sub.to_owned()),
@@ -81,8 +81,8 @@ impl TestApp {
     /// One history row: `unit` entered `state` at `ts`.
     pub async fn seed_change(&self, host: &str, unit: &str, state: &str, ts: f64) {
         service_status::Entity::insert(service_status::ActiveModel {
-            hostname: Set(host.to_owned()),
-            service_name: Set(unit.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
+            service_name: Set(UnitName::parse_exact(unit).expect("a full unit name")),
             raw_status: Set(if state == "running" { "active" } else { state }.to_owned()),
             normalized_status: Set(ServiceState::parse(state).expect("a service state")),
             sub_state: Set(if state == "running" {

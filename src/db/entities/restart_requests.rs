@@ -2,15 +2,15 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::RestartState;
+use crate::domain::{Hostname, RestartState, UnitName};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "restart_requests")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
-    pub service_name: String,
+    pub hostname: Hostname,
+    pub service_name: UnitName,
     /// The user name, `api-key`, or `auto-remediation`.
     pub requested_by: String,
     pub client_ip: Option<String>,

@@ -6,7 +6,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{service_current, service_status};
-use crate::domain::ServiceState;
+use crate::domain::{Hostname, ServiceState};
 
 /// Columns the services table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl SortKey {
 /// What the services table and `/api/services` filter by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceFilter {
-    pub host: Option<String>,
+    pub host: Option<Hostname>,
     pub state: Option<ServiceState>,
     /// Case-insensitive substring of the unit name or description.
     pub search: Option<String>,

@@ -19,7 +19,7 @@ fn audit_filter(p: &Params, default_limit: u64) -> Result<AuditFilter, BadParam>
     Ok(AuditFilter {
         username: p.text("user").map(str::to_owned),
         action: p.one_of("action", &AuditAction::ALL, AuditAction::as_str)?,
-        hostname: p.hostname("host")?.map(str::to_owned),
+        hostname: p.hostname("host")?,
         failures_only: p.choice("failures", &["1", "true", "on"])?.is_some(),
         limit: p.clamped("limit", default_limit, 1, 100_000)?,
         offset: p.clamped("offset", 0, 0, 100_000_000)?,

@@ -79,7 +79,7 @@ pub fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
             Some("resolved") => AlertState::Resolved,
             _ => AlertState::All,
         },
-        host: p.hostname("host")?.map(str::to_owned),
+        host: p.hostname("host")?,
         severity: p.one_of("severity", &Severity::ALL, Severity::as_str)?,
         limit: p.clamped("limit", 100, 1, 1000)?,
         offset: p.clamped("offset", 0, 0, 10_000_000)?,

@@ -6,10 +6,10 @@ use maud::Markup;
 use crate::clock::now_epoch;
 use crate::db::hosts;
 use crate::db::services::ServiceFilter;
+use crate::domain::Hostname;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::{params, wants_partial};
-use crate::web::params::is_hostname;
 use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_table};
 use crate::web::views::layout::Chrome;
 use crate::web::views::services::{ServicesView, services_table};
@@ -39,11 +39,8 @@ pub async fn detail(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let hostname = path.into_inner();
-    if !is_hostname(&hostname) {
-        return Err(AppError::BadRequest(format!(
-            "{hostname:?} is not a host name"
-        )));
-    }
+    let hostname = Hostname::parse(&hostname)
+        .map_err(|e| AppError::BadRequest(format!("{hostname:?} is not a host name: {e}")))?;
     let params = params(&req)?;
     let names: Vec<&str> = RANGES.iter().map(|(v, _, _)| *v).collect();
     let range = params.choice("range", &names)?.unwrap_or("1h");
@@ -52,7 +49,7 @@ pub async fn detail(
         .find(|(v, _, _)| *v == range)
         .map_or(3_600.0, |r| r.2);
     let db = &state.db.conn;
-    let Some(host) = hosts::find(db, &hostname).await? else {
+    let Some(host) = hosts::find(db, hostname.as_str()).await? else {
         return Err(AppError::NotFound(format!(
             "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
         )));
@@ -60,7 +57,7 @@ pub async fn detail(
     let now = now_epoch();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), &hostname, start, bucket).await?;
+    let points = hosts::series(state.db.history(), hostname.as_str(), start, bucket).await?;
     let filter = ServiceFilter {
         host: Some(hostname.clone()),
         limit: 500,
@@ -68,7 +65,7 @@ pub async fn detail(
     };
     state.current.ensure_loaded(&state.db).await?;
     let page = state.current.page(&filter);
-    let host_names = vec![hostname.clone()];
+    let host_names = vec![hostname.to_string()];
     let services = services_table(&ServicesView {
         filter: &filter,
         rows: &page.items,

@@ -28,7 +28,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         sample(
             &mut out,
             "smartmon_host_up",
-            &[("host", &h.host.hostname)],
+            &[("host", h.host.hostname.as_str())],
             f64::from(u8::from(is_up(h, now))),
         );
     }
@@ -41,7 +41,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         sample(
             &mut out,
             "smartmon_host_last_seen_timestamp_seconds",
-            &[("host", &h.host.hostname)],
+            &[("host", h.host.hostname.as_str())],
             h.host.last_seen,
         );
     }
@@ -79,7 +79,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         gauge_header(&mut out, name, help);
         for h in &hosts {
             if let Some(v) = h.latest.as_ref().and_then(pick) {
-                sample(&mut out, name, &[("host", &h.host.hostname)], v);
+                sample(&mut out, name, &[("host", h.host.hostname.as_str())], v);
             }
         }
     }
@@ -96,8 +96,8 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
                 &mut out,
                 "smartmon_unit_state",
                 &[
-                    ("host", &u.hostname),
-                    ("unit", &u.service_name),
+                    ("host", u.hostname.as_str()),
+                    ("unit", u.service_name.as_str()),
                     ("state", s.as_str()),
                 ],
                 value,

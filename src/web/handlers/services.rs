@@ -5,11 +5,11 @@ use maud::Markup;
 
 use crate::clock::now_epoch;
 use crate::db::services::{self, ServiceFilter, SortKey};
-use crate::domain::ServiceState;
+use crate::domain::{Hostname, ServiceState};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::handlers::{params, wants_partial};
-use crate::web::params::{BadParam, Params, is_hostname};
+use crate::web::params::{BadParam, Params};
 use crate::web::views::layout::Chrome;
 use crate::web::views::service_detail::{ServiceDetail, WINDOWS, service_page};
 use crate::web::views::services::{ServicesView, services_page, services_table};
@@ -26,7 +26,7 @@ pub fn service_filter(
         Some(_) => Some(p.clamped("since_minutes", 0, 1, 525_600)?),
     };
     Ok(ServiceFilter {
-        host: p.hostname("host")?.map(str::to_owned),
+        host: p.hostname("host")?,
         state: p.one_of(state_param, &ServiceState::ALL, ServiceState::as_str)?,
         search: p.text("q").map(str::to_owned),
         changed_since: since_minutes.map(|m| now_epoch() - m as f64 * 60.0),
@@ -70,11 +70,8 @@ pub async fn detail(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let (hostname, unit) = path.into_inner();
-    if !is_hostname(&hostname) {
-        return Err(AppError::BadRequest(format!(
-            "{hostname:?} is not a host name"
-        )));
-    }
+    let hostname = Hostname::parse(&hostname)
+        .map_err(|e| AppError::BadRequest(format!("{hostname:?} is not a host name: {e}")))?;
     let params = params(&req)?;
     let names: Vec<&str> = WINDOWS.iter().map(|(v, _, _)| *v).collect();
     let window = params.choice("window", &names)?.unwrap_or("24h");
@@ -83,15 +80,15 @@ pub async fn detail(
         .find(|(v, _, _)| *v == window)
         .map_or(86_400.0, |w| w.2);
     let db = &state.db.conn;
-    let Some(current) = services::find_one(db, &hostname, &unit).await? else {
+    let Some(current) = services::find_one(db, hostname.as_str(), &unit).await? else {
         return Err(AppError::NotFound(format!(
             "{hostname} has no unit named {unit}."
         )));
     };
     let now = now_epoch();
     let start = now - seconds;
-    let history = services::history(db, &hostname, &unit, start, 10_000).await?;
-    let initial = services::state_at(db, &hostname, &unit, start).await?;
+    let history = services::history(db, hostname.as_str(), &unit, start, 10_000).await?;
+    let initial = services::state_at(db, hostname.as_str(), &unit, start).await?;
     let changes: Vec<(f64, ServiceState)> = history
         .iter()
         .rev()
@@ -107,7 +104,7 @@ pub async fn detail(
     let restart = crate::web::handlers::restart::panel_for(
         &state,
         chrome.user.as_ref(),
-        &hostname,
+        hostname.as_str(),
         &unit,
         None,
     )

@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::alert_list::{AlertFilter, AlertState};
 use crate::db::entities::alerts;
-use crate::domain::Severity;
+use crate::domain::{Hostname, Severity};
 use crate::web::views::components::{ago, empty_state, pager};
 use crate::web::views::layout::{Chrome, page};
 
@@ -61,7 +61,7 @@ pub fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
                         @for s in Severity::ALL { option value=(s) selected[f.severity == Some(s)] { (s) } }
                     }
                 }
-                label { "Host " input type="search" name="host" value=[f.host.as_deref()] autocomplete="off"; }
+                label { "Host " input type="search" name="host" value=[f.host.as_ref().map(Hostname::as_str)] autocomplete="off"; }
                 noscript { button type="submit" { "Filter" } }
             }
             div #alerts-table data-live-refresh="alerts" { (alerts_table(v)) }
@@ -77,7 +77,7 @@ pub fn alerts_table(v: &AlertsView) -> Markup {
             pairs.push(("severity", s.as_str().to_owned()));
         }
         if let Some(h) = &f.host {
-            pairs.push(("host", h.clone()));
+            pairs.push(("host", h.to_string()));
         }
         if offset > 0 {
             pairs.push(("offset", offset.to_string()));

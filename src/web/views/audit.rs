@@ -4,7 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::audit_log::AuditFilter;
 use crate::db::entities::audit_log;
-use crate::domain::AuditAction;
+use crate::domain::{AuditAction, Hostname};
 use crate::web::views::components::{ago, empty_state, pager};
 use crate::web::views::layout::{Chrome, page};
 
@@ -33,7 +33,7 @@ pub fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
                         @for a in v.actions { option value=(a) selected[f.action == Some(*a)] { (a) } }
                     }
                 }
-                label { "Host " input type="search" name="host" value=[f.hostname.as_deref()] autocomplete="off"; }
+                label { "Host " input type="search" name="host" value=[f.hostname.as_ref().map(Hostname::as_str)] autocomplete="off"; }
                 label.checkbox { input type="checkbox" name="failures" value="1" checked[f.failures_only]; " failures only" }
                 noscript { button type="submit" { "Filter" } }
             }
@@ -53,7 +53,7 @@ pub fn audit_table(v: &AuditView) -> Markup {
             pairs.push(("action", a.as_str().to_owned()));
         }
         if let Some(h) = &f.hostname {
-            pairs.push(("host", h.clone()));
+            pairs.push(("host", h.to_string()));
         }
         if f.failures_only {
             pairs.push(("failures", "1".into()));

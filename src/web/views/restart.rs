@@ -135,7 +135,7 @@ pub fn latest(rows: &[Model], now: f64) -> Markup {
             } @else {
                 ul.plain { @for r in rows { li {
                     span class=(state_class(r.state)) { (r.state.label()) } " "
-                    a href=(base(&r.hostname, &r.service_name)) { (r.service_name) } " on " (r.hostname)
+                    a href=(base(r.hostname.as_str(), r.service_name.as_str())) { (r.service_name) } " on " (r.hostname)
                     " · " (r.requested_by) " · " (ago(r.requested_at, now))
                 } } }
             }

@@ -29,7 +29,7 @@ pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
     let base = format!("/services/{}/{}", u.hostname, u.service_name);
     page(
         chrome,
-        &u.service_name,
+        u.service_name.as_str(),
         "/services",
         html! {
             nav.breadcrumb aria-label="Breadcrumb" {

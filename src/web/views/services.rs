@@ -43,7 +43,7 @@ pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
                     select name="host" {
                         option value="" { "all hosts" }
                         @for host in view.hosts {
-                            option value=(host) selected[f.host.as_deref() == Some(host.as_str())] { (host) }
+                            option value=(host) selected[f.host.as_ref().is_some_and(|h| h == host.as_str())] { (host) }
                         }
                     }
                 }
@@ -153,7 +153,7 @@ impl Render for CachedRow<'_> {
 fn row_with_age(row: &service_current::Model, age: &str) -> Markup {
     let detail = format!("/services/{}/{}", row.hostname, row.service_name);
     html! {
-        tr id=(row_id(&row.hostname, &row.service_name)) class=(format!("state-{}", row.normalized_status)) {
+        tr id=(row_id(row.hostname.as_str(), row.service_name.as_str())) class=(format!("state-{}", row.normalized_status)) {
             td { (row.hostname) }
             td { a href=(detail) { (row.service_name) } }
             td { (state_badge(row.normalized_status)) }
@@ -202,7 +202,7 @@ fn query_string(
         pairs.push(("q", q.clone()));
     }
     if let Some(host) = &f.host {
-        pairs.push(("host", host.clone()));
+        pairs.push(("host", host.to_string()));
     }
     if let Some(state) = f.state {
         pairs.push(("state", state.as_str().to_owned()));

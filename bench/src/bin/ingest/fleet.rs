@@ -101,7 +101,7 @@ async fn agents(
         .all(&pools[0].0.conn)
         .await?
     {
-        units.entry(row.hostname.clone()).or_default().push(row);
+        units.entry(row.hostname.to_string()).or_default().push(row);
     }
     let mounts: Vec<String> = ["/", "/boot", "/var", "/srv"]
         .iter()
@@ -265,7 +265,7 @@ impl Agent {
         let memory = 55.0 + 10.0 * wave;
         let mut records = vec![Record::HostSeen(hosts::Model {
             id: 0,
-            hostname: host.clone(),
+            hostname: self.collector.hostname().clone(),
             os: Some("Debian GNU/Linux 12 (bookworm)".into()),
             kernel: Some("6.1.0-28-amd64".into()),
             agent_version: Some(env!("CARGO_PKG_VERSION").into()),
@@ -335,7 +335,7 @@ impl Agent {
         for row in units.iter_mut() {
             row.ts_epoch = ts;
         }
-        let hostname = units.first().map(|u| u.hostname.clone());
+        let hostname = units.first().map(|u| u.hostname.to_string());
         hostname
             .map(|hostname| Record::ServicesSeen { hostname, at: ts })
             .into_iter()
@@ -363,7 +363,7 @@ impl Agent {
         row.since_epoch = ts;
         row.ts_epoch = ts;
         let alert = AlertCondition {
-            hostname: row.hostname.clone(),
+            hostname: row.hostname.to_string(),
             source: format!("service:{}", row.service_name),
             severity: Severity::Critical,
             message: format!("{} is {normalized} ({raw}/{sub})", row.service_name),

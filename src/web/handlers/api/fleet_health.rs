@@ -7,6 +7,7 @@ use crate::clock::{now_epoch, rfc3339};
 use crate::db::alert_list;
 use crate::db::entities::{alerts, network_checks};
 use crate::db::{checks, disks};
+use crate::domain::Hostname;
 use crate::state::AppState;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{ApiError, params};
@@ -113,7 +114,7 @@ pub async fn network_events(
     let rows = checks::events(
         &state.db.conn,
         since,
-        host,
+        host.as_ref().map(Hostname::as_str),
         p.text("target"),
         failures,
         limit,

@@ -56,7 +56,7 @@ pub async fn metrics(
     let host = host_from_path(&path)?;
     let minutes = params(&req)?.clamped("minutes", 60, 1, 525_600)?;
     let db = &state.db.conn;
-    if hosts::find(db, host).await?.is_none() {
+    if hosts::find(db, host.as_str()).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "no host named {host} has reported"
         )));
@@ -64,7 +64,7 @@ pub async fn metrics(
     let seconds = minutes as f64 * 60.0;
     let now = now_epoch();
     let bucket = (seconds / MAX_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), host, now - seconds, bucket).await?;
+    let points = hosts::series(state.db.history(), host.as_str(), now - seconds, bucket).await?;
     let items: Vec<Value> = points
         .iter()
         .map(|p| {

@@ -35,8 +35,8 @@ pub struct ServiceJson<'a> {
 
 pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
     ServiceJson {
-        hostname: &s.hostname,
-        service_name: &s.service_name,
+        hostname: s.hostname.as_str(),
+        service_name: s.service_name.as_str(),
         normalized_status: s.normalized_status,
         raw_status: &s.raw_status,
         sub_state: &s.sub_state,
@@ -100,7 +100,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         let since = rfc3339(s.since_epoch);
         csv.row([
             s.hostname.as_str(),
-            &s.service_name,
+            s.service_name.as_str(),
             s.normalized_status.as_str(),
             &s.raw_status,
             &s.sub_state,
@@ -124,13 +124,16 @@ pub async fn history(
     let minutes = p.clamped("minutes", 1_440, 1, 525_600)?;
     let limit = p.clamped("limit", 500, 1, 10_000)?;
     let db = &state.db.conn;
-    if services::find_one(db, host, &unit).await?.is_none() {
+    if services::find_one(db, host.as_str(), &unit)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(format!(
             "{host} has no unit named {unit}"
         )));
     }
     let since = now_epoch() - minutes as f64 * 60.0;
-    let rows = services::history(db, host, &unit, since, limit).await?;
+    let rows = services::history(db, host.as_str(), &unit, since, limit).await?;
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
