@@ -5,10 +5,10 @@ use super::metrics::Sample;
 use super::{CollectorSettings, Record};
 use crate::db::alerts::AlertCondition;
 use crate::db::entities::{disk_health, network_checks};
-use crate::domain::Severity;
+use crate::domain::{Hostname, Severity};
 
 fn condition(
-    hostname: &str,
+    hostname: &Hostname,
     source: String,
     severity: Severity,
     message: String,
@@ -16,7 +16,7 @@ fn condition(
     ts: f64,
 ) -> Record {
     Record::Alert(AlertCondition {
-        hostname: hostname.to_owned(),
+        hostname: hostname.clone(),
         source,
         severity,
         message,
@@ -29,7 +29,7 @@ fn condition(
 pub fn for_metrics(
     settings: &CollectorSettings,
     sample: &Sample,
-    hostname: &str,
+    hostname: &Hostname,
     ts: f64,
 ) -> Vec<Record> {
     let mut records = Vec::new();

@@ -153,7 +153,7 @@ impl Collector {
             metrics::sample(&self.inner.settings, &mut state)
         };
         let mut records = vec![self.host_seen(ts)];
-        let hostname = self.inner.hostname.as_str();
+        let hostname = &self.inner.hostname;
         records.extend(alerts::for_metrics(
             &self.inner.settings,
             &sample,
@@ -163,7 +163,7 @@ impl Collector {
         for (mount_point, space, inodes) in &sample.filesystems {
             records.push(Record::Filesystem(filesystem_usage::Model {
                 id: 0,
-                hostname: hostname.to_owned(),
+                hostname: hostname.clone(),
                 ts_epoch: ts,
                 mount_point: mount_point.clone(),
                 space_percent: Some(*space),
@@ -181,7 +181,7 @@ impl Collector {
         let readings = smart::read_all(&self.inner.settings).await?;
         let mut records = Vec::new();
         for reading in readings {
-            let row = reading.into_row(self.inner.hostname.as_str(), ts);
+            let row = reading.into_row(&self.inner.hostname, ts);
             records.extend(alerts::for_disk(&row));
             records.push(Record::Disk(row));
         }
@@ -197,14 +197,7 @@ impl Collector {
         let checks = checks::load(path).await?;
         let ts = now_epoch();
         let mut records = Vec::new();
-        for row in checks::run_all(
-            &checks,
-            &self.inner.settings,
-            self.inner.hostname.as_str(),
-            ts,
-        )
-        .await
-        {
+        for row in checks::run_all(&checks, &self.inner.settings, &self.inner.hostname, ts).await {
             records.extend(alerts::for_check(&row));
             records.push(Record::Check(row));
         }

@@ -199,7 +199,7 @@ impl ServiceTracker {
 
     fn alert(&self, row: &service_current::Model, active: bool) -> AlertCondition {
         AlertCondition {
-            hostname: self.hostname.to_string(),
+            hostname: self.hostname.clone(),
             source: format!("service:{}", row.service_name),
             severity: Severity::Critical,
             message: format!(

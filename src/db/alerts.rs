@@ -7,12 +7,12 @@ use sea_orm::{
 };
 
 use crate::db::entities::alerts;
-use crate::domain::Severity;
+use crate::domain::{Hostname, Severity};
 
 /// A condition as one collection saw it: `active` opens (or keeps open) the alert, else resolves it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertCondition {
-    pub hostname: String,
+    pub hostname: Hostname,
     pub source: String,
     pub severity: Severity,
     pub message: String,
@@ -47,7 +47,7 @@ pub async fn apply(
     conn: &impl ConnectionTrait,
     condition: &AlertCondition,
 ) -> Result<AlertChange, DbErr> {
-    let open = open_alert(conn, &condition.hostname, &condition.source).await?;
+    let open = open_alert(conn, condition.hostname.as_str(), &condition.source).await?;
     match (open, condition.active) {
         (None, true) => {
             alerts::ActiveModel {

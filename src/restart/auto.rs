@@ -62,7 +62,7 @@ impl Restarter {
         if current.normalized_status == ServiceState::Running {
             // Running again: a stop alert for this unit, if one is open, is resolved.
             let recovered = AlertCondition {
-                hostname: host.clone(),
+                hostname: self.hostname().clone(),
                 source: format!("restart:auto:{unit}"),
                 severity: Severity::Critical,
                 message: format!("{unit} is running again"),
@@ -123,7 +123,7 @@ impl Restarter {
     async fn give_up(&self, host: &str, unit: &str, attempts: u64, now: f64) -> anyhow::Result<()> {
         let minutes = self.inner.settings.auto_window.as_secs() / 60;
         let condition = AlertCondition {
-            hostname: host.to_owned(),
+            hostname: self.hostname().clone(),
             source: format!("restart:auto:{unit}"),
             severity: Severity::Critical,
             message: format!(

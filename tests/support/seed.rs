@@ -113,7 +113,7 @@ impl TestApp {
         let now = now_epoch();
         let rows: Vec<system_metrics::ActiveModel> = (0..count)
             .map(|i| system_metrics::ActiveModel {
-                hostname: Set(host.to_owned()),
+                hostname: Set(Hostname::parse_exact(host).expect("a host name")),
                 ts_epoch: Set(now - (count - 1 - i) as f64 * step),
                 cpu_percent: Set(Some(cpu(i))),
                 memory_percent: Set(Some(40.0)),
@@ -167,7 +167,7 @@ impl TestApp {
     /// A SMART reading of `device` with `health`, `age_secs` old.
     pub async fn seed_disk(&self, host: &str, device: &str, health: &str, age_secs: f64) {
         disk_health::Entity::insert(disk_health::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             ts_epoch: Set(now_epoch() - age_secs),
             device: Set(device.to_owned()),
             device_type: Set("sat".into()),
@@ -199,7 +199,7 @@ impl TestApp {
         age_secs: f64,
     ) {
         network_checks::Entity::insert(network_checks::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             ts_epoch: Set(now_epoch() - age_secs),
             target: Set(target.to_owned()),
             method: Set("ping".into()),
@@ -225,7 +225,7 @@ impl TestApp {
     ) {
         let now = now_epoch();
         alerts::Entity::insert(alerts::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             source: Set(source.to_owned()),
             severity: Set(Severity::parse(severity).expect("a severity")),
             message: Set(format!("{source} needs attention")),

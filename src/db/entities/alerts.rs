@@ -2,14 +2,14 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::Severity;
+use crate::domain::{Hostname, Severity};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "alerts")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
+    pub hostname: Hostname,
     /// What raised it, e.g. `service:nginx.service`, `disk:/dev/sda`, `usage:disk:/`, `check:ping:8.8.8.8`.
     pub source: String,
     /// Stored as `warning` or `critical`.

@@ -46,9 +46,10 @@ pub async fn checks(
     let latest = checks::latest(db).await?;
     let mut charts = Vec::new();
     for c in latest.iter().take(MAX_CHARTS) {
-        let points = checks::latency_series(db, &c.hostname, &c.target, start, 600.0).await?;
+        let points =
+            checks::latency_series(db, c.hostname.as_str(), &c.target, start, 600.0).await?;
         charts.push(TargetChart {
-            hostname: c.hostname.clone(),
+            hostname: c.hostname.to_string(),
             target: c.target.clone(),
             points: points
                 .iter()

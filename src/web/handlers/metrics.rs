@@ -116,7 +116,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             &mut out,
             "smartmon_disk_health",
             &[
-                ("host", &d.hostname),
+                ("host", d.hostname.as_str()),
                 ("device", &d.device),
                 ("health", &d.health),
             ],
@@ -133,7 +133,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             sample(
                 &mut out,
                 "smartmon_disk_temperature_celsius",
-                &[("host", &d.hostname), ("device", &d.device)],
+                &[("host", d.hostname.as_str()), ("device", &d.device)],
                 t,
             );
         }

@@ -14,7 +14,7 @@ use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::db::alerts::AlertCondition;
 use smartmon::db::entities::{filesystem_usage, hosts, service_current, system_metrics};
-use smartmon::domain::{ServiceState, Severity};
+use smartmon::domain::{Hostname, ServiceState, Severity};
 use smartmon::live::LiveBus;
 
 use crate::stats::{Cycle, Kind, Recorder};
@@ -252,8 +252,8 @@ async fn changes(agent: &Agent, rate: f64, (start, end): (Instant, Instant), rec
 }
 
 impl Agent {
-    fn hostname(&self) -> String {
-        self.collector.hostname().to_string()
+    fn hostname(&self) -> Hostname {
+        self.collector.hostname().clone()
     }
 
     /// What `Collector::collect_metrics` hands the writer: the heartbeat, the usage alert conditions
@@ -265,7 +265,7 @@ impl Agent {
         let memory = 55.0 + 10.0 * wave;
         let mut records = vec![Record::HostSeen(hosts::Model {
             id: 0,
-            hostname: self.collector.hostname().clone(),
+            hostname: host.clone(),
             os: Some("Debian GNU/Linux 12 (bookworm)".into()),
             kernel: Some("6.1.0-28-amd64".into()),
             agent_version: Some(env!("CARGO_PKG_VERSION").into()),
@@ -308,7 +308,7 @@ impl Agent {
         }
         records.push(Record::Metrics(system_metrics::Model {
             id: 0,
-            hostname: host,
+            hostname: host.clone(),
             ts_epoch: ts,
             cpu_percent: Some(20.0 + 15.0 * wave.abs()),
             memory_percent: Some(memory),
@@ -363,7 +363,7 @@ impl Agent {
         row.since_epoch = ts;
         row.ts_epoch = ts;
         let alert = AlertCondition {
-            hostname: row.hostname.to_string(),
+            hostname: row.hostname.clone(),
             source: format!("service:{}", row.service_name),
             severity: Severity::Critical,
             message: format!("{} is {normalized} ({raw}/{sub})", row.service_name),
