@@ -185,7 +185,7 @@ pub async fn expire(
     for row in stale {
         let done = Entity::update_many()
             .col_expr(Column::State, Expr::value(RestartState::Expired))
-            .col_expr(Column::Result, Expr::value("expired"))
+            .col_expr(Column::Result, Expr::value(RestartState::Expired.as_str()))
             .col_expr(
                 Column::Error,
                 Expr::value("no agent on this host picked the request up in time"),
