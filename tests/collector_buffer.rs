@@ -4,6 +4,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, TransactionTrait};
 use smartmon::collector::Record;
 use smartmon::db::entities::system_metrics;
+use smartmon::domain::Hostname;
 
 use crate::support::collector::collector_for;
 use crate::support::proxy::{TcpProxy, spawn_app_behind_proxy};
@@ -12,7 +13,7 @@ use crate::support::{Backend, TestApp, TestDb, spawn_app_with};
 fn sample(n: usize) -> Record {
     Record::Metrics(system_metrics::Model {
         id: 0,
-        hostname: "web01".into(),
+        hostname: Hostname::parse("web01").expect("host"),
         ts_epoch: 1_800_000_000.0 + n as f64,
         cpu_percent: Some(n as f64),
         memory_percent: None,

@@ -3,6 +3,7 @@
 
 use sea_orm::{EntityTrait, QueryOrder};
 use smartmon::db::entities::{alerts, network_checks};
+use smartmon::domain::Severity;
 
 use crate::both_backends;
 use crate::support::collector::collector_for;
@@ -179,7 +180,7 @@ async fn alerts_open_once_and_resolve_on_recovery(backend: Backend) {
         .filter(|a| a.source == "service:nginx.service")
         .collect();
     assert_eq!(service_alerts.len(), 1);
-    assert_eq!(service_alerts[0].severity, "critical");
+    assert_eq!(service_alerts[0].severity, Severity::Critical);
     assert!(service_alerts[0].message.contains("failed"));
     bus.set_state("nginx.service", "active", "running").await;
     collector.sync_services().await.expect("sync");

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use smartmon::domain::{RestartState, Severity};
+
 use crate::both_backends;
 use crate::support::Backend;
 use crate::support::collector::{collector_for, eventually};
@@ -41,7 +43,9 @@ async fn auto_remediation_stops_at_its_limit_and_raises_a_critical_alert(backend
         eventually("the automatic restart", Duration::from_secs(5), || async {
             let rows = app.restart_rows().await;
             let auto = rows.iter().filter(|r| {
-                r.source == "auto" && r.state == "done" && r.service_name == "nginx.service"
+                r.source == "auto"
+                    && r.state == RestartState::Done
+                    && r.service_name == "nginx.service"
             });
             (auto.count() == expected).then_some(())
         })
@@ -58,7 +62,7 @@ async fn auto_remediation_stops_at_its_limit_and_raises_a_critical_alert(backend
                 .flatten()
             })
             .await;
-            assert_eq!(alert.severity, "critical");
+            assert_eq!(alert.severity, Severity::Critical);
             assert!(
                 alert.message.contains("2 automatic restarts"),
                 "{}",

@@ -8,6 +8,7 @@ use smartmon::auth::Role;
 use smartmon::clock::Clock;
 use smartmon::config::Settings;
 use smartmon::db::restart_requests::{self, NewRequest};
+use smartmon::domain::{Hostname, RestartState, UnitName};
 use smartmon::restart::Restarter;
 
 use crate::both_backends;
@@ -85,12 +86,12 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
     let queued = restart_requests::insert(
         &app.state.db.conn,
         NewRequest {
-            hostname: "web02",
-            service_name: "nginx.service",
+            hostname: &Hostname::parse("web02").expect("host"),
+            service_name: &UnitName::parse("nginx.service").expect("unit"),
             requested_by: "someone",
             client_ip: None,
             source: "ui",
-            state: "queued",
+            state: RestartState::Queued,
             dry_run: false,
             result: None,
             error: None,
@@ -118,7 +119,7 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
         .await
         .expect("read")
         .expect("row");
-    assert_eq!(ran.state, "dry_run");
+    assert_eq!(ran.state, RestartState::DryRun);
 
     // The host helper keeps its own DRY_RUN (default true).
     let socket = start_helper(&bus, &policy, policy.dir.path(), &[]).await;
@@ -137,7 +138,7 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
         },
     )
     .await;
-    assert_eq!(auto.state, "dry_run");
+    assert_eq!(auto.state, RestartState::DryRun);
 
     assert_eq!(bus.restart_count(), 0, "no path reached RestartUnit");
     let audited = app.audit("restart_dry_run").await;
@@ -146,7 +147,7 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
         app.restart_rows()
             .await
             .iter()
-            .all(|r| r.state == "dry_run")
+            .all(|r| r.state == RestartState::DryRun)
     );
 }
 

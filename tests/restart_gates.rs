@@ -3,6 +3,7 @@
 //! the failure backoff and the rate limit. Both allow-list formats, and a malformed file.
 
 use smartmon::auth::Role;
+use smartmon::domain::RestartState;
 
 use crate::both_backends;
 use crate::support::Backend;
@@ -68,7 +69,7 @@ async fn each_gate_refuses_with_its_own_reason_and_no_call(backend: Backend) {
         app.restart_rows()
             .await
             .iter()
-            .all(|r| r.state == "refused")
+            .all(|r| r.state == RestartState::Refused)
     );
 }
 

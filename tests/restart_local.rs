@@ -2,6 +2,7 @@
 //! job's end recorded (done or failed), one call for concurrent asks, and the audit trail.
 
 use smartmon::auth::Role;
+use smartmon::domain::RestartState;
 
 use crate::both_backends;
 use crate::support::Backend;
@@ -25,7 +26,7 @@ async fn a_restart_calls_restart_unit_once_and_records_the_outcome(backend: Back
     );
     let rows = app.restart_rows().await;
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].state, "done");
+    assert_eq!(rows[0].state, RestartState::Done);
     assert_eq!(rows[0].result.as_deref(), Some("done"));
     assert_eq!(rows[0].requested_by, "api-key");
     assert!(rows[0].duration_secs.is_some_and(|d| d >= 0.0));
@@ -57,7 +58,7 @@ async fn a_job_ending_failed_is_recorded_as_failed(backend: Backend) {
     );
     assert_eq!(bus.restart_count(), 1);
     let rows = app.restart_rows().await;
-    assert_eq!(rows[0].state, "failed");
+    assert_eq!(rows[0].state, RestartState::Failed);
     assert_eq!(rows[0].result.as_deref(), Some("failed"));
     assert_eq!(rows[0].active_state.as_deref(), Some("failed"));
     let failed = app.audit("restart_failed").await;

@@ -5,6 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use smartmon::auth::Role;
+use smartmon::domain::RestartState;
 use smartmon::live::LiveEvent;
 
 use crate::both_backends;
@@ -71,7 +72,7 @@ async fn a_remote_request_is_run_by_the_agent_on_that_host(backend: Backend) {
             .await
             .ok()
             .flatten()
-            .filter(|r| r.state == "done")
+            .filter(|r| r.state == RestartState::Done)
     })
     .await;
     assert_eq!(
@@ -153,7 +154,7 @@ async fn a_request_nobody_picks_up_expires(backend: Backend) {
             .await
             .ok()
             .flatten()
-            .filter(|r| r.state == "expired")
+            .filter(|r| r.state == RestartState::Expired)
     })
     .await;
     assert!(row.error.as_deref().is_some_and(|e| e.contains("no agent")));

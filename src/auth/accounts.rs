@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::db::audit_log::AuditEntry;
 use crate::db::entities::users::Model;
 use crate::db::{Db, sessions, users};
+use crate::domain::AuditAction;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -69,24 +70,18 @@ pub async fn create(
     let hashed = tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(anyhow::Error::from)??;
-    let user = users::insert(
-        &db.conn,
-        new.username,
-        &hashed,
-        new.role.as_str(),
-        clock.now(),
-    )
-    .await
-    .map_err(|err| match users_exists(&err) {
-        true => AccountError::Exists(new.username.to_owned()),
-        false => AccountError::Unexpected(err.into()),
-    })?;
+    let user = users::insert(&db.conn, new.username, hashed, new.role, clock.now())
+        .await
+        .map_err(|err| match users_exists(&err) {
+            true => AccountError::Exists(new.username.to_owned()),
+            false => AccountError::Unexpected(err.into()),
+        })?;
     record(
         db,
         clock,
         actor,
         ip,
-        "user_created",
+        AuditAction::UserCreated,
         new.username,
         json!({ "role": new.role.as_str() }),
     )
@@ -120,14 +115,14 @@ pub async fn change_password(
     let hashed = tokio::task::spawn_blocking(move || hash(&password))
         .await
         .map_err(anyhow::Error::from)??;
-    users::set_password(&db.conn, user.id, &hashed, clock.now()).await?;
+    users::set_password(&db.conn, user.id, hashed, clock.now()).await?;
     let ended = sessions::delete_for_user(&db.conn, user.id, keep_session).await?;
     record(
         db,
         clock,
         actor,
         None,
-        "user_password_changed",
+        AuditAction::UserPasswordChanged,
         username,
         json!({ "sessions_ended": ended }),
     )
@@ -150,9 +145,9 @@ pub async fn set_disabled(
         ended = sessions::delete_for_user(&db.conn, user.id, None).await?;
     }
     let action = if disabled {
-        "user_disabled"
+        AuditAction::UserDisabled
     } else {
-        "user_enabled"
+        AuditAction::UserEnabled
     };
     record(
         db,
@@ -175,15 +170,15 @@ pub async fn set_role(
     actor: &str,
 ) -> Result<(), AccountError> {
     let user = find(db, username).await?;
-    users::set_role(&db.conn, user.id, role.as_str()).await?;
+    users::set_role(&db.conn, user.id, role).await?;
     record(
         db,
         clock,
         actor,
         None,
-        "user_role_changed",
+        AuditAction::UserRoleChanged,
         username,
-        json!({ "from": user.role, "to": role.as_str() }),
+        json!({ "from": user.role.as_str(), "to": role.as_str() }),
     )
     .await;
     Ok(())
@@ -194,7 +189,7 @@ async fn record(
     clock: &Clock,
     actor: &str,
     ip: Option<String>,
-    action: &'static str,
+    action: AuditAction,
     target: &str,
     detail: serde_json::Value,
 ) {
@@ -204,11 +199,10 @@ async fn record(
         AuditEntry {
             username: Some(actor.to_owned()),
             client_ip: ip,
-            action,
             target: Some(target.to_owned()),
             success: true,
             detail: Some(detail),
-            ..Default::default()
+            ..AuditEntry::new(action)
         },
     )
     .await;

@@ -14,6 +14,7 @@ use crate::auth::{Role, audit};
 use crate::clock::Clock;
 use crate::db::audit_log::AuditEntry;
 use crate::db::{Db, users};
+use crate::domain::AuditAction;
 
 /// Whether `/setup` is still open, and the token it wants.
 pub struct SetupGate {
@@ -113,10 +114,9 @@ pub async fn first_run(
         db,
         clock,
         AuditEntry {
-            action: "setup_opened",
             success: true,
             detail: Some(json!({ "reason": "no users" })),
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::SetupOpened)
         },
     )
     .await;

@@ -13,6 +13,7 @@ use crate::auth::token::constant_time_eq;
 use crate::auth::{AuthContext, CurrentUser, Resolved, Role, Via, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
 
 /// The credentials one request carries, as the web layer read them.
 #[derive(Debug, Default)]
@@ -53,7 +54,8 @@ impl AuthContext {
                 Ok(identity) => self.sso_user(ip, identity, Via::Cloudflare).await,
                 Err(reason) => {
                     let reason = format!("cloudflare: {reason}");
-                    self.refuse_audit(ip, "sso_refused", None, &reason).await;
+                    self.refuse_audit(ip, AuditAction::SsoRefused, None, &reason)
+                        .await;
                     Resolved::refused("Your Cloudflare Access token was not accepted.")
                 }
             };
@@ -66,13 +68,18 @@ impl AuthContext {
             let header = self.settings.sso.user_header.as_deref().unwrap_or_default();
             let peer = proxy.peer.map(|p| p.to_string()).unwrap_or_default();
             let reason = format!("{header} header from untrusted peer {peer}");
-            self.refuse_audit(ip.clone(), "sso_refused", Some(proxy.identity), &reason)
-                .await;
+            self.refuse_audit(
+                ip.clone(),
+                AuditAction::SsoRefused,
+                Some(proxy.identity),
+                &reason,
+            )
+            .await;
         }
         if let Some(token) = credentials.session_token
             && let Some(live) = self.lookup_session(&token).await
         {
-            let role = Role::parse(&live.user.role).unwrap_or(Role::Viewer);
+            let role = live.user.role;
             return Resolved::User(CurrentUser {
                 username: live.user.username,
                 role,
@@ -104,7 +111,8 @@ impl AuthContext {
             });
         }
         let reason = "wrong or unconfigured API key";
-        self.refuse_audit(ip, "api_key_refused", None, reason).await;
+        self.refuse_audit(ip, AuditAction::ApiKeyRefused, None, reason)
+            .await;
         Resolved::refused("The API key is not valid.")
     }
 }
@@ -125,7 +133,7 @@ impl AuthContext {
             _ => None,
         };
         if let Some(message) = throttled {
-            auth.refuse_audit(ip, "login_throttled", Some(username), message)
+            auth.refuse_audit(ip, AuditAction::LoginThrottled, Some(username), message)
                 .await;
             return Resolved::refused(message);
         }
@@ -144,7 +152,7 @@ impl AuthContext {
                 auth.backoff.succeeded(&username);
                 Resolved::User(CurrentUser {
                     csrf_token: auth.derived_csrf("basic", &user.username),
-                    role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+                    role: user.role,
                     username: user.username,
                     via: Via::Basic,
                     session_id: None,
@@ -153,7 +161,7 @@ impl AuthContext {
             None => {
                 auth.backoff.failed(&username);
                 auth.backoff.failed(&address);
-                auth.refuse_audit(ip, "login_failed", Some(username), "basic auth")
+                auth.refuse_audit(ip, AuditAction::LoginFailed, Some(username), "basic auth")
                     .await;
                 Resolved::refused("Wrong username or password.")
             }
@@ -188,21 +196,20 @@ impl AuthContext {
     pub(crate) async fn refuse_audit(
         &self,
         ip: Option<String>,
-        action: &'static str,
+        action: AuditAction,
         username: Option<String>,
         reason: &str,
     ) {
-        tracing::warn!(action, reason, "credentials refused");
+        tracing::warn!(action = action.as_str(), reason, "credentials refused");
         audit(
             &self.db,
             &self.clock,
             AuditEntry {
                 username,
                 client_ip: ip,
-                action,
                 success: false,
                 detail: Some(json!({ "reason": reason })),
-                ..Default::default()
+                ..AuditEntry::new(action)
             },
         )
         .await;

@@ -9,6 +9,7 @@ use crate::auth::token::hash_token;
 use crate::auth::{AuthContext, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
 
 /// One login attempt, as the form sent it.
 pub struct LoginAttempt<'a> {
@@ -35,20 +36,19 @@ impl AuthContext {
     /// Checks the attempt and, when it succeeds, opens a session.
     pub async fn log_in(&self, attempt: LoginAttempt<'_>) -> anyhow::Result<LoginOutcome> {
         let username = attempt.username.trim();
-        let entry = |action: &'static str, success: bool, detail: serde_json::Value| AuditEntry {
+        let entry = |action: AuditAction, success: bool, detail: serde_json::Value| AuditEntry {
             username: Some(username.to_owned()),
             client_ip: attempt.client_ip.clone(),
-            action,
             success,
             detail: Some(detail),
-            ..Default::default()
+            ..AuditEntry::new(action)
         };
         if let Err(wait) = self.backoff.check(username) {
             let detail = json!({ "retry_after": wait.as_secs() });
             audit(
                 &self.db,
                 &self.clock,
-                entry("login_throttled", false, detail),
+                entry(AuditAction::LoginThrottled, false, detail),
             )
             .await;
             return Ok(LoginOutcome::Throttled { wait });
@@ -56,7 +56,12 @@ impl AuthContext {
         let Some(user) = self.check_password(username, attempt.password).await? else {
             let backoff = self.backoff.failed(username);
             let detail = json!({ "method": "form" });
-            audit(&self.db, &self.clock, entry("login_failed", false, detail)).await;
+            audit(
+                &self.db,
+                &self.clock,
+                entry(AuditAction::LoginFailed, false, detail),
+            )
+            .await;
             return Ok(LoginOutcome::Refused { backoff });
         };
         self.backoff.succeeded(username);
@@ -70,7 +75,12 @@ impl AuthContext {
             tracing::warn!(error = %err, "cannot record the login time");
         }
         let detail = json!({ "method": "form" });
-        audit(&self.db, &self.clock, entry("login", true, detail)).await;
+        audit(
+            &self.db,
+            &self.clock,
+            entry(AuditAction::Login, true, detail),
+        )
+        .await;
         Ok(LoginOutcome::LoggedIn { token })
     }
 }

@@ -22,8 +22,6 @@ pub mod sso;
 pub mod token;
 mod user;
 
-use std::fmt;
-
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::db::audit_log::{self, AuditEntry};
@@ -33,43 +31,8 @@ pub use identity::{Credentials, ProxyUser};
 pub use settings::AuthSettings;
 pub use user::{CurrentUser, Resolved, Via};
 
-/// What a user may do; each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Reads every page.
-    Viewer,
-    /// Also restarts approved services.
-    Operator,
-    /// Also manages users.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Operator, Role::Admin];
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "viewer" => Some(Role::Viewer),
-            "operator" => Some(Role::Operator),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Operator => "operator",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Roles are a domain type; re-exported here where access control uses them.
+pub use crate::domain::Role;
 
 /// Appends an audit row; a failure to record is logged, never hidden, and never blocks the request.
 /// Attacker-supplied names (a login form's username) are cut to 128 characters.
@@ -79,6 +42,6 @@ pub async fn audit(db: &Db, clock: &Clock, mut entry: AuditEntry) {
     entry.username = cut(entry.username);
     entry.target = cut(entry.target);
     if let Err(err) = audit_log::insert(&db.conn, clock.now(), entry).await {
-        tracing::error!(action, error = %err, "cannot write the audit row");
+        tracing::error!(action = action.as_str(), error = %err, "cannot write the audit row");
     }
 }

@@ -5,6 +5,8 @@ use serde_json::json;
 use crate::auth::{AuthContext, CurrentUser, Resolved, Role, Via, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
+use crate::domain::AuditAction;
+use crate::domain::PasswordHash;
 
 /// Maps an SSO identity to a user: the configured role lists win, then a local account's role; an unknown
 /// identity gets a password-less viewer account, or is refused with `SSO_AUTO_CREATE=false`.
@@ -32,18 +34,23 @@ impl AuthContext {
         };
         let role = match &local {
             Some(user) if user.disabled => {
-                self.refuse_audit(ip, "sso_refused", Some(identity), "account disabled")
-                    .await;
+                self.refuse_audit(
+                    ip,
+                    AuditAction::SsoRefused,
+                    Some(identity),
+                    "account disabled",
+                )
+                .await;
                 return Resolved::forbidden("Your account is disabled.");
             }
-            Some(user) => listed.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Viewer)),
+            Some(user) => listed.unwrap_or(user.role),
             None if sso.auto_create => {
                 let role = listed.unwrap_or(Role::Viewer);
                 let created = users::insert(
                     &self.db.conn,
                     &identity,
-                    "!sso",
-                    role.as_str(),
+                    PasswordHash::SsoOnly,
+                    role,
                     self.clock.now(),
                 )
                 .await;
@@ -54,11 +61,10 @@ impl AuthContext {
                         AuditEntry {
                             username: Some(identity.clone()),
                             client_ip: ip,
-                            action: "user_created",
                             target: Some(identity.clone()),
                             success: true,
                             detail: Some(json!({"via": "sso", "role": role.as_str()})),
-                            ..Default::default()
+                            ..AuditEntry::new(AuditAction::UserCreated)
                         },
                     )
                     .await;
@@ -68,7 +74,7 @@ impl AuthContext {
             None => {
                 self.refuse_audit(
                     ip,
-                    "sso_refused",
+                    AuditAction::SsoRefused,
                     Some(identity),
                     "unknown identity (SSO_AUTO_CREATE=false)",
                 )

@@ -5,19 +5,20 @@ use super::metrics::Sample;
 use super::{CollectorSettings, Record};
 use crate::db::alerts::AlertCondition;
 use crate::db::entities::{disk_health, network_checks};
+use crate::domain::{Hostname, Severity};
 
 fn condition(
-    hostname: &str,
+    hostname: &Hostname,
     source: String,
-    severity: &str,
+    severity: Severity,
     message: String,
     active: bool,
     ts: f64,
 ) -> Record {
     Record::Alert(AlertCondition {
-        hostname: hostname.to_owned(),
+        hostname: hostname.clone(),
         source,
-        severity: severity.to_owned(),
+        severity,
         message,
         active,
         ts_epoch: ts,
@@ -28,7 +29,7 @@ fn condition(
 pub fn for_metrics(
     settings: &CollectorSettings,
     sample: &Sample,
-    hostname: &str,
+    hostname: &Hostname,
     ts: f64,
 ) -> Vec<Record> {
     let mut records = Vec::new();
@@ -37,7 +38,7 @@ pub fn for_metrics(
         records.push(condition(
             hostname,
             "usage:memory".into(),
-            "warning",
+            Severity::Warning,
             format!("memory {memory:.0}% used (threshold {limit:.0}%)"),
             memory >= limit,
             ts,
@@ -48,7 +49,7 @@ pub fn for_metrics(
         records.push(condition(
             hostname,
             format!("usage:disk:{mount}"),
-            "warning",
+            Severity::Warning,
             format!("{mount} is {space:.0}% full (threshold {limit:.0}%)"),
             *space >= limit,
             ts,
@@ -58,7 +59,7 @@ pub fn for_metrics(
             records.push(condition(
                 hostname,
                 format!("usage:inodes:{mount}"),
-                "warning",
+                Severity::Warning,
                 format!("{mount} uses {inodes:.0}% of its inodes (threshold {limit:.0}%)"),
                 *inodes >= limit,
                 ts,
@@ -76,9 +77,9 @@ pub fn for_disk(row: &disk_health::Model) -> Vec<Record> {
         _ => return Vec::new(),
     };
     let severity = if row.health == "failed" {
-        "critical"
+        Severity::Critical
     } else {
-        "warning"
+        Severity::Warning
     };
     let what = row.detail.as_deref().unwrap_or("");
     vec![condition(
@@ -101,7 +102,7 @@ pub fn for_check(row: &network_checks::Model) -> Vec<Record> {
     vec![condition(
         &row.hostname,
         format!("check:{}:{}", row.method, row.target),
-        "warning",
+        Severity::Warning,
         format!(
             "{} check of {} failed: {}",
             row.method,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::CollectorSettings;
 use crate::db::entities::network_checks;
+use crate::domain::Hostname;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CheckSpec {
@@ -59,14 +60,14 @@ impl Outcome {
 pub async fn run_all(
     specs: &[CheckSpec],
     settings: &CollectorSettings,
-    hostname: &str,
+    hostname: &Hostname,
     ts: f64,
 ) -> Vec<network_checks::Model> {
     let runs = specs.iter().map(|spec| async move {
         let outcome = run(spec, settings).await;
         network_checks::Model {
             id: 0,
-            hostname: hostname.to_owned(),
+            hostname: hostname.clone(),
             ts_epoch: ts,
             target: spec.url.clone().unwrap_or_else(|| spec.target.clone()),
             method: spec.method.clone(),

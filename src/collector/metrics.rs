@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::CollectorSettings;
 use super::procfs;
 use crate::db::entities::system_metrics;
+use crate::domain::Hostname;
 
 /// What the previous sample left for computing rates.
 #[derive(Default)]
@@ -78,10 +79,10 @@ pub fn sample(settings: &CollectorSettings, state: &mut MetricsState) -> Sample 
 }
 
 impl Sample {
-    pub fn into_row(self, hostname: &str, ts: f64) -> system_metrics::Model {
+    pub fn into_row(self, hostname: &Hostname, ts: f64) -> system_metrics::Model {
         system_metrics::Model {
             id: 0,
-            hostname: hostname.to_owned(),
+            hostname: hostname.clone(),
             ts_epoch: ts,
             cpu_percent: self.cpu_percent,
             memory_percent: self.memory_percent,

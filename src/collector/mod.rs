@@ -76,8 +76,7 @@ impl Collector {
                 Vec::new()
             }
         };
-        let tracker =
-            ServiceTracker::new(hostname.as_str(), &collector_settings.service_watch, known);
+        let tracker = ServiceTracker::new(&hostname, &collector_settings.service_watch, known);
         let bound = BufferBound {
             max_age: collector_settings.buffer_max_age,
             max_records: collector_settings.buffer_max_records,
@@ -145,7 +144,7 @@ impl Collector {
         let version = env!("CARGO_PKG_VERSION").to_owned();
         Record::HostSeen(hosts::Model {
             id: 0,
-            hostname: self.inner.hostname.to_string(),
+            hostname: self.inner.hostname.clone(),
             os: procfs::host_os(&self.inner.settings.procfs_root)
                 .or_else(|| sysinfo::System::long_os_version().ok()),
             kernel: procfs::kernel(&self.inner.settings.procfs_root)
@@ -165,7 +164,7 @@ impl Collector {
             metrics::sample(&self.inner.settings, &mut state)
         };
         let mut records = vec![self.host_seen(ts)];
-        let hostname = self.inner.hostname.as_str();
+        let hostname = &self.inner.hostname;
         records.extend(alerts::for_metrics(
             &self.inner.settings,
             &sample,
@@ -175,7 +174,7 @@ impl Collector {
         for (mount_point, space, inodes) in &sample.filesystems {
             records.push(Record::Filesystem(filesystem_usage::Model {
                 id: 0,
-                hostname: hostname.to_owned(),
+                hostname: hostname.clone(),
                 ts_epoch: ts,
                 mount_point: mount_point.clone(),
                 space_percent: Some(*space),
@@ -193,7 +192,7 @@ impl Collector {
         let readings = smart::read_all(&self.inner.settings).await?;
         let mut records = Vec::new();
         for reading in readings {
-            let row = reading.into_row(self.inner.hostname.as_str(), ts);
+            let row = reading.into_row(&self.inner.hostname, ts);
             records.extend(alerts::for_disk(&row));
             records.push(Record::Disk(row));
         }
@@ -209,14 +208,7 @@ impl Collector {
         let checks = checks::load(path).await?;
         let ts = self.now();
         let mut records = Vec::new();
-        for row in checks::run_all(
-            &checks,
-            &self.inner.settings,
-            self.inner.hostname.as_str(),
-            ts,
-        )
-        .await
-        {
+        for row in checks::run_all(&checks, &self.inner.settings, &self.inner.hostname, ts).await {
             records.extend(alerts::for_check(&row));
             records.push(Record::Check(row));
         }

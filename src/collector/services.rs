@@ -6,13 +6,13 @@ use std::collections::{HashMap, HashSet};
 use super::writer::Record;
 use crate::db::alerts::AlertCondition;
 use crate::db::entities::service_current;
-use crate::domain::{ServiceState, UnitName, service_state::is_recoverable};
+use crate::domain::{Hostname, ServiceState, Severity, UnitName, service_state::is_recoverable};
 use crate::systemd::UnitSnapshot;
 
 pub struct ServiceTracker {
-    hostname: String,
+    hostname: Hostname,
     filter: UnitFilter,
-    known: HashMap<String, service_current::Model>,
+    known: HashMap<UnitName, service_current::Model>,
 }
 
 /// Which units we follow: `*.service`, not templates, limited to the watch list when there is one.
@@ -43,9 +43,13 @@ impl UnitFilter {
 }
 
 impl ServiceTracker {
-    pub fn new(hostname: &str, watch: &[UnitName], known: Vec<service_current::Model>) -> Self {
+    pub fn new(
+        hostname: &Hostname,
+        watch: &[UnitName],
+        known: Vec<service_current::Model>,
+    ) -> Self {
         Self {
-            hostname: hostname.to_owned(),
+            hostname: hostname.clone(),
             filter: UnitFilter {
                 watch: (!watch.is_empty()).then(|| watch.iter().map(|u| u.to_string()).collect()),
             },
@@ -61,7 +65,7 @@ impl ServiceTracker {
     }
 
     pub fn known_names(&self) -> Vec<String> {
-        self.known.keys().cloned().collect()
+        self.known.keys().map(UnitName::to_string).collect()
     }
 
     /// Records for one observation: a change (or first sighting) writes history and may open or
@@ -72,13 +76,16 @@ impl ServiceTracker {
         if snap.load_state == "not-found" && self.filter.watch.is_none() {
             return self.gone(&snap.name, ts);
         }
+        let Ok(service_name) = UnitName::parse_exact(&snap.name) else {
+            return Vec::new();
+        };
         let state = snap.state();
         let mut row = service_current::Model {
             id: 0,
             hostname: self.hostname.clone(),
-            service_name: snap.name.clone(),
+            service_name,
             raw_status: snap.active_state.clone(),
-            normalized_status: state.to_string(),
+            normalized_status: state,
             sub_state: snap.sub_state.clone(),
             service_type: snap.service_type.clone(),
             unit_file_state: snap.unit_file_state.clone(),
@@ -98,7 +105,7 @@ impl ServiceTracker {
     /// After a full resync: every unit this host follows was observed at `ts` (one statement).
     pub fn seen_all(&self, ts: f64) -> Option<Record> {
         (!self.known.is_empty()).then(|| Record::ServicesSeen {
-            hostname: self.hostname.clone(),
+            hostname: self.hostname.to_string(),
             at: ts,
         })
     }
@@ -114,7 +121,7 @@ impl ServiceTracker {
         let mut row = self.known.get(name)?.clone();
         row.raw_status = active.to_owned();
         row.sub_state = sub.to_owned();
-        row.normalized_status = ServiceState::from_systemd(active, sub).to_string();
+        row.normalized_status = ServiceState::from_systemd(active, sub);
         row.ts_epoch = ts;
         Some(self.record(&mut row))
     }
@@ -126,7 +133,7 @@ impl ServiceTracker {
         for mut row in rows {
             row.raw_status = "unknown".into();
             row.sub_state = "unknown".into();
-            row.normalized_status = ServiceState::Unknown.to_string();
+            row.normalized_status = ServiceState::Unknown;
             row.ts_epoch = ts;
             records.extend(self.record(&mut row));
         }
@@ -141,7 +148,7 @@ impl ServiceTracker {
         row.raw_status = "inactive".into();
         row.sub_state = "dead".into();
         row.load_state = "not-found".into();
-        row.normalized_status = ServiceState::Stopped.to_string();
+        row.normalized_status = ServiceState::Stopped;
         row.ts_epoch = ts;
         vec![
             Record::ServiceGone(row.clone()),
@@ -184,7 +191,7 @@ impl ServiceTracker {
             });
         }
         if state_changed {
-            let failed = row.normalized_status == ServiceState::Failed.as_str();
+            let failed = row.normalized_status == ServiceState::Failed;
             records.push(Record::Alert(self.alert(row, failed)));
         }
         records
@@ -194,7 +201,7 @@ impl ServiceTracker {
         AlertCondition {
             hostname: self.hostname.clone(),
             source: format!("service:{}", row.service_name),
-            severity: "critical".into(),
+            severity: Severity::Critical,
             message: format!(
                 "{} is {} ({}/{})",
                 row.service_name, row.normalized_status, row.raw_status, row.sub_state

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::db::entities::disk_health;
+use crate::domain::Hostname;
 
 /// Raw JSON above this size is not stored (the parsed figures still are).
 const RAW_JSON_CAP: usize = 64 * 1024;
@@ -180,10 +181,10 @@ fn wear_findings(json: &Value, r: &SmartReading) -> Vec<String> {
 }
 
 impl SmartReading {
-    pub fn into_row(self, hostname: &str, ts: f64) -> disk_health::Model {
+    pub fn into_row(self, hostname: &Hostname, ts: f64) -> disk_health::Model {
         disk_health::Model {
             id: 0,
-            hostname: hostname.to_owned(),
+            hostname: hostname.clone(),
             ts_epoch: ts,
             device: self.device,
             device_type: self.device_type,

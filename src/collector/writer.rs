@@ -251,16 +251,17 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
                 db::services::insert_history(txn, row).await?;
             }
             history.then(|| LiveEvent::ServiceChanged {
-                hostname: row.hostname.clone(),
-                service_name: row.service_name.clone(),
+                hostname: row.hostname.to_string(),
+                service_name: row.service_name.to_string(),
             })
         }
         Record::ServiceGone(row) => {
             db::services::insert_history(txn, row).await?;
-            db::services::delete_current(txn, &row.hostname, &row.service_name).await?;
+            db::services::delete_current(txn, row.hostname.as_str(), row.service_name.as_str())
+                .await?;
             Some(LiveEvent::ServiceChanged {
-                hostname: row.hostname.clone(),
-                service_name: row.service_name.clone(),
+                hostname: row.hostname.to_string(),
+                service_name: row.service_name.to_string(),
             })
         }
         Record::ServicesSeen { hostname, at } => {
@@ -270,31 +271,31 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
         Record::Metrics(row) => {
             db::readings::insert_metrics(txn, row).await?;
             Some(LiveEvent::MetricsUpdated {
-                hostname: row.hostname.clone(),
+                hostname: row.hostname.to_string(),
             })
         }
         Record::Filesystem(row) => {
             db::readings::insert_filesystem(txn, row).await?;
             Some(LiveEvent::MetricsUpdated {
-                hostname: row.hostname.clone(),
+                hostname: row.hostname.to_string(),
             })
         }
         Record::Disk(row) => {
             db::readings::insert_disk(txn, row).await?;
             Some(LiveEvent::DiskUpdated {
-                hostname: row.hostname.clone(),
+                hostname: row.hostname.to_string(),
             })
         }
         Record::Check(row) => {
             db::readings::insert_check(txn, row).await?;
             Some(LiveEvent::CheckUpdated {
-                hostname: row.hostname.clone(),
+                hostname: row.hostname.to_string(),
             })
         }
         Record::Alert(condition) => match db::alerts::apply(txn, condition).await? {
             AlertChange::Unchanged => None,
             AlertChange::Opened | AlertChange::Resolved => Some(LiveEvent::AlertChanged {
-                hostname: condition.hostname.clone(),
+                hostname: condition.hostname.to_string(),
             }),
         },
     })

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::alerts;
+use crate::domain::{Hostname, Severity};
 
 /// Which alerts to list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub enum AlertState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertFilter {
     pub state: AlertState,
-    pub host: Option<String>,
-    pub severity: Option<String>,
+    pub host: Option<Hostname>,
+    pub severity: Option<Severity>,
     pub limit: u64,
     pub offset: u64,
 }
@@ -47,8 +48,8 @@ fn filtered(f: &AlertFilter) -> Select<alerts::Entity> {
     if let Some(host) = &f.host {
         q = q.filter(alerts::Column::Hostname.eq(host.as_str()));
     }
-    if let Some(severity) = &f.severity {
-        q = q.filter(alerts::Column::Severity.eq(severity.as_str()));
+    if let Some(severity) = f.severity {
+        q = q.filter(alerts::Column::Severity.eq(severity));
     }
     q
 }
@@ -78,7 +79,7 @@ pub async fn find_page(
 
 /// How many alerts are open, by severity: (critical, warning).
 pub async fn open_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
-    let rows: Vec<(String, i64)> = alerts::Entity::find()
+    let rows: Vec<(Severity, i64)> = alerts::Entity::find()
         .select_only()
         .column(alerts::Column::Severity)
         .column_as(alerts::Column::Id.count(), "n")
@@ -87,11 +88,11 @@ pub async fn open_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr>
         .into_tuple()
         .all(db)
         .await?;
-    let count = |s: &str| {
+    let count = |s: Severity| {
         rows.iter()
-            .filter(|(sev, _)| sev == s)
+            .filter(|(sev, _)| *sev == s)
             .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
             .sum()
     };
-    Ok((count("critical"), count("warning")))
+    Ok((count(Severity::Critical), count(Severity::Warning)))
 }

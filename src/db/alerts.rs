@@ -7,13 +7,14 @@ use sea_orm::{
 };
 
 use crate::db::entities::alerts;
+use crate::domain::{Hostname, Severity};
 
 /// A condition as one collection saw it: `active` opens (or keeps open) the alert, else resolves it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertCondition {
-    pub hostname: String,
+    pub hostname: Hostname,
     pub source: String,
-    pub severity: String,
+    pub severity: Severity,
     pub message: String,
     pub active: bool,
     pub ts_epoch: f64,
@@ -46,14 +47,14 @@ pub async fn apply(
     conn: &impl ConnectionTrait,
     condition: &AlertCondition,
 ) -> Result<AlertChange, DbErr> {
-    let open = open_alert(conn, &condition.hostname, &condition.source).await?;
+    let open = open_alert(conn, condition.hostname.as_str(), &condition.source).await?;
     match (open, condition.active) {
         (None, true) => {
             alerts::ActiveModel {
                 id: NotSet,
                 hostname: Set(condition.hostname.clone()),
                 source: Set(condition.source.clone()),
-                severity: Set(condition.severity.clone()),
+                severity: Set(condition.severity),
                 message: Set(condition.message.clone()),
                 opened_at: Set(condition.ts_epoch),
                 last_seen_at: Set(condition.ts_epoch),

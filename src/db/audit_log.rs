@@ -6,17 +6,33 @@ use sea_orm::{
 };
 
 use crate::db::entities::audit_log::{self, Column, Entity, Model};
+use crate::domain::{AuditAction, Hostname};
 
 /// One security-relevant event.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuditEntry {
     pub username: Option<String>,
     pub client_ip: Option<String>,
-    pub action: &'static str,
+    pub action: AuditAction,
     pub hostname: Option<String>,
     pub target: Option<String>,
     pub success: bool,
     pub detail: Option<serde_json::Value>,
+}
+
+impl AuditEntry {
+    /// `action`, by nobody in particular, failed, with no detail: the base the other fields update.
+    pub fn new(action: AuditAction) -> Self {
+        Self {
+            username: None,
+            client_ip: None,
+            action,
+            hostname: None,
+            target: None,
+            success: false,
+            detail: None,
+        }
+    }
 }
 
 pub async fn insert(
@@ -28,7 +44,7 @@ pub async fn insert(
         ts_epoch: Set(ts_epoch),
         username: Set(entry.username),
         client_ip: Set(entry.client_ip),
-        action: Set(entry.action.to_owned()),
+        action: Set(entry.action),
         hostname: Set(entry.hostname),
         target: Set(entry.target),
         success: Set(entry.success),
@@ -43,7 +59,7 @@ pub async fn insert(
 /// The latest rows, newest first, optionally only one action.
 pub async fn latest(
     conn: &impl ConnectionTrait,
-    action: Option<&str>,
+    action: Option<AuditAction>,
     limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
     let mut query = Entity::find().order_by_desc(Column::Id).limit(limit);
@@ -56,8 +72,8 @@ pub async fn latest(
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditFilter {
     pub username: Option<String>,
-    pub action: Option<String>,
-    pub hostname: Option<String>,
+    pub action: Option<AuditAction>,
+    pub hostname: Option<Hostname>,
     /// Only failures (refusals, failed logins, failed restarts).
     pub failures_only: bool,
     pub limit: u64,
@@ -69,8 +85,8 @@ fn filtered(f: &AuditFilter) -> Select<audit_log::Entity> {
     if let Some(u) = &f.username {
         q = q.filter(audit_log::Column::Username.eq(u.as_str()));
     }
-    if let Some(a) = &f.action {
-        q = q.filter(audit_log::Column::Action.eq(a.as_str()));
+    if let Some(a) = f.action {
+        q = q.filter(audit_log::Column::Action.eq(a));
     }
     if let Some(h) = &f.hostname {
         q = q.filter(audit_log::Column::Hostname.eq(h.as_str()));
@@ -98,7 +114,7 @@ pub async fn find_page(
 }
 
 /// The distinct actions recorded, for the filter's choices.
-pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<AuditAction>, DbErr> {
     audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::Action)

@@ -38,10 +38,13 @@ pub async fn list(db: &impl ConnectionTrait, now: f64) -> Result<Vec<HostSummary
     Ok(hosts
         .into_iter()
         .map(|host| HostSummary {
-            latest: latest.iter().find(|m| m.hostname == host.hostname).cloned(),
+            latest: latest
+                .iter()
+                .find(|m| host.hostname == m.hostname.as_str())
+                .cloned(),
             hour_avg: averages
                 .iter()
-                .find(|a| a.hostname == host.hostname)
+                .find(|a| host.hostname == a.hostname.as_str())
                 .cloned(),
             host,
         })

@@ -8,19 +8,17 @@ use sea_orm::{
 };
 
 use crate::db::entities::restart_requests::{self, Column, Entity, Model};
-
-/// States that mean systemd was (or is about to be) asked: what cooldown counts.
-pub const REAL_STATES: [&str; 4] = ["queued", "running", "done", "failed"];
+use crate::domain::{Hostname, RestartState, UnitName};
 
 /// A request as first recorded.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
-    pub hostname: &'a str,
-    pub service_name: &'a str,
+    pub hostname: &'a Hostname,
+    pub service_name: &'a UnitName,
     pub requested_by: &'a str,
     pub client_ip: Option<&'a str>,
     pub source: &'a str,
-    pub state: &'a str,
+    pub state: RestartState,
     pub dry_run: bool,
     pub result: Option<&'a str>,
     pub error: Option<&'a str>,
@@ -29,17 +27,17 @@ pub struct NewRequest<'a> {
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest<'_>) -> Result<Model, DbErr> {
     restart_requests::ActiveModel {
-        hostname: Set(new.hostname.to_owned()),
-        service_name: Set(new.service_name.to_owned()),
+        hostname: Set(new.hostname.clone()),
+        service_name: Set(new.service_name.clone()),
         requested_by: Set(new.requested_by.to_owned()),
         client_ip: Set(new.client_ip.map(str::to_owned)),
         source: Set(new.source.to_owned()),
-        state: Set(new.state.to_owned()),
+        state: Set(new.state),
         dry_run: Set(new.dry_run),
         result: Set(new.result.map(str::to_owned)),
         error: Set(new.error.map(str::to_owned)),
         requested_at: Set(new.requested_at),
-        finished_at: Set((!matches!(new.state, "queued" | "running")).then_some(new.requested_at)),
+        finished_at: Set(new.state.is_final().then_some(new.requested_at)),
         ..Default::default()
     }
     .insert(conn)
@@ -47,9 +45,9 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest<'_>) -> Result<
 }
 
 /// How a request ended (or that it started running).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Progress {
-    pub state: String,
+    pub state: RestartState,
     pub result: Option<String>,
     pub active_state: Option<String>,
     pub error: Option<String>,
@@ -57,6 +55,22 @@ pub struct Progress {
     pub started_at: Option<f64>,
     pub finished_at: Option<f64>,
     pub duration_secs: Option<f64>,
+}
+
+impl Progress {
+    /// The new state and nothing else yet.
+    pub fn new(state: RestartState) -> Self {
+        Self {
+            state,
+            result: None,
+            active_state: None,
+            error: None,
+            executed_by: None,
+            started_at: None,
+            finished_at: None,
+            duration_secs: None,
+        }
+    }
 }
 
 pub async fn record(conn: &impl ConnectionTrait, id: i64, p: Progress) -> Result<Model, DbErr> {
@@ -98,7 +112,7 @@ pub async fn last_real(
     Ok(Entity::find()
         .filter(Column::Hostname.eq(host))
         .filter(Column::ServiceName.eq(unit))
-        .filter(Column::State.is_in(REAL_STATES))
+        .filter(Column::State.is_in(RestartState::REAL))
         .order_by_desc(Column::RequestedAt)
         .one(conn)
         .await?
@@ -111,7 +125,7 @@ pub async fn count_since(
     host: &str,
     unit: &str,
     since: f64,
-    states: &[&str],
+    states: &[RestartState],
     source: Option<&str>,
 ) -> Result<u64, DbErr> {
     let mut q = Entity::find()
@@ -135,18 +149,18 @@ pub async fn claim_next(
 ) -> Result<Option<Model>, DbErr> {
     let candidates = Entity::find()
         .filter(Column::Hostname.eq(host))
-        .filter(Column::State.eq("queued"))
+        .filter(Column::State.eq(RestartState::Queued))
         .order_by_asc(Column::Id)
         .limit(8)
         .all(conn)
         .await?;
     for row in candidates {
         let taken = Entity::update_many()
-            .col_expr(Column::State, Expr::value("running"))
+            .col_expr(Column::State, Expr::value(RestartState::Running))
             .col_expr(Column::StartedAt, Expr::value(now))
             .col_expr(Column::ExecutedBy, Expr::value(executed_by))
             .filter(Column::Id.eq(row.id))
-            .filter(Column::State.eq("queued"))
+            .filter(Column::State.eq(RestartState::Queued))
             .exec(conn)
             .await?;
         if taken.rows_affected == 1 {
@@ -163,22 +177,22 @@ pub async fn expire(
     now: f64,
 ) -> Result<Vec<Model>, DbErr> {
     let stale = Entity::find()
-        .filter(Column::State.eq("queued"))
+        .filter(Column::State.eq(RestartState::Queued))
         .filter(Column::RequestedAt.lt(cutoff))
         .all(conn)
         .await?;
     let mut expired = Vec::new();
     for row in stale {
         let done = Entity::update_many()
-            .col_expr(Column::State, Expr::value("expired"))
-            .col_expr(Column::Result, Expr::value("expired"))
+            .col_expr(Column::State, Expr::value(RestartState::Expired))
+            .col_expr(Column::Result, Expr::value(RestartState::Expired.as_str()))
             .col_expr(
                 Column::Error,
                 Expr::value("no agent on this host picked the request up in time"),
             )
             .col_expr(Column::FinishedAt, Expr::value(now))
             .filter(Column::Id.eq(row.id))
-            .filter(Column::State.eq("queued"))
+            .filter(Column::State.eq(RestartState::Queued))
             .exec(conn)
             .await?;
         if done.rows_affected == 1 {
@@ -211,7 +225,7 @@ pub async fn history(
 /// The latest requests on every host (the overview), newest first, refusals left out.
 pub async fn latest(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<Model>, DbErr> {
     Entity::find()
-        .filter(Column::State.ne("refused"))
+        .filter(Column::State.ne(RestartState::Refused))
         .order_by_desc(Column::Id)
         .limit(limit)
         .all(conn)

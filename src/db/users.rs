@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::users::{self, Column, Entity, Model};
+use crate::domain::{PasswordHash, Role};
 
 pub async fn find_by_username(
     conn: &impl ConnectionTrait,
@@ -36,14 +37,14 @@ pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<Model>, DbErr> {
 pub async fn insert(
     conn: &impl ConnectionTrait,
     username: &str,
-    password_hash: &str,
-    role: &str,
+    password_hash: PasswordHash,
+    role: Role,
     now: f64,
 ) -> Result<Model, DbErr> {
     users::ActiveModel {
         username: Set(username.to_owned()),
-        password_hash: Set(password_hash.to_owned()),
-        role: Set(role.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role),
         disabled: Set(false),
         created_at: Set(now),
         last_login_at: Set(None),
@@ -57,7 +58,7 @@ pub async fn insert(
 pub async fn set_password(
     conn: &impl ConnectionTrait,
     id: i64,
-    password_hash: &str,
+    password_hash: PasswordHash,
     now: f64,
 ) -> Result<(), DbErr> {
     Entity::update_many()
@@ -82,7 +83,7 @@ pub async fn set_disabled(
         .map(|_| ())
 }
 
-pub async fn set_role(conn: &impl ConnectionTrait, id: i64, role: &str) -> Result<(), DbErr> {
+pub async fn set_role(conn: &impl ConnectionTrait, id: i64, role: Role) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::Role, Expr::value(role))
         .filter(Column::Id.eq(id))

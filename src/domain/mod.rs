@@ -1,14 +1,26 @@
-//! Pure domain types whose `parse()` is the only way in: unit names, service states, host names, and the
-//! approved-services policy.
+//! Pure domain types whose `parse()` is the only way in: unit names, service states, host names, restart
+//! and alert vocabularies, and the approved-services policy. The ones the database stores carry their
+//! sea-orm column mapping (`DeriveActiveEnum`, `DeriveValueType`), so `db/` reads and writes them typed
+//! and a stored value outside the vocabulary is a read error, never silently something else.
 
 pub mod approved;
+mod audit_action;
 mod hostname;
+mod password_hash;
+mod restart_state;
+mod role;
 pub mod service_state;
+mod severity;
 mod unit_name;
 
 pub use approved::ApprovedServices;
+pub use audit_action::AuditAction;
 pub use hostname::Hostname;
+pub use password_hash::PasswordHash;
+pub use restart_state::RestartState;
+pub use role::Role;
 pub use service_state::ServiceState;
+pub use severity::Severity;
 pub use unit_name::UnitName;
 
 /// Why a value was refused; the message is safe to show to the person who typed it.

@@ -2,18 +2,47 @@
 
 use std::fmt;
 
-/// systemd's `ActiveState`/`SubState` pair reduced to what an operator acts on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+use sea_orm::entity::prelude::*;
+
+/// systemd's `ActiveState`/`SubState` pair reduced to what an operator acts on. Stored as its lower-case
+/// name in a TEXT column (`service_current`, `service_status`); any other stored text is a read error.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    EnumIter,
+    DeriveActiveEnum,
+)]
 #[serde(rename_all = "lowercase")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum ServiceState {
+    #[sea_orm(string_value = "running")]
     Running,
+    #[sea_orm(string_value = "stopped")]
     Stopped,
+    #[sea_orm(string_value = "failed")]
     Failed,
+    #[sea_orm(string_value = "transitioning")]
     Transitioning,
+    #[sea_orm(string_value = "unknown")]
     Unknown,
 }
 
 impl ServiceState {
+    /// Every state, in the order pages, counts and metrics list them (what needs attention first).
+    pub const ALL: [ServiceState; 5] = [
+        Self::Failed,
+        Self::Transitioning,
+        Self::Stopped,
+        Self::Running,
+        Self::Unknown,
+    ];
+
     /// Maps systemd's `ActiveState` (and `SubState` where it matters) onto the vocabulary.
     pub fn from_systemd(active_state: &str, sub_state: &str) -> Self {
         match active_state {
@@ -28,15 +57,9 @@ impl ServiceState {
         }
     }
 
-    /// Reads the stored form back (`running`, …); anything else is `unknown`.
-    pub fn parse(text: &str) -> Self {
-        match text {
-            "running" => Self::Running,
-            "stopped" => Self::Stopped,
-            "failed" => Self::Failed,
-            "transitioning" => Self::Transitioning,
-            _ => Self::Unknown,
-        }
+    /// The state a person named (a filter's `state=failed`); `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -96,8 +119,20 @@ mod tests {
         );
         assert_eq!(ServiceState::from_systemd("", ""), ServiceState::Unknown);
         for s in ["running", "stopped", "failed", "transitioning", "unknown"] {
-            assert_eq!(ServiceState::parse(s).as_str(), s);
+            assert_eq!(ServiceState::parse(s).map(ServiceState::as_str), Some(s));
         }
+        assert_eq!(ServiceState::parse("sleepy"), None);
+        assert_eq!(ServiceState::parse("Running"), None);
+    }
+
+    #[test]
+    fn the_stored_form_is_the_display_name_and_nothing_else_reads_back() {
+        use sea_orm::ActiveEnum;
+        for s in ServiceState::ALL {
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(ServiceState::try_from_value(&s.to_value()).ok(), Some(s));
+        }
+        assert!(ServiceState::try_from_value(&"runing".to_owned()).is_err());
     }
 
     #[test]

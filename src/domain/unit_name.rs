@@ -1,6 +1,9 @@
 //! `UnitName`: a systemd unit name that is safe to hand to systemd, a database or a command line.
 
+use std::borrow::Borrow;
 use std::fmt;
+
+use sea_orm::DeriveValueType;
 
 use super::ParseError;
 
@@ -21,7 +24,10 @@ const UNIT_SUFFIXES: [&str; 11] = [
 
 /// A valid systemd unit name (`[A-Za-z0-9:_.\-@]`, at most 255 bytes, not starting with `-`),
 /// with `.service` appended when the input named no unit type (`ssh` becomes `ssh.service`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Stored as TEXT; a stored value that is not a unit name in this full form is a read error.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, DeriveValueType)]
+#[serde(transparent)]
+#[sea_orm(value_type = "String", from_str = "UnitName::parse_exact")]
 pub struct UnitName(String);
 
 impl UnitName {
@@ -56,6 +62,17 @@ impl UnitName {
         Ok(Self(name))
     }
 
+    /// A unit name already in its full form (what systemd reports and the database holds): `ssh` or
+    /// ` ssh.service` are refused here, where `parse` would complete or trim them.
+    pub fn parse_exact(input: &str) -> Result<Self, ParseError> {
+        let name = Self::parse(input)?;
+        if name.0 == input {
+            Ok(name)
+        } else {
+            Err(ParseError(format!("{input:?} is not a full unit name")))
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -84,6 +101,25 @@ impl fmt::Display for UnitName {
 impl AsRef<str> for UnitName {
     fn as_ref(&self) -> &str {
         &self.0
+    }
+}
+
+/// Maps keyed by `UnitName` are looked up by `&str` (equality and hashing are the text's).
+impl Borrow<str> for UnitName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for UnitName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UnitName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -144,6 +180,10 @@ mod tests {
             assert!(UnitName::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(UnitName::parse(&"a".repeat(247)).is_ok());
+        assert!(UnitName::parse_exact("ssh.service").is_ok());
+        for inexact in ["ssh", " ssh.service"] {
+            assert!(UnitName::parse_exact(inexact).is_err(), "{inexact:?}");
+        }
         assert!(UnitName::parse(&"a".repeat(248)).is_err());
     }
 }

@@ -16,6 +16,7 @@ use crate::db::entities::service_current::Model as Unit;
 use crate::db::health::DbHealth;
 use crate::db::services::{self, ServiceFilter};
 use crate::db::{Db, hosts};
+use crate::domain::ServiceState;
 use crate::live::{LiveBus, LiveEvent};
 use crate::live_state::snapshot::{ServicePage, Snapshot};
 
@@ -197,7 +198,7 @@ impl CurrentState {
         snapshot.units = units
             .into_iter()
             .map(|u| {
-                let key = (u.hostname.clone(), u.service_name.clone());
+                let key = (u.hostname.to_string(), u.service_name.to_string());
                 (key, Arc::new(CurrentUnit::new(u)))
             })
             .collect();
@@ -265,7 +266,7 @@ impl CurrentState {
     }
 
     /// How many units are in each normalised state (optionally on one host), in `STATES` order.
-    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
+    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(ServiceState, u64)> {
         self.read().count_by_state(host)
     }
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::db::entities::service_current::Model as Unit;
-use crate::db::services::{STATES, ServiceFilter, SortKey};
+use crate::db::services::{ServiceFilter, SortKey};
+use crate::domain::ServiceState;
 use crate::live_state::CurrentUnit;
 
 /// One page of units and how many match in all.
@@ -52,23 +53,22 @@ impl Snapshot {
     }
 
     /// How many units are in each normalised state (optionally on one host), in `STATES` order.
-    pub(super) fn count_by_state(&self, host: Option<&str>) -> Vec<(String, u64)> {
+    pub(super) fn count_by_state(&self, host: Option<&str>) -> Vec<(ServiceState, u64)> {
         let snapshot = self;
-        let mut counts = [0u64; STATES.len()];
+        let mut counts = [0u64; ServiceState::ALL.len()];
         let units = snapshot
             .units
             .values()
             .filter(|u| host.is_none_or(|h| u.hostname == h));
         for unit in units {
-            if let Some(i) = STATES.iter().position(|s| *s == unit.normalized_status) {
+            if let Some(i) = ServiceState::ALL
+                .iter()
+                .position(|s| *s == unit.normalized_status)
+            {
                 counts[i] += 1;
             }
         }
-        STATES
-            .iter()
-            .zip(counts)
-            .map(|(state, n)| ((*state).to_owned(), n))
-            .collect()
+        ServiceState::ALL.into_iter().zip(counts).collect()
     }
 
     /// Every unit sorted by `key` (descending if asked), ties broken by host and unit ascending.
@@ -117,13 +117,11 @@ impl<'a> Matcher<'a> {
 
     fn matches(&self, unit: &Unit) -> bool {
         let f = self.filter;
-        f.host.as_ref().is_none_or(|h| *h == unit.hostname)
-            && f.state
-                .as_ref()
-                .is_none_or(|s| *s == unit.normalized_status)
+        f.host.as_ref().is_none_or(|h| unit.hostname == h.as_str())
+            && f.state.is_none_or(|s| s == unit.normalized_status)
             && f.changed_since.is_none_or(|t| unit.since_epoch >= t)
             && self.search.as_deref().is_none_or(|needle| {
-                contains_lowercase(&unit.service_name, needle)
+                contains_lowercase(unit.service_name.as_str(), needle)
                     || contains_lowercase(&unit.description, needle)
             })
     }
@@ -145,7 +143,10 @@ fn compare_by(key: SortKey, a: &Unit, b: &Unit) -> Ordering {
     match key {
         SortKey::Host => a.hostname.cmp(&b.hostname),
         SortKey::Unit => a.service_name.cmp(&b.service_name),
-        SortKey::State => a.normalized_status.cmp(&b.normalized_status),
+        SortKey::State => a
+            .normalized_status
+            .as_str()
+            .cmp(b.normalized_status.as_str()),
         SortKey::SubState => a.sub_state.cmp(&b.sub_state),
         SortKey::UnitFileState => a.unit_file_state.cmp(&b.unit_file_state),
         SortKey::Since => a.since_epoch.total_cmp(&b.since_epoch),
@@ -155,14 +156,16 @@ fn compare_by(key: SortKey, a: &Unit, b: &Unit) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ServiceState::{Failed, Running, Stopped, Transitioning, Unknown};
+    use crate::domain::{Hostname, UnitName};
 
-    fn unit(host: &str, name: &str, state: &str, since: f64) -> Unit {
+    fn unit(host: &str, name: &str, state: ServiceState, since: f64) -> Unit {
         Unit {
             id: 0,
-            hostname: host.into(),
-            service_name: name.into(),
+            hostname: Hostname::parse(host).expect("a host name"),
+            service_name: UnitName::parse(name).expect("a unit name"),
             raw_status: "active".into(),
-            normalized_status: state.into(),
+            normalized_status: state,
             sub_state: "running".into(),
             service_type: "simple".into(),
             unit_file_state: "enabled".into(),
@@ -178,10 +181,10 @@ mod tests {
         let mut snapshot = Snapshot::default();
         for u in units {
             snapshot.units.insert(
-                (u.hostname.clone(), u.service_name.clone()),
+                (u.hostname.to_string(), u.service_name.to_string()),
                 Arc::new(CurrentUnit::new(u.clone())),
             );
-            snapshot.add_host(&u.hostname);
+            snapshot.add_host(u.hostname.as_str());
         }
         snapshot
     }
@@ -196,9 +199,9 @@ mod tests {
     #[test]
     fn pages_sort_by_the_key_then_host_and_unit() {
         let current = state_of(&[
-            unit("web02", "nginx", "failed", 30.0),
-            unit("web01", "nginx", "running", 10.0),
-            unit("web01", "cron", "failed", 20.0),
+            unit("web02", "nginx", Failed, 30.0),
+            unit("web01", "nginx", Running, 10.0),
+            unit("web01", "cron", Failed, 20.0),
         ]);
         let by_state = current.page(&ServiceFilter {
             sort: SortKey::State,
@@ -206,7 +209,11 @@ mod tests {
         });
         assert_eq!(
             names(&by_state),
-            ["web01/cron", "web02/nginx", "web01/nginx"]
+            [
+                "web01/cron.service",
+                "web02/nginx.service",
+                "web01/nginx.service"
+            ]
         );
         let newest_first = current.page(&ServiceFilter {
             sort: SortKey::Since,
@@ -214,24 +221,27 @@ mod tests {
             limit: 2,
             ..ServiceFilter::default()
         });
-        assert_eq!(names(&newest_first), ["web02/nginx", "web01/cron"]);
+        assert_eq!(
+            names(&newest_first),
+            ["web02/nginx.service", "web01/cron.service"]
+        );
         assert_eq!(newest_first.total, 3);
     }
 
     #[test]
     fn filters_combine_and_search_ignores_case_in_name_and_description() {
         let current = state_of(&[
-            unit("web01", "nginx", "running", 10.0),
-            unit("web01", "cron", "failed", 20.0),
-            unit("web02", "cron", "failed", 20.0),
+            unit("web01", "nginx", Running, 10.0),
+            unit("web01", "cron", Failed, 20.0),
+            unit("web02", "cron", Failed, 20.0),
         ]);
         let found = current.page(&ServiceFilter {
-            host: Some("web01".into()),
+            host: Hostname::parse("web01").ok(),
             search: Some("DAEMON".into()),
-            state: Some("failed".into()),
+            state: Some(Failed),
             ..ServiceFilter::default()
         });
-        assert_eq!(names(&found), ["web01/cron"]);
+        assert_eq!(names(&found), ["web01/cron.service"]);
         let none = current.page(&ServiceFilter {
             search: Some("50%_".into()),
             ..ServiceFilter::default()
@@ -240,11 +250,11 @@ mod tests {
         assert_eq!(
             current.count_by_state(Some("web01")),
             [
-                ("failed".to_owned(), 1),
-                ("transitioning".to_owned(), 0),
-                ("stopped".to_owned(), 0),
-                ("running".to_owned(), 1),
-                ("unknown".to_owned(), 0),
+                (Failed, 1),
+                (Transitioning, 0),
+                (Stopped, 0),
+                (Running, 1),
+                (Unknown, 0),
             ]
         );
     }

@@ -8,10 +8,18 @@ use serde_json::json;
 use super::{Actor, Ask, Restarter, Source};
 use crate::db::alerts::{AlertCondition, apply};
 use crate::db::restart_requests as requests;
+use crate::domain::AuditAction;
+use crate::domain::{RestartState, ServiceState, Severity};
 use crate::live::LiveEvent;
 
 /// States an automatic attempt counts in (refusals and expiries do not).
-const ATTEMPTS: [&str; 5] = ["queued", "running", "done", "failed", "dry_run"];
+const ATTEMPTS: [RestartState; 5] = [
+    RestartState::Queued,
+    RestartState::Running,
+    RestartState::Done,
+    RestartState::Failed,
+    RestartState::DryRun,
+];
 
 /// Follows this host's service changes for as long as the process runs.
 pub async fn watch(restarter: Restarter) {
@@ -51,12 +59,12 @@ impl Restarter {
         let Some(current) = crate::db::services::find_one(conn, &host, unit).await? else {
             return Ok(());
         };
-        if current.normalized_status == "running" {
+        if current.normalized_status == ServiceState::Running {
             // Running again: a stop alert for this unit, if one is open, is resolved.
             let recovered = AlertCondition {
-                hostname: host.clone(),
+                hostname: self.hostname().clone(),
                 source: format!("restart:auto:{unit}"),
-                severity: "critical".into(),
+                severity: Severity::Critical,
                 message: format!("{unit} is running again"),
                 active: false,
                 ts_epoch: self.inner.clock.now(),
@@ -69,7 +77,7 @@ impl Restarter {
             }
             return Ok(());
         }
-        if current.normalized_status != "failed" || !self.approved(&host, unit) {
+        if current.normalized_status != ServiceState::Failed || !self.approved(&host, unit) {
             return Ok(());
         }
         let s = &self.inner.settings;
@@ -77,7 +85,7 @@ impl Restarter {
         let attempts_so_far: Vec<_> = requests::history(conn, &host, unit, 50)
             .await?
             .into_iter()
-            .filter(|r| ATTEMPTS.contains(&r.state.as_str()))
+            .filter(|r| ATTEMPTS.contains(&r.state))
             .collect();
         // A failure that began before the last restart ended is what that restart answered: the
         // stored state is older than the restart (the next sync tells how it went).
@@ -108,16 +116,16 @@ impl Restarter {
             source: Source::Auto,
         };
         let report = self.request(ask).await?;
-        tracing::info!(unit, state = report.state(), "automatic restart");
+        tracing::info!(unit, state = %report.state(), "automatic restart");
         Ok(())
     }
 
     async fn give_up(&self, host: &str, unit: &str, attempts: u64, now: f64) -> anyhow::Result<()> {
         let minutes = self.inner.settings.auto_window.as_secs() / 60;
         let condition = AlertCondition {
-            hostname: host.to_owned(),
+            hostname: self.hostname().clone(),
             source: format!("restart:auto:{unit}"),
-            severity: "critical".into(),
+            severity: Severity::Critical,
             message: format!(
                 "{unit} failed again after {attempts} automatic restarts within {minutes} min; \
                  automatic restarts stopped until an operator acts or the window passes"
@@ -136,7 +144,7 @@ impl Restarter {
                 source: Source::Auto,
             };
             let detail = json!({ "attempts": attempts, "window_min": minutes });
-            self.audit(&ask, "auto_restart_stopped", false, detail)
+            self.audit(&ask, AuditAction::AutoRestartStopped, false, detail)
                 .await;
             self.inner
                 .live

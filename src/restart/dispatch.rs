@@ -5,14 +5,15 @@ use serde_json::json;
 
 use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter, gates};
 use crate::db::restart_requests::{self as requests, NewRequest};
-use crate::domain::{Hostname, UnitName};
+use crate::domain::AuditAction;
+use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
     /// Runs one ask to its end (or, for another host, until it is queued).
     pub async fn request(&self, ask: Ask) -> anyhow::Result<Report> {
         self.audit(
             &ask,
-            "restart_requested",
+            AuditAction::RestartRequested,
             true,
             json!({ "source": ask.source.as_str() }),
         )
@@ -87,8 +88,15 @@ impl Restarter {
             return Ok(Err(Refusal::new(Gate::Cooldown, msg).retry_after(wait)));
         }
         let window = s.backoff_window.as_secs_f64();
-        let fails =
-            requests::count_since(conn, host, unit, now - window, &["failed"], None).await?;
+        let fails = requests::count_since(
+            conn,
+            host,
+            unit,
+            now - window,
+            &[RestartState::Failed],
+            None,
+        )
+        .await?;
         if fails >= s.backoff_fails {
             let msg = format!(
                 "{unit} on {host} failed to restart {fails} times in the last {:.0} min; backing off.",
@@ -131,12 +139,12 @@ impl Restarter {
         let row = requests::insert(
             &self.inner.db.conn,
             NewRequest {
-                hostname: &host,
-                service_name: unit.as_str(),
+                hostname: &self.inner.hostname,
+                service_name: unit,
                 requested_by: ask.actor.name(),
                 client_ip: ask.client_ip.as_deref(),
                 source: ask.source.as_str(),
-                state: "running",
+                state: RestartState::Running,
                 dry_run: self.dry_run(),
                 result: None,
                 error: None,

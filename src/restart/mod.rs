@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, RestartState, UnitName};
 use crate::live::{LiveBus, LiveEvent};
 use crate::site::Site;
 use crate::vars::Secret;
@@ -123,14 +123,14 @@ pub struct Report {
 }
 
 impl Report {
-    /// `done`, `failed`, `dry_run`, `queued` or `refused`.
-    pub fn state(&self) -> &'static str {
+    /// Where the request stands now: done, failed, dry run, queued or refused.
+    pub fn state(&self) -> RestartState {
         match self.status {
-            Status::Done => "done",
-            Status::Failed => "failed",
-            Status::DryRun => "dry_run",
-            Status::Queued => "queued",
-            Status::Refused(_) => "refused",
+            Status::Done => RestartState::Done,
+            Status::Failed => RestartState::Failed,
+            Status::DryRun => RestartState::DryRun,
+            Status::Queued => RestartState::Queued,
+            Status::Refused(_) => RestartState::Refused,
         }
     }
 }

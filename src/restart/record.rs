@@ -7,34 +7,41 @@ use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
 use crate::auth::audit;
 use crate::db::audit_log::AuditEntry;
 use crate::db::restart_requests::{self as requests, NewRequest, Progress};
-use crate::domain::{Hostname, UnitName};
+use crate::domain::AuditAction;
+use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
+    /// Records a refusal: a `restart_requests` row when the ask named a valid host and unit (one that
+    /// did not has no row, since it names nothing that could be restarted; the audit row keeps what
+    /// was asked), the audit row, and the report.
     pub(super) async fn refuse(&self, ask: &Ask, refusal: Refusal) -> anyhow::Result<Report> {
         let unit: String = ask.unit.chars().take(255).collect();
         let host: String = ask.host.chars().take(253).collect();
-        let row = requests::insert(
-            &self.inner.db.conn,
-            NewRequest {
-                hostname: &host,
-                service_name: &unit,
-                requested_by: ask.actor.name(),
-                client_ip: ask.client_ip.as_deref(),
-                source: ask.source.as_str(),
-                state: "refused",
-                dry_run: self.dry_run(),
-                result: Some(refusal.gate.code()),
-                error: Some(&refusal.message),
-                requested_at: self.inner.clock.now(),
-            },
-        )
-        .await?;
+        let request_id = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+            (Ok(hostname), Ok(service_name)) => {
+                let new = NewRequest {
+                    hostname: &hostname,
+                    service_name: &service_name,
+                    requested_by: ask.actor.name(),
+                    client_ip: ask.client_ip.as_deref(),
+                    source: ask.source.as_str(),
+                    state: RestartState::Refused,
+                    dry_run: self.dry_run(),
+                    result: Some(refusal.gate.code()),
+                    error: Some(&refusal.message),
+                    requested_at: self.inner.clock.now(),
+                };
+                Some(requests::insert(&self.inner.db.conn, new).await?.id)
+            }
+            _ => None,
+        };
         let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
-            "source": ask.source.as_str(), "request_id": row.id });
-        self.audit(ask, "restart_refused", false, detail).await;
+            "source": ask.source.as_str(), "request_id": request_id });
+        self.audit(ask, AuditAction::RestartRefused, false, detail)
+            .await;
         tracing::info!(host, unit, gate = refusal.gate.code(), "restart refused");
         Ok(Report {
-            request_id: Some(row.id),
+            request_id,
             host,
             unit,
             message: refusal.message.clone(),
@@ -57,16 +64,24 @@ impl Restarter {
         run: Execution,
     ) -> anyhow::Result<Report> {
         let (state, action, status) = match run.outcome {
-            Outcome::DryRun => ("dry_run", "restart_dry_run", Status::DryRun),
-            Outcome::Done => ("done", "restart_done", Status::Done),
-            Outcome::Failed => ("failed", "restart_failed", Status::Failed),
+            Outcome::DryRun => (
+                RestartState::DryRun,
+                AuditAction::RestartDryRun,
+                Status::DryRun,
+            ),
+            Outcome::Done => (RestartState::Done, AuditAction::RestartDone, Status::Done),
+            Outcome::Failed => (
+                RestartState::Failed,
+                AuditAction::RestartFailed,
+                Status::Failed,
+            ),
         };
         let how = self.inner.executor.describe();
         requests::record(
             &self.inner.db.conn,
             id,
             Progress {
-                state: state.into(),
+                state,
                 result: Some(run.result.clone()),
                 active_state: run.active_state.clone(),
                 error: run.error.clone(),
@@ -123,15 +138,15 @@ impl Restarter {
     ) -> anyhow::Result<Report> {
         let dry_run = self.dry_run();
         let (state, action) = if dry_run {
-            ("dry_run", "restart_dry_run")
+            (RestartState::DryRun, AuditAction::RestartDryRun)
         } else {
-            ("queued", "restart_queued")
+            (RestartState::Queued, AuditAction::RestartQueued)
         };
         let row = requests::insert(
             &self.inner.db.conn,
             NewRequest {
-                hostname: host.as_str(),
-                service_name: unit.as_str(),
+                hostname: host,
+                service_name: unit,
                 requested_by: ask.actor.name(),
                 client_ip: ask.client_ip.as_deref(),
                 source: ask.source.as_str(),
@@ -172,7 +187,7 @@ impl Restarter {
     pub(super) async fn audit(
         &self,
         ask: &Ask,
-        action: &'static str,
+        action: AuditAction,
         success: bool,
         mut detail: serde_json::Value,
     ) {

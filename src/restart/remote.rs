@@ -9,6 +9,8 @@ use serde_json::json;
 use super::{Actor, Ask, Restarter, Source};
 use crate::db::entities::restart_requests::Model;
 use crate::db::restart_requests::{self as requests, Progress};
+use crate::domain::AuditAction;
+use crate::domain::RestartState;
 use crate::live::LiveEvent;
 
 /// The agent's loop: take and run every queued request for this host, then wait for news.
@@ -72,8 +74,8 @@ impl Restarter {
     /// Re-checks a request another process queued (name, allow-list, recoverable) and runs it here.
     async fn run_claimed(&self, row: Model) -> anyhow::Result<()> {
         let ask = Ask {
-            host: row.hostname.clone(),
-            unit: row.service_name.clone(),
+            host: row.hostname.to_string(),
+            unit: row.service_name.to_string(),
             actor: match row.requested_by.as_str() {
                 "api-key" => Actor::ApiKey,
                 "auto-remediation" => Actor::Auto,
@@ -89,7 +91,8 @@ impl Restarter {
                 _ => Source::Ui,
             },
         };
-        self.publish(&row.hostname, &row.service_name).await;
+        self.publish(row.hostname.as_str(), row.service_name.as_str())
+            .await;
         let unit = match self.check(&ask).await? {
             Ok((_, unit)) => unit,
             Err(refusal) => {
@@ -97,27 +100,35 @@ impl Restarter {
                     &self.inner.db.conn,
                     row.id,
                     Progress {
-                        state: "refused".into(),
                         result: Some(refusal.gate.code().into()),
                         error: Some(refusal.message.clone()),
                         finished_at: Some(self.inner.clock.now()),
-                        ..Progress::default()
+                        ..Progress::new(RestartState::Refused)
                     },
                 )
                 .await?;
                 let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
                     "request_id": row.id, "checked_by": "agent" });
-                self.audit(&ask, "restart_refused", false, detail).await;
-                self.publish(&row.hostname, &row.service_name).await;
+                self.audit(&ask, AuditAction::RestartRefused, false, detail)
+                    .await;
+                self.publish(row.hostname.as_str(), row.service_name.as_str())
+                    .await;
                 return Ok(());
             }
         };
         let started = row.started_at.unwrap_or_else(|| self.inner.clock.now());
         let run = self.inner.executor.restart(&unit).await;
         let report = self
-            .finish(&ask, row.id, &row.hostname, unit.as_str(), started, run)
+            .finish(
+                &ask,
+                row.id,
+                row.hostname.as_str(),
+                unit.as_str(),
+                started,
+                run,
+            )
             .await?;
-        tracing::info!(unit = %unit, state = report.state(), "ran a queued restart");
+        tracing::info!(unit = %unit, state = %report.state(), "ran a queued restart");
         Ok(())
     }
 
@@ -128,8 +139,8 @@ impl Restarter {
         let expired = requests::expire(&self.inner.db.conn, cutoff, now).await?;
         for row in &expired {
             let ask = Ask {
-                host: row.hostname.clone(),
-                unit: row.service_name.clone(),
+                host: row.hostname.to_string(),
+                unit: row.service_name.to_string(),
                 actor: Actor::User {
                     name: row.requested_by.clone(),
                     role: crate::auth::Role::Viewer,
@@ -138,8 +149,10 @@ impl Restarter {
                 source: Source::Ui,
             };
             let detail = json!({ "request_id": row.id, "reason": "no agent took it in time" });
-            self.audit(&ask, "restart_expired", false, detail).await;
-            self.publish(&row.hostname, &row.service_name).await;
+            self.audit(&ask, AuditAction::RestartExpired, false, detail)
+                .await;
+            self.publish(row.hostname.as_str(), row.service_name.as_str())
+                .await;
         }
         Ok(expired.len())
     }

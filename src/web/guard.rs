@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::auth::{Resolved, Role, audit};
 use crate::db::audit_log::AuditEntry;
+use crate::domain::AuditAction;
 use crate::web::client::client_ip_of;
 use crate::web::csrf;
 use crate::web::identity::credentials;
@@ -105,11 +106,10 @@ pub async fn enforce(
             AuditEntry {
                 username: Some(user.username.clone()),
                 client_ip: ip,
-                action: "access_denied",
                 target: Some(format!("{} {}", req.method(), req.path())),
                 success: false,
                 detail: Some(json!({ "role": user.role.as_str(), "needed": needed.as_str() })),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::AccessDenied)
             },
         )
         .await;
@@ -148,10 +148,9 @@ pub async fn audit_rate_limited(
     {
         let entry = AuditEntry {
             client_ip: ip,
-            action: "rate_limited",
             target: Some(target),
             success: false,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::RateLimited)
         };
         audit(&state.db, &state.clock, entry).await;
     }
@@ -243,11 +242,10 @@ async fn refuse_csrf(
         &state.clock,
         AuditEntry {
             client_ip: ip,
-            action: "csrf_refused",
             target: Some(format!("{} {}", req.method(), req.path())),
             success: false,
             detail: Some(json!({ "reason": message })),
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::CsrfRefused)
         },
     )
     .await;

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use crate::domain::Hostname;
+
 /// A query parameter a person got wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("parameter {name}: {message}")]
@@ -81,22 +83,27 @@ impl Params {
         }
     }
 
-    /// A host name as hosts report it: letters, digits, `.`, `-`, `_`, at most 253 characters.
-    pub fn hostname(&self, name: &str) -> Result<Option<&str>, BadParam> {
+    /// One of a fixed set of values, each known by `name_of` (an enum's `ALL` and `as_str`).
+    pub fn one_of<T: Copy>(
+        &self,
+        name: &str,
+        allowed: &[T],
+        name_of: impl Fn(T) -> &'static str,
+    ) -> Result<Option<T>, BadParam> {
+        let names: Vec<&'static str> = allowed.iter().map(|a| name_of(*a)).collect();
+        let chosen = self.choice(name, &names)?;
+        Ok(chosen.and_then(|c| allowed.iter().copied().find(|a| name_of(*a) == c)))
+    }
+
+    /// A host name as hosts report it (`Hostname::parse`, the one rule for host names).
+    pub fn hostname(&self, name: &str) -> Result<Option<Hostname>, BadParam> {
         match self.text(name) {
             None => Ok(None),
-            Some(value) if is_hostname(value) => Ok(Some(value)),
-            Some(value) => Err(BadParam::new(name, format!("{value:?} is not a host name"))),
+            Some(value) => Hostname::parse(value)
+                .map(Some)
+                .map_err(|e| BadParam::new(name, format!("{value:?} is not a host name: {e}"))),
         }
     }
-}
-
-pub fn is_hostname(value: &str) -> bool {
-    !value.is_empty()
-        && value.len() <= 253
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 #[cfg(test)]
@@ -127,5 +134,22 @@ mod tests {
         );
         assert_eq!(p.hostname("host").expect_err("space").name, "host");
         assert_eq!(Params::parse("a=1&a=2").expect_err("twice").name, "a");
+    }
+
+    #[test]
+    fn host_names_follow_the_domain_rule() {
+        let p = Params::parse("a=web-01.lan&b=-web&c=.web&d=db_2").expect("valid");
+        assert_eq!(
+            p.hostname("a").expect("valid").map(|h| h.to_string()),
+            Some("web-01.lan".to_owned())
+        );
+        for leading in ["b", "c"] {
+            let err = p
+                .hostname(leading)
+                .expect_err("a leading - or . is refused");
+            assert_eq!(err.name, leading);
+        }
+        assert!(p.hostname("d").expect("underscores are allowed").is_some());
+        assert_eq!(p.hostname("missing"), Ok(None));
     }
 }

@@ -98,6 +98,7 @@ impl TestApp {
 
     /// The latest audit rows with this action, newest first.
     pub async fn audit(&self, action: &str) -> Vec<smartmon::db::entities::audit_log::Model> {
+        let action = smartmon::domain::AuditAction::parse(action).expect("an audited action");
         smartmon::db::audit_log::latest(&self.state.db.conn, Some(action), 50)
             .await
             .expect("read the audit log")

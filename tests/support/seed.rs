@@ -8,6 +8,7 @@ use smartmon::db::entities::{
     alerts, audit_log, disk_health, hosts, network_checks, service_current, service_status,
     system_metrics,
 };
+use smartmon::domain::{AuditAction, Hostname, ServiceState, Severity, UnitName};
 use smartmon::live::LiveEvent;
 
 use super::TestApp;
@@ -25,7 +26,7 @@ impl TestApp {
     pub async fn seed_host(&self, hostname: &str, age_secs: f64) {
         let now = Clock::default().now();
         hosts::Entity::insert(hosts::ActiveModel {
-            hostname: Set(hostname.to_owned()),
+            hostname: Set(Hostname::parse_exact(hostname).expect("a host name")),
             os: Set(Some("Debian GNU/Linux 12".into())),
             kernel: Set(Some("6.1.0".into())),
             agent_version: Set(Some("0.1.0".into())),
@@ -56,10 +57,10 @@ impl TestApp {
             _ => "unknown",
         };
         service_current::Entity::insert(service_current::ActiveModel {
-            hostname: Set(unit.host.to_owned()),
-            service_name: Set(unit.name.to_owned()),
+            hostname: Set(Hostname::parse_exact(unit.host).expect("a host name")),
+            service_name: Set(UnitName::parse_exact(unit.name).expect("a full unit name")),
             raw_status: Set(raw.into()),
-            normalized_status: Set(unit.state.to_owned()),
+            normalized_status: Set(ServiceState::parse(unit.state).expect("a service state")),
             sub_state: Set(unit.sub.to_owned()),
             service_type: Set("simple".into()),
             unit_file_state: Set("enabled".into()),
@@ -88,10 +89,10 @@ impl TestApp {
     /// One history row: `unit` entered `state` at `ts`.
     pub async fn seed_change(&self, host: &str, unit: &str, state: &str, ts: f64) {
         service_status::Entity::insert(service_status::ActiveModel {
-            hostname: Set(host.to_owned()),
-            service_name: Set(unit.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
+            service_name: Set(UnitName::parse_exact(unit).expect("a full unit name")),
             raw_status: Set(if state == "running" { "active" } else { state }.to_owned()),
-            normalized_status: Set(state.to_owned()),
+            normalized_status: Set(ServiceState::parse(state).expect("a service state")),
             sub_state: Set(if state == "running" {
                 "running"
             } else {
@@ -120,7 +121,7 @@ impl TestApp {
         let now = Clock::default().now();
         let rows: Vec<system_metrics::ActiveModel> = (0..count)
             .map(|i| system_metrics::ActiveModel {
-                hostname: Set(host.to_owned()),
+                hostname: Set(Hostname::parse_exact(host).expect("a host name")),
                 ts_epoch: Set(now - (count - 1 - i) as f64 * step),
                 cpu_percent: Set(Some(cpu(i))),
                 memory_percent: Set(Some(40.0)),
@@ -159,7 +160,7 @@ impl TestApp {
             ts_epoch: Set(Clock::default().now() - age_secs),
             username: Set(Some(user.to_owned())),
             client_ip: Set(Some("192.0.2.7".into())),
-            action: Set(action.to_owned()),
+            action: Set(AuditAction::parse(action).expect("an audited action")),
             hostname: Set(host.map(str::to_owned)),
             target: Set(None),
             success: Set(success),
@@ -174,7 +175,7 @@ impl TestApp {
     /// A SMART reading of `device` with `health`, `age_secs` old.
     pub async fn seed_disk(&self, host: &str, device: &str, health: &str, age_secs: f64) {
         disk_health::Entity::insert(disk_health::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             ts_epoch: Set(Clock::default().now() - age_secs),
             device: Set(device.to_owned()),
             device_type: Set("sat".into()),
@@ -206,7 +207,7 @@ impl TestApp {
         age_secs: f64,
     ) {
         network_checks::Entity::insert(network_checks::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             ts_epoch: Set(Clock::default().now() - age_secs),
             target: Set(target.to_owned()),
             method: Set("ping".into()),
@@ -232,9 +233,9 @@ impl TestApp {
     ) {
         let now = Clock::default().now();
         alerts::Entity::insert(alerts::ActiveModel {
-            hostname: Set(host.to_owned()),
+            hostname: Set(Hostname::parse_exact(host).expect("a host name")),
             source: Set(source.to_owned()),
-            severity: Set(severity.to_owned()),
+            severity: Set(Severity::parse(severity).expect("a severity")),
             message: Set(format!("{source} needs attention")),
             opened_at: Set(now - age_secs),
             last_seen_at: Set(now - resolved_secs.unwrap_or(0.0)),

@@ -2,16 +2,18 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Hostname, Severity};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "alerts")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
+    pub hostname: Hostname,
     /// What raised it, e.g. `service:nginx.service`, `disk:/dev/sda`, `usage:disk:/`, `check:ping:8.8.8.8`.
     pub source: String,
-    /// `warning` or `critical`.
-    pub severity: String,
+    /// Stored as `warning` or `critical`.
+    pub severity: Severity,
     pub message: String,
     pub opened_at: f64,
     /// The last collection that still saw the condition.

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::AuditAction;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
@@ -10,8 +12,8 @@ pub struct Model {
     pub ts_epoch: f64,
     pub username: Option<String>,
     pub client_ip: Option<String>,
-    /// What happened, e.g. `login`, `login_failed`, `restart_requested`.
-    pub action: String,
+    /// What happened, stored as e.g. `login`, `login_failed`, `restart_requested`.
+    pub action: AuditAction,
     pub hostname: Option<String>,
     /// What it happened to (a unit, a username).
     pub target: Option<String>,

@@ -2,12 +2,14 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Hostname;
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "disk_health")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
+    pub hostname: Hostname,
     pub ts_epoch: f64,
     /// `/dev/sda`, `/dev/nvme0`.
     pub device: String,

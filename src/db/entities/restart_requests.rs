@@ -2,20 +2,22 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Hostname, RestartState, UnitName};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "restart_requests")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
-    pub service_name: String,
+    pub hostname: Hostname,
+    pub service_name: UnitName,
     /// The user name, `api-key`, or `auto-remediation`.
     pub requested_by: String,
     pub client_ip: Option<String>,
     /// `ui`, `api`, `auto`, `helper`.
     pub source: String,
-    /// `queued`, `running`, `done`, `failed`, `dry_run`, `refused`, `expired`.
-    pub state: String,
+    /// Stored as `queued`, `running`, `done`, `failed`, `dry_run`, `refused` or `expired`.
+    pub state: RestartState,
     pub dry_run: bool,
     /// systemd's job result (`done`, `failed`, `timeout`, …) or the refusing gate.
     pub result: Option<String>,

@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{Hostname, ServiceState, UnitName};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "service_current")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
-    pub hostname: String,
-    pub service_name: String,
+    pub hostname: Hostname,
+    pub service_name: UnitName,
     /// systemd's `ActiveState`.
     pub raw_status: String,
-    /// One of `running`, `stopped`, `failed`, `transitioning`, `unknown`.
-    pub normalized_status: String,
+    /// Stored as `running`, `stopped`, `failed`, `transitioning` or `unknown`.
+    pub normalized_status: ServiceState,
     pub sub_state: String,
     pub service_type: String,
     pub unit_file_state: String,

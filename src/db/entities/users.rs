@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{PasswordHash, Role};
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -9,9 +11,10 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub username: String,
-    pub password_hash: String,
-    /// `viewer`, `operator` or `admin`.
-    pub role: String,
+    /// An argon2 PHC string, or `!sso` for an account that signs in only through SSO.
+    pub password_hash: PasswordHash,
+    /// Stored as `viewer`, `operator` or `admin`.
+    pub role: Role,
     pub disabled: bool,
     pub created_at: f64,
     pub last_login_at: Option<f64>,

@@ -6,9 +6,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::{service_current, service_status};
-
-/// The normalised states, in the order pages list them.
-pub const STATES: [&str; 5] = ["failed", "transitioning", "stopped", "running", "unknown"];
+use crate::domain::{Hostname, ServiceState};
 
 /// Columns the services table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +44,8 @@ impl SortKey {
 /// What the services table and `/api/services` filter by.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceFilter {
-    pub host: Option<String>,
-    pub state: Option<String>,
+    pub host: Option<Hostname>,
+    pub state: Option<ServiceState>,
     /// Case-insensitive substring of the unit name or description.
     pub search: Option<String>,
     /// Only units whose state changed within this many minutes.
@@ -147,28 +145,28 @@ mod tests {
 /// and its changes inside the window (oldest first). Time before the first known state is not counted,
 /// so a unit first seen midway is judged on what was observed. None when nothing was observed.
 pub fn uptime_ratio(
-    initial: Option<&str>,
-    changes: &[(f64, String)],
+    initial: Option<ServiceState>,
+    changes: &[(f64, ServiceState)],
     start: f64,
     end: f64,
 ) -> Option<f64> {
     let mut observed = 0.0;
     let mut running = 0.0;
-    let mut state: Option<&str> = initial;
+    let mut state = initial;
     let mut from = start;
     for (ts, next) in changes.iter().filter(|(ts, _)| *ts > start && *ts <= end) {
         if let Some(s) = state {
             observed += ts - from;
-            if s == "running" {
+            if s == ServiceState::Running {
                 running += ts - from;
             }
         }
-        state = Some(next.as_str());
+        state = Some(*next);
         from = *ts;
     }
     if let Some(s) = state {
         observed += end - from;
-        if s == "running" {
+        if s == ServiceState::Running {
             running += end - from;
         }
     }
@@ -178,19 +176,17 @@ pub fn uptime_ratio(
 #[cfg(test)]
 mod uptime_tests {
     use super::uptime_ratio;
+    use crate::domain::ServiceState::{Failed, Running, Stopped};
 
     #[test]
     fn uptime_counts_time_in_running_within_the_window() {
-        let changes = vec![(40.0, "failed".to_owned()), (60.0, "running".to_owned())];
-        assert_eq!(
-            uptime_ratio(Some("running"), &changes, 0.0, 100.0),
-            Some(0.8)
-        );
+        let changes = vec![(40.0, Failed), (60.0, Running)];
+        assert_eq!(uptime_ratio(Some(Running), &changes, 0.0, 100.0), Some(0.8));
     }
 
     #[test]
     fn uptime_ignores_time_before_the_first_sighting() {
-        let changes = vec![(50.0, "running".to_owned()), (75.0, "stopped".to_owned())];
+        let changes = vec![(50.0, Running), (75.0, Stopped)];
         assert_eq!(uptime_ratio(None, &changes, 0.0, 100.0), Some(0.5));
         assert_eq!(uptime_ratio(None, &[], 0.0, 100.0), None);
     }

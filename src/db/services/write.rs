@@ -49,7 +49,7 @@ pub async fn insert_history(
         hostname: sea_orm::Set(row.hostname.clone()),
         service_name: sea_orm::Set(row.service_name.clone()),
         raw_status: sea_orm::Set(row.raw_status.clone()),
-        normalized_status: sea_orm::Set(row.normalized_status.clone()),
+        normalized_status: sea_orm::Set(row.normalized_status),
         sub_state: sea_orm::Set(row.sub_state.clone()),
         service_type: sea_orm::Set(row.service_type.clone()),
         unit_file_state: sea_orm::Set(row.unit_file_state.clone()),

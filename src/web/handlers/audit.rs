@@ -5,6 +5,7 @@ use maud::Markup;
 
 use crate::clock::rfc3339;
 use crate::db::audit_log::{self as audit, AuditFilter};
+use crate::domain::AuditAction;
 use crate::web::error::AppError;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{self as api_mod, ApiError};
@@ -17,8 +18,8 @@ use crate::web::views::layout::Chrome;
 fn audit_filter(p: &Params, default_limit: u64) -> Result<AuditFilter, BadParam> {
     Ok(AuditFilter {
         username: p.text("user").map(str::to_owned),
-        action: p.text("action").map(str::to_owned),
-        hostname: p.hostname("host")?.map(str::to_owned),
+        action: p.one_of("action", &AuditAction::ALL, AuditAction::as_str)?,
+        hostname: p.hostname("host")?,
         failures_only: p.choice("failures", &["1", "true", "on"])?.is_some(),
         limit: p.clamped("limit", default_limit, 1, 100_000)?,
         offset: p.clamped("offset", 0, 0, 100_000_000)?,
@@ -87,7 +88,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             time.as_str(),
             r.username.as_deref().unwrap_or(""),
             r.client_ip.as_deref().unwrap_or(""),
-            &r.action,
+            r.action.as_str(),
             r.hostname.as_deref().unwrap_or(""),
             r.target.as_deref().unwrap_or(""),
             if r.success { "true" } else { "false" },

@@ -9,6 +9,7 @@ use crate::auth::accounts::{self, AccountError, NewUser};
 use crate::auth::login::{LoginAttempt, LoginOutcome};
 use crate::auth::{CurrentUser, Role, audit};
 use crate::db::audit_log::AuditEntry;
+use crate::domain::AuditAction;
 use crate::web::client::client_ip;
 use crate::web::error::AppError;
 use crate::web::session_cookie;
@@ -144,9 +145,8 @@ pub async fn logout(
         AuditEntry {
             username: Some(user.username.clone()),
             client_ip: ip_of(&state, &req),
-            action: "logout",
             success: true,
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::Logout)
         },
     )
     .await;
@@ -177,10 +177,9 @@ pub async fn setup(
             &state.clock,
             AuditEntry {
                 client_ip: ip,
-                action: "setup_failed",
                 success: false,
                 detail: Some(json!({ "reason": "wrong setup token" })),
-                ..Default::default()
+                ..AuditEntry::new(AuditAction::SetupFailed)
             },
         )
         .await;
@@ -219,10 +218,9 @@ pub async fn setup(
         AuditEntry {
             username: Some(username.clone()),
             client_ip: ip.clone(),
-            action: "setup",
             success: true,
             detail: Some(json!({ "role": "admin" })),
-            ..Default::default()
+            ..AuditEntry::new(AuditAction::Setup)
         },
     )
     .await;

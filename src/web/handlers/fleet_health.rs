@@ -5,6 +5,7 @@ use maud::Markup;
 
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::{checks, disks};
+use crate::domain::Severity;
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params};
@@ -44,9 +45,10 @@ pub async fn checks(
     let latest = checks::latest(db).await?;
     let mut charts = Vec::new();
     for c in latest.iter().take(MAX_CHARTS) {
-        let points = checks::latency_series(db, &c.hostname, &c.target, start, 600.0).await?;
+        let points =
+            checks::latency_series(db, c.hostname.as_str(), &c.target, start, 600.0).await?;
         charts.push(TargetChart {
-            hostname: c.hostname.clone(),
+            hostname: c.hostname.to_string(),
             target: c.target.clone(),
             points: points
                 .iter()
@@ -77,10 +79,8 @@ pub fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
             Some("resolved") => AlertState::Resolved,
             _ => AlertState::All,
         },
-        host: p.hostname("host")?.map(str::to_owned),
-        severity: p
-            .choice("severity", &["critical", "warning"])?
-            .map(str::to_owned),
+        host: p.hostname("host")?,
+        severity: p.one_of("severity", &Severity::ALL, Severity::as_str)?,
         limit: p.clamped("limit", 100, 1, 1000)?,
         offset: p.clamped("offset", 0, 0, 10_000_000)?,
     })

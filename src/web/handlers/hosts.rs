@@ -5,9 +5,9 @@ use maud::Markup;
 
 use crate::db::hosts;
 use crate::db::services::ServiceFilter;
+use crate::domain::Hostname;
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
-use crate::web::params::is_hostname;
 use crate::web::state::AppState;
 use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_table};
 use crate::web::views::layout::Chrome;
@@ -38,11 +38,8 @@ pub async fn detail(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let hostname = path.into_inner();
-    if !is_hostname(&hostname) {
-        return Err(AppError::BadRequest(format!(
-            "{hostname:?} is not a host name"
-        )));
-    }
+    let hostname = Hostname::parse(&hostname)
+        .map_err(|e| AppError::BadRequest(format!("{hostname:?} is not a host name: {e}")))?;
     let params = params(&req)?;
     let names: Vec<&str> = RANGES.iter().map(|(v, _, _)| *v).collect();
     let range = params.choice("range", &names)?.unwrap_or("1h");
@@ -51,7 +48,7 @@ pub async fn detail(
         .find(|(v, _, _)| *v == range)
         .map_or(3_600.0, |r| r.2);
     let db = &state.db.conn;
-    let Some(host) = hosts::find(db, &hostname).await? else {
+    let Some(host) = hosts::find(db, hostname.as_str()).await? else {
         return Err(AppError::NotFound(format!(
             "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
         )));
@@ -59,7 +56,7 @@ pub async fn detail(
     let now = state.clock.now();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), &hostname, start, bucket).await?;
+    let points = hosts::series(state.db.history(), hostname.as_str(), start, bucket).await?;
     let filter = ServiceFilter {
         host: Some(hostname.clone()),
         limit: 500,
@@ -67,7 +64,7 @@ pub async fn detail(
     };
     state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
-    let host_names = vec![hostname.clone()];
+    let host_names = vec![hostname.to_string()];
     let services = services_table(&ServicesView {
         filter: &filter,
         rows: &page.items,

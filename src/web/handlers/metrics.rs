@@ -20,8 +20,8 @@ use prometheus_client::registry::Registry;
 
 use crate::db::entities::{disk_health, network_checks, system_metrics};
 use crate::db::hosts::HostSummary;
-use crate::db::services::STATES;
 use crate::db::{alert_list, checks, disks, hosts};
+use crate::domain::ServiceState;
 use crate::live_state::{CurrentUnit, host_is_up};
 use crate::web::handlers::api::ApiError;
 use crate::web::state::AppState;
@@ -167,11 +167,11 @@ impl Collector for Fleet {
             "smartmon_unit_state",
             "1 for the unit's current normalised state, 0 for the others.",
             self.units.iter().flat_map(|u| {
-                STATES.into_iter().map(move |s| {
+                ServiceState::ALL.into_iter().map(move |s| {
                     let labels = [
                         ("host", u.hostname.as_str()),
-                        ("unit", &u.service_name),
-                        ("state", s),
+                        ("unit", u.service_name.as_str()),
+                        ("state", s.as_str()),
                     ];
                     (labels, flag(u.normalized_status == s))
                 })

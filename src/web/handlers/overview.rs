@@ -6,6 +6,7 @@ use maud::Markup;
 use crate::db::alert_list::{self, AlertFilter, AlertState};
 use crate::db::services::{ServiceFilter, SortKey};
 use crate::db::{disks, hosts};
+use crate::domain::ServiceState;
 use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
 use crate::web::state::AppState;
@@ -31,9 +32,9 @@ pub async fn overview(
     state.current.ensure_loaded().await?;
     let states = state.current.count_by_state(None);
     let mut failing = Vec::new();
-    for wanted in ["failed", "transitioning"] {
+    for wanted in [ServiceState::Failed, ServiceState::Transitioning] {
         let filter = ServiceFilter {
-            state: Some(wanted.to_owned()),
+            state: Some(wanted),
             sort: SortKey::Since,
             descending: true,
             limit: ATTENTION_ROWS,

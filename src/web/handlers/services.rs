@@ -3,10 +3,11 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::db::services::{self, STATES, ServiceFilter, SortKey};
+use crate::db::services::{self, ServiceFilter, SortKey};
+use crate::domain::{Hostname, ServiceState};
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
-use crate::web::params::{BadParam, Params, is_hostname};
+use crate::web::params::{BadParam, Params};
 use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 use crate::web::views::service_detail::{ServiceDetail, WINDOWS, service_page};
@@ -25,8 +26,8 @@ pub fn service_filter(
         Some(_) => Some(p.clamped("since_minutes", 0, 1, 525_600)?),
     };
     Ok(ServiceFilter {
-        host: p.hostname("host")?.map(str::to_owned),
-        state: p.choice(state_param, &STATES)?.map(str::to_owned),
+        host: p.hostname("host")?,
+        state: p.one_of(state_param, &ServiceState::ALL, ServiceState::as_str)?,
         search: p.text("q").map(str::to_owned),
         changed_since: since_minutes.map(|m| now - m as f64 * 60.0),
         sort: p
@@ -70,11 +71,8 @@ pub async fn detail(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let (hostname, unit) = path.into_inner();
-    if !is_hostname(&hostname) {
-        return Err(AppError::BadRequest(format!(
-            "{hostname:?} is not a host name"
-        )));
-    }
+    let hostname = Hostname::parse(&hostname)
+        .map_err(|e| AppError::BadRequest(format!("{hostname:?} is not a host name: {e}")))?;
     let params = params(&req)?;
     let names: Vec<&str> = WINDOWS.iter().map(|(v, _, _)| *v).collect();
     let window = params.choice("window", &names)?.unwrap_or("24h");
@@ -83,22 +81,22 @@ pub async fn detail(
         .find(|(v, _, _)| *v == window)
         .map_or(86_400.0, |w| w.2);
     let db = &state.db.conn;
-    let Some(current) = services::find_one(db, &hostname, &unit).await? else {
+    let Some(current) = services::find_one(db, hostname.as_str(), &unit).await? else {
         return Err(AppError::NotFound(format!(
             "{hostname} has no unit named {unit}."
         )));
     };
     let now = state.clock.now();
     let start = now - seconds;
-    let history = services::history(db, &hostname, &unit, start, 10_000).await?;
-    let initial = services::state_at(db, &hostname, &unit, start).await?;
-    let changes: Vec<(f64, String)> = history
+    let history = services::history(db, hostname.as_str(), &unit, start, 10_000).await?;
+    let initial = services::state_at(db, hostname.as_str(), &unit, start).await?;
+    let changes: Vec<(f64, ServiceState)> = history
         .iter()
         .rev()
-        .map(|h| (h.ts_epoch, h.normalized_status.clone()))
+        .map(|h| (h.ts_epoch, h.normalized_status))
         .collect();
     let uptime = services::uptime_ratio(
-        initial.as_ref().map(|s| s.normalized_status.as_str()),
+        initial.as_ref().map(|s| s.normalized_status),
         &changes,
         start,
         now,
@@ -107,7 +105,7 @@ pub async fn detail(
     let restart = crate::web::handlers::restart::panel_for(
         &state,
         chrome.user.as_ref(),
-        &hostname,
+        hostname.as_str(),
         &unit,
         None,
     )

@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::alert_list::{AlertFilter, AlertState};
 use crate::db::entities::alerts;
+use crate::domain::{Hostname, Severity};
 use crate::web::views::components::{ago, empty_state, pager};
 use crate::web::views::layout::{Chrome, page};
 
@@ -14,11 +15,10 @@ pub struct AlertsView<'a> {
     pub now: f64,
 }
 
-pub fn severity_badge(severity: &str) -> Markup {
-    let class = if severity == "critical" {
-        "badge badge-danger"
-    } else {
-        "badge badge-warn"
+pub fn severity_badge(severity: Severity) -> Markup {
+    let class = match severity {
+        Severity::Critical => "badge badge-danger",
+        Severity::Warning => "badge badge-warn",
     };
     html! { span class=(class) { (severity) } }
 }
@@ -58,10 +58,10 @@ pub fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
                 label { "Severity "
                     select name="severity" {
                         option value="" { "any" }
-                        @for s in ["critical", "warning"] { option value=(s) selected[f.severity.as_deref() == Some(s)] { (s) } }
+                        @for s in Severity::ALL { option value=(s) selected[f.severity == Some(s)] { (s) } }
                     }
                 }
-                label { "Host " input type="search" name="host" value=[f.host.as_deref()] autocomplete="off"; }
+                label { "Host " input type="search" name="host" value=[f.host.as_ref().map(Hostname::as_str)] autocomplete="off"; }
                 noscript { button type="submit" { "Filter" } }
             }
             div #alerts-table data-live-refresh="alerts" { (alerts_table(v)) }
@@ -73,11 +73,11 @@ pub fn alerts_table(v: &AlertsView) -> Markup {
     let f = v.filter;
     let query = |offset: u64| {
         let mut pairs: Vec<(&str, String)> = vec![("state", state_name(f.state).to_owned())];
-        if let Some(s) = &f.severity {
-            pairs.push(("severity", s.clone()));
+        if let Some(s) = f.severity {
+            pairs.push(("severity", s.as_str().to_owned()));
         }
         if let Some(h) = &f.host {
-            pairs.push(("host", h.clone()));
+            pairs.push(("host", h.to_string()));
         }
         if offset > 0 {
             pairs.push(("offset", offset.to_string()));
@@ -100,7 +100,7 @@ pub fn alerts_table(v: &AlertsView) -> Markup {
                 } }
                 tbody { @for a in v.rows {
                     tr class=[a.resolved_at.is_none().then_some("alert-open")] {
-                        td { (severity_badge(&a.severity)) }
+                        td { (severity_badge(a.severity)) }
                         td { (a.hostname) }
                         td { code { (a.source) } }
                         td { (a.message) }

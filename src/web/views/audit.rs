@@ -4,6 +4,7 @@ use maud::{Markup, html};
 
 use crate::db::audit_log::AuditFilter;
 use crate::db::entities::audit_log;
+use crate::domain::{AuditAction, Hostname};
 use crate::web::views::components::{ago, empty_state, pager};
 use crate::web::views::layout::{Chrome, page};
 
@@ -11,7 +12,7 @@ pub struct AuditView<'a> {
     pub filter: &'a AuditFilter,
     pub rows: &'a [audit_log::Model],
     pub total: u64,
-    pub actions: &'a [String],
+    pub actions: &'a [AuditAction],
     pub now: f64,
 }
 
@@ -29,10 +30,10 @@ pub fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
                 label { "Action "
                     select name="action" {
                         option value="" { "any action" }
-                        @for a in v.actions { option value=(a) selected[f.action.as_deref() == Some(a.as_str())] { (a) } }
+                        @for a in v.actions { option value=(a) selected[f.action == Some(*a)] { (a) } }
                     }
                 }
-                label { "Host " input type="search" name="host" value=[f.hostname.as_deref()] autocomplete="off"; }
+                label { "Host " input type="search" name="host" value=[f.hostname.as_ref().map(Hostname::as_str)] autocomplete="off"; }
                 label.checkbox { input type="checkbox" name="failures" value="1" checked[f.failures_only]; " failures only" }
                 noscript { button type="submit" { "Filter" } }
             }
@@ -48,11 +49,11 @@ pub fn audit_table(v: &AuditView) -> Markup {
         if let Some(u) = &f.username {
             pairs.push(("user", u.clone()));
         }
-        if let Some(a) = &f.action {
-            pairs.push(("action", a.clone()));
+        if let Some(a) = f.action {
+            pairs.push(("action", a.as_str().to_owned()));
         }
         if let Some(h) = &f.hostname {
-            pairs.push(("host", h.clone()));
+            pairs.push(("host", h.to_string()));
         }
         if f.failures_only {
             pairs.push(("failures", "1".into()));

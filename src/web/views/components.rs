@@ -3,15 +3,16 @@
 use maud::{Markup, html};
 
 use crate::clock::rfc3339;
+use crate::domain::ServiceState;
 
 /// A coloured badge for a normalised service state.
-pub fn state_badge(state: &str) -> Markup {
+pub fn state_badge(state: ServiceState) -> Markup {
     let class = match state {
-        "running" => "badge badge-ok",
-        "failed" => "badge badge-danger",
-        "transitioning" => "badge badge-warn",
-        "stopped" => "badge badge-muted",
-        _ => "badge badge-unknown",
+        ServiceState::Running => "badge badge-ok",
+        ServiceState::Failed => "badge badge-danger",
+        ServiceState::Transitioning => "badge badge-warn",
+        ServiceState::Stopped => "badge badge-muted",
+        ServiceState::Unknown => "badge badge-unknown",
     };
     html! { span class=(class) { (state) } }
 }

@@ -73,7 +73,7 @@ pub struct HostDetail<'a> {
 }
 
 pub fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
-    let name = &d.host.host.hostname;
+    let name = d.host.host.hostname.as_str();
     page(
         chrome,
         name,

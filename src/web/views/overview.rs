@@ -6,6 +6,7 @@ use maud::{Markup, html};
 
 use crate::db::entities::{alerts, disk_health, restart_requests};
 use crate::db::hosts::HostSummary;
+use crate::domain::ServiceState;
 use crate::live_state::{CurrentUnit, host_is_up};
 use crate::web::row_cache::RowCache;
 use crate::web::views::alerts::severity_badge;
@@ -17,7 +18,7 @@ use crate::web::views::services::service_row_cached;
 /// What the overview shows.
 pub struct Overview<'a> {
     pub hosts: &'a [HostSummary],
-    pub states: &'a [(String, u64)],
+    pub states: &'a [(ServiceState, u64)],
     pub failing: &'a [Arc<CurrentUnit>],
     /// Rows rendered before, by unit version.
     pub rows: &'a RowCache,
@@ -109,7 +110,7 @@ pub fn overview_body(o: &Overview) -> Markup {
                 h2 { "Open alerts" }
                 ul.alert-list {
                     @for a in o.open_alerts {
-                        li { (severity_badge(&a.severity)) " " strong { (a.hostname) } " " (a.message) " "
+                        li { (severity_badge(a.severity)) " " strong { (a.hostname) } " " (a.message) " "
                             span.muted { "since " (ago(a.opened_at, o.now)) } }
                     }
                 }

@@ -5,6 +5,7 @@
 use maud::{Markup, html};
 
 use crate::db::entities::restart_requests::Model;
+use crate::domain::RestartState;
 use crate::restart::Report;
 use crate::web::views::components::ago;
 
@@ -74,12 +75,12 @@ pub fn confirm(host: &str, unit: &str, dry_run: bool, csrf: &str) -> Markup {
 /// The result of one restart, announced to screen readers.
 pub fn toast(report: &Report) -> Markup {
     let class = match report.state() {
-        "done" => "toast toast-ok",
-        "failed" | "refused" => "toast toast-danger",
+        RestartState::Done => "toast toast-ok",
+        RestartState::Failed | RestartState::Refused => "toast toast-danger",
         _ => "toast toast-info",
     };
     html! {
-        div class=(class) role="status" aria-live="polite" data-restart-state=(report.state()) {
+        div class=(class) role="status" aria-live="polite" data-restart-state=(report.state().as_str()) {
             (report.message)
         }
     }
@@ -103,7 +104,7 @@ pub fn history(host: &str, unit: &str, rows: &[Model], now: f64) -> Markup {
                         td { (ago(r.requested_at, now)) }
                         td { (r.requested_by) }
                         td { (r.source) }
-                        td { span class=(state_class(&r.state)) { (r.state.replace('_', " ")) } }
+                        td { span class=(state_class(r.state)) { (r.state.label()) } }
                         td { (r.error.as_deref().or(r.result.as_deref()).unwrap_or("")) }
                         td { @if let Some(d) = r.duration_secs { (format!("{d:.1} s")) } }
                     } } }
@@ -113,12 +114,14 @@ pub fn history(host: &str, unit: &str, rows: &[Model], now: f64) -> Markup {
     }
 }
 
-pub fn state_class(state: &str) -> &'static str {
+pub fn state_class(state: RestartState) -> &'static str {
     match state {
-        "done" => "badge badge-ok",
-        "failed" | "refused" | "expired" => "badge badge-danger",
-        "queued" | "running" => "badge badge-warn",
-        _ => "badge badge-muted",
+        RestartState::Done => "badge badge-ok",
+        RestartState::Failed | RestartState::Refused | RestartState::Expired => {
+            "badge badge-danger"
+        }
+        RestartState::Queued | RestartState::Running => "badge badge-warn",
+        RestartState::DryRun => "badge badge-muted",
     }
 }
 
@@ -131,8 +134,8 @@ pub fn latest(rows: &[Model], now: f64) -> Markup {
                 p.muted { "No restarts yet." }
             } @else {
                 ul.plain { @for r in rows { li {
-                    span class=(state_class(&r.state)) { (r.state.replace('_', " ")) } " "
-                    a href=(base(&r.hostname, &r.service_name)) { (r.service_name) } " on " (r.hostname)
+                    span class=(state_class(r.state)) { (r.state.label()) } " "
+                    a href=(base(r.hostname.as_str(), r.service_name.as_str())) { (r.service_name) } " on " (r.hostname)
                     " · " (r.requested_by) " · " (ago(r.requested_at, now))
                 } } }
             }

@@ -29,14 +29,14 @@ pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
     let base = format!("/services/{}/{}", u.hostname, u.service_name);
     page(
         chrome,
-        &u.service_name,
+        u.service_name.as_str(),
         "/services",
         html! {
             nav.breadcrumb aria-label="Breadcrumb" {
                 a href="/services" { "Services" } " / "
                 a href=(format!("/hosts/{}", u.hostname)) { (u.hostname) } " / " (u.service_name)
             }
-            h1 { (u.service_name) " " (state_badge(&u.normalized_status)) }
+            h1 { (u.service_name) " " (state_badge(u.normalized_status)) }
             @if !u.description.is_empty() { p.muted { (u.description) } }
             dl.facts.card {
                 dt { "Host" } dd { a href=(format!("/hosts/{}", u.hostname)) { (u.hostname) } }
@@ -72,7 +72,7 @@ pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
                         thead { tr { th scope="col" { "When" } th scope="col" { "State" } th scope="col" { "Active state" } th scope="col" { "Sub-state" } } }
                         tbody { @for h in d.history { tr {
                             td { (ago(h.ts_epoch, d.now)) }
-                            td { (state_badge(&h.normalized_status)) }
+                            td { (state_badge(h.normalized_status)) }
                             td { (h.raw_status) }
                             td { (h.sub_state) }
                         } } }

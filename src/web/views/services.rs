@@ -5,7 +5,8 @@ use std::sync::Arc;
 use maud::{Markup, Render, html};
 
 use crate::db::entities::service_current;
-use crate::db::services::{STATES, ServiceFilter, SortKey};
+use crate::db::services::{ServiceFilter, SortKey};
+use crate::domain::ServiceState;
 use crate::live_state::CurrentUnit;
 use crate::web::row_cache::RowCache;
 use crate::web::views::components::{
@@ -45,7 +46,7 @@ pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
                     select name="host" {
                         option value="" { "all hosts" }
                         @for host in view.hosts {
-                            option value=(host) selected[f.host.as_deref() == Some(host.as_str())] { (host) }
+                            option value=(host) selected[f.host.as_ref().is_some_and(|h| h == host.as_str())] { (host) }
                         }
                     }
                 }
@@ -53,8 +54,8 @@ pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
                     "State "
                     select name="state" {
                         option value="" { "any state" }
-                        @for state in STATES {
-                            option value=(state) selected[f.state.as_deref() == Some(state)] { (state) }
+                        @for state in ServiceState::ALL {
+                            option value=(state) selected[f.state == Some(state)] { (state) }
                         }
                     }
                 }
@@ -161,10 +162,10 @@ impl Render for CachedRow<'_> {
 fn row_with_age(row: &service_current::Model, age: &str) -> Markup {
     let detail = format!("/services/{}/{}", row.hostname, row.service_name);
     html! {
-        tr id=(row_id(&row.hostname, &row.service_name)) class=(format!("state-{}", row.normalized_status)) {
+        tr id=(row_id(row.hostname.as_str(), row.service_name.as_str())) class=(format!("state-{}", row.normalized_status)) {
             td { (row.hostname) }
             td { a href=(detail) { (row.service_name) } }
-            td { (state_badge(&row.normalized_status)) }
+            td { (state_badge(row.normalized_status)) }
             td { (row.sub_state) }
             td { (row.unit_file_state) }
             td { @if row.recoverable { "yes" } @else { span.muted { "no" } } }
@@ -210,10 +211,10 @@ fn query_string(
         pairs.push(("q", q.clone()));
     }
     if let Some(host) = &f.host {
-        pairs.push(("host", host.clone()));
+        pairs.push(("host", host.to_string()));
     }
-    if let Some(state) = &f.state {
-        pairs.push(("state", state.clone()));
+    if let Some(state) = f.state {
+        pairs.push(("state", state.as_str().to_owned()));
     }
     pairs.push(("sort", sort.name().to_owned()));
     pairs.push(("dir", if descending { "desc" } else { "asc" }.to_owned()));

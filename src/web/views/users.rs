@@ -35,7 +35,7 @@ pub fn users_page(
                                         input type="hidden" name="csrf_token" value=(csrf);
                                         select name="role" aria-label={ "Role of " (user.username) } {
                                             @for role in Role::ALL {
-                                                option value=(role.as_str()) selected[user.role == role.as_str()] { (role.as_str()) }
+                                                option value=(role.as_str()) selected[user.role == role] { (role.as_str()) }
                                             }
                                         }
                                         " " button type="submit" { "Set" }

@@ -14,6 +14,7 @@ use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::db::alerts::AlertCondition;
 use smartmon::db::entities::{filesystem_usage, hosts, service_current, system_metrics};
+use smartmon::domain::{Hostname, ServiceState, Severity};
 use smartmon::live::LiveBus;
 
 use crate::stats::{Cycle, Kind, Recorder};
@@ -100,7 +101,7 @@ async fn agents(
         .all(&pools[0].0.conn)
         .await?
     {
-        units.entry(row.hostname.clone()).or_default().push(row);
+        units.entry(row.hostname.to_string()).or_default().push(row);
     }
     let mounts: Vec<String> = ["/", "/boot", "/var", "/srv"]
         .iter()
@@ -251,8 +252,8 @@ async fn changes(agent: &Agent, rate: f64, (start, end): (Instant, Instant), rec
 }
 
 impl Agent {
-    fn hostname(&self) -> String {
-        self.collector.hostname().to_string()
+    fn hostname(&self) -> Hostname {
+        self.collector.hostname().clone()
     }
 
     /// What `Collector::collect_metrics` hands the writer: the heartbeat, the usage alert conditions
@@ -275,7 +276,7 @@ impl Agent {
             Record::Alert(AlertCondition {
                 hostname: host.clone(),
                 source,
-                severity: "warning".into(),
+                severity: Severity::Warning,
                 message,
                 active: false,
                 ts_epoch: ts,
@@ -307,7 +308,7 @@ impl Agent {
         }
         records.push(Record::Metrics(system_metrics::Model {
             id: 0,
-            hostname: host,
+            hostname: host.clone(),
             ts_epoch: ts,
             cpu_percent: Some(20.0 + 15.0 * wave.abs()),
             memory_percent: Some(memory),
@@ -334,7 +335,7 @@ impl Agent {
         for row in units.iter_mut() {
             row.ts_epoch = ts;
         }
-        let hostname = units.first().map(|u| u.hostname.clone());
+        let hostname = units.first().map(|u| u.hostname.to_string());
         hostname
             .map(|hostname| Record::ServicesSeen { hostname, at: ts })
             .into_iter()
@@ -351,22 +352,22 @@ impl Agent {
         }
         let pick = (rng.next() % units.len() as u64) as usize;
         let row = &mut units[pick];
-        let (raw, normalized, sub) = match (row.normalized_status.as_str(), rng.next() % 2) {
-            ("running", 0) => ("failed", "failed", "failed"),
-            ("running", _) => ("inactive", "stopped", "dead"),
-            _ => ("active", "running", "running"),
+        let (raw, normalized, sub) = match (row.normalized_status, rng.next() % 2) {
+            (ServiceState::Running, 0) => ("failed", ServiceState::Failed, "failed"),
+            (ServiceState::Running, _) => ("inactive", ServiceState::Stopped, "dead"),
+            _ => ("active", ServiceState::Running, "running"),
         };
         row.raw_status = raw.into();
-        row.normalized_status = normalized.into();
+        row.normalized_status = normalized;
         row.sub_state = sub.into();
         row.since_epoch = ts;
         row.ts_epoch = ts;
         let alert = AlertCondition {
             hostname: row.hostname.clone(),
             source: format!("service:{}", row.service_name),
-            severity: "critical".into(),
+            severity: Severity::Critical,
             message: format!("{} is {normalized} ({raw}/{sub})", row.service_name),
-            active: normalized == "failed",
+            active: normalized == ServiceState::Failed,
             ts_epoch: ts,
         };
         vec![

@@ -8,6 +8,7 @@ use crate::clock::rfc3339;
 use crate::db::alert_list;
 use crate::db::entities::{alerts, disk_health, network_checks};
 use crate::db::{checks, disks};
+use crate::domain::Hostname;
 use crate::web::handlers::api::csv::Csv;
 use crate::web::handlers::api::{ApiError, ApiErrors, params};
 use crate::web::handlers::fleet_health::alert_filter;
@@ -33,9 +34,9 @@ pub(crate) struct Alert<'a> {
 fn alert_json(a: &alerts::Model) -> Alert<'_> {
     Alert {
         id: a.id,
-        hostname: &a.hostname,
+        hostname: a.hostname.as_str(),
         source: &a.source,
-        severity: &a.severity,
+        severity: a.severity.as_str(),
         message: &a.message,
         opened_at: rfc3339(a.opened_at),
         last_seen_at: rfc3339(a.last_seen_at),
@@ -61,7 +62,7 @@ pub(crate) struct Check<'a> {
 
 fn check_json(c: &network_checks::Model) -> Check<'_> {
     Check {
-        hostname: &c.hostname,
+        hostname: c.hostname.as_str(),
         target: &c.target,
         method: &c.method,
         status: &c.status,
@@ -160,7 +161,7 @@ pub async fn alerts_csv(
         csv.row([
             a.hostname.as_str(),
             &a.source,
-            &a.severity,
+            a.severity.as_str(),
             &a.message,
             &opened,
             &seen,
@@ -196,7 +197,7 @@ pub(crate) struct Drive<'a> {
 
 fn drive_json(d: &disk_health::Model) -> Drive<'_> {
     Drive {
-        hostname: &d.hostname,
+        hostname: d.hostname.as_str(),
         device: &d.device,
         device_type: &d.device_type,
         health: &d.health,
@@ -291,7 +292,7 @@ pub async fn network_events(
     let rows = checks::events(
         &state.db.conn,
         since,
-        host,
+        host.as_ref().map(Hostname::as_str),
         p.text("target"),
         failures,
         limit,

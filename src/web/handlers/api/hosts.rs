@@ -73,7 +73,7 @@ impl From<&system_metrics::Model> for Figures {
 
 fn host_json(h: &HostSummary, now: f64) -> Host<'_> {
     Host {
-        hostname: &h.host.hostname,
+        hostname: h.host.hostname.as_str(),
         status: if host_is_up(h, now) { "up" } else { "stale" },
         os: h.host.os.as_deref(),
         kernel: h.host.kernel.as_deref(),
@@ -167,7 +167,7 @@ pub async fn metrics(
     let host = host_from_path(&path)?;
     let minutes = params(&req)?.clamped("minutes", 60, 1, 525_600)?;
     let db = &state.db.conn;
-    if hosts::find(db, host).await?.is_none() {
+    if hosts::find(db, host.as_str()).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "no host named {host} has reported"
         )));
@@ -175,9 +175,9 @@ pub async fn metrics(
     let seconds = minutes as f64 * 60.0;
     let now = state.clock.now();
     let bucket = (seconds / MAX_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), host, now - seconds, bucket).await?;
+    let points = hosts::series(state.db.history(), host.as_str(), now - seconds, bucket).await?;
     Ok(HttpResponse::Ok().json(HostMetrics {
-        hostname: host,
+        hostname: host.as_str(),
         minutes,
         bucket_seconds: bucket,
         items: points.iter().map(Point::from).collect(),
@@ -213,7 +213,7 @@ pub async fn services(
     state.current.ensure_loaded().await?;
     let page = state.current.page(&filter);
     Ok(HttpResponse::Ok().json(HostServices {
-        hostname: host,
+        hostname: host.as_str(),
         items: page.items.iter().map(|s| service_json(s)).collect(),
         total: page.total,
     }))

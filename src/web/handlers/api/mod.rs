@@ -14,6 +14,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::{IntoResponses, ToSchema};
 
+use crate::domain::Hostname;
 use crate::web::params::BadParam;
 
 /// The API boundary's error: a status and a JSON body a script (and its author) can act on.
@@ -109,10 +110,7 @@ pub fn params(req: &actix_web::HttpRequest) -> Result<crate::web::params::Params
 }
 
 /// A host name from the path, or a 400 naming it.
-pub fn host_from_path(host: &str) -> Result<&str, ApiError> {
-    if crate::web::params::is_hostname(host) {
-        Ok(host)
-    } else {
-        Err(BadParam::new("host", format!("{host:?} is not a host name")).into())
-    }
+pub fn host_from_path(host: &str) -> Result<Hostname, ApiError> {
+    Hostname::parse(host)
+        .map_err(|e| BadParam::new("host", format!("{host:?} is not a host name: {e}")).into())
 }

@@ -37,9 +37,9 @@ pub struct ServiceJson<'a> {
 
 pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
     ServiceJson {
-        hostname: &s.hostname,
-        service_name: &s.service_name,
-        normalized_status: &s.normalized_status,
+        hostname: s.hostname.as_str(),
+        service_name: s.service_name.as_str(),
+        normalized_status: s.normalized_status.as_str(),
         raw_status: &s.raw_status,
         sub_state: &s.sub_state,
         service_type: &s.service_type,
@@ -150,8 +150,8 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         let since = rfc3339(s.since_epoch);
         csv.row([
             s.hostname.as_str(),
-            &s.service_name,
-            &s.normalized_status,
+            s.service_name.as_str(),
+            s.normalized_status.as_str(),
             &s.raw_status,
             &s.sub_state,
             &s.service_type,
@@ -211,25 +211,28 @@ pub async fn history(
     let minutes = p.clamped("minutes", 1_440, 1, 525_600)?;
     let limit = p.clamped("limit", 500, 1, 10_000)?;
     let db = &state.db.conn;
-    if services::find_one(db, host, &unit).await?.is_none() {
+    if services::find_one(db, host.as_str(), &unit)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::NotFound(format!(
             "{host} has no unit named {unit}"
         )));
     }
     let since = state.clock.now() - minutes as f64 * 60.0;
-    let rows = services::history(db, host, &unit, since, limit).await?;
+    let rows = services::history(db, host.as_str(), &unit, since, limit).await?;
     let items = rows
         .iter()
         .map(|r| StateChange {
             ts: rfc3339(r.ts_epoch),
-            normalized_status: &r.normalized_status,
+            normalized_status: r.normalized_status.as_str(),
             raw_status: &r.raw_status,
             sub_state: &r.sub_state,
             unit_file_state: &r.unit_file_state,
         })
         .collect();
     Ok(HttpResponse::Ok().json(UnitHistory {
-        hostname: host,
+        hostname: host.as_str(),
         service_name: &unit,
         minutes,
         items,

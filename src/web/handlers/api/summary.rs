@@ -62,7 +62,12 @@ pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     let hosts = hosts::list(db, now).await?;
     let up = hosts.iter().filter(|h| host_is_up(h, now)).count();
     state.current.ensure_loaded().await?;
-    let services = state.current.count_by_state(None).into_iter().collect();
+    let services = state
+        .current
+        .count_by_state(None)
+        .into_iter()
+        .map(|(s, n)| (s.as_str().to_owned(), n))
+        .collect();
     let (critical, warning) = alert_list::open_counts(db).await?;
     let disks = disks::latest(db).await?;
     let attention = disks

@@ -1,0 +1,156 @@
+//! `AuditAction`: what an audit row records (`audit_log.action`), one name per kind of event.
+
+use std::fmt;
+
+use sea_orm::entity::prelude::*;
+
+/// Every action the console audits, stored as its snake_case name. The audit page filters by these
+/// names and the CSV export shows them, so a variant's stored name never changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum AuditAction {
+    #[sea_orm(string_value = "login")]
+    Login,
+    #[sea_orm(string_value = "login_failed")]
+    LoginFailed,
+    #[sea_orm(string_value = "login_throttled")]
+    LoginThrottled,
+    #[sea_orm(string_value = "logout")]
+    Logout,
+    #[sea_orm(string_value = "setup_opened")]
+    SetupOpened,
+    #[sea_orm(string_value = "setup")]
+    Setup,
+    #[sea_orm(string_value = "setup_failed")]
+    SetupFailed,
+    #[sea_orm(string_value = "access_denied")]
+    AccessDenied,
+    #[sea_orm(string_value = "csrf_refused")]
+    CsrfRefused,
+    #[sea_orm(string_value = "rate_limited")]
+    RateLimited,
+    #[sea_orm(string_value = "api_key_refused")]
+    ApiKeyRefused,
+    #[sea_orm(string_value = "sso_refused")]
+    SsoRefused,
+    #[sea_orm(string_value = "user_created")]
+    UserCreated,
+    #[sea_orm(string_value = "user_password_changed")]
+    UserPasswordChanged,
+    #[sea_orm(string_value = "user_disabled")]
+    UserDisabled,
+    #[sea_orm(string_value = "user_enabled")]
+    UserEnabled,
+    #[sea_orm(string_value = "user_role_changed")]
+    UserRoleChanged,
+    #[sea_orm(string_value = "restart_requested")]
+    RestartRequested,
+    #[sea_orm(string_value = "restart_refused")]
+    RestartRefused,
+    #[sea_orm(string_value = "restart_queued")]
+    RestartQueued,
+    #[sea_orm(string_value = "restart_dry_run")]
+    RestartDryRun,
+    #[sea_orm(string_value = "restart_done")]
+    RestartDone,
+    #[sea_orm(string_value = "restart_failed")]
+    RestartFailed,
+    #[sea_orm(string_value = "restart_expired")]
+    RestartExpired,
+    #[sea_orm(string_value = "auto_restart_stopped")]
+    AutoRestartStopped,
+}
+
+impl AuditAction {
+    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts).
+    pub const ALL: [AuditAction; 25] = [
+        Self::Login,
+        Self::LoginFailed,
+        Self::LoginThrottled,
+        Self::Logout,
+        Self::SetupOpened,
+        Self::Setup,
+        Self::SetupFailed,
+        Self::AccessDenied,
+        Self::CsrfRefused,
+        Self::RateLimited,
+        Self::ApiKeyRefused,
+        Self::SsoRefused,
+        Self::UserCreated,
+        Self::UserPasswordChanged,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::UserRoleChanged,
+        Self::RestartRequested,
+        Self::RestartRefused,
+        Self::RestartQueued,
+        Self::RestartDryRun,
+        Self::RestartDone,
+        Self::RestartFailed,
+        Self::RestartExpired,
+        Self::AutoRestartStopped,
+    ];
+
+    /// The action a person named (the audit page's filter); `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::LoginThrottled => "login_throttled",
+            Self::Logout => "logout",
+            Self::SetupOpened => "setup_opened",
+            Self::Setup => "setup",
+            Self::SetupFailed => "setup_failed",
+            Self::AccessDenied => "access_denied",
+            Self::CsrfRefused => "csrf_refused",
+            Self::RateLimited => "rate_limited",
+            Self::ApiKeyRefused => "api_key_refused",
+            Self::SsoRefused => "sso_refused",
+            Self::UserCreated => "user_created",
+            Self::UserPasswordChanged => "user_password_changed",
+            Self::UserDisabled => "user_disabled",
+            Self::UserEnabled => "user_enabled",
+            Self::UserRoleChanged => "user_role_changed",
+            Self::RestartRequested => "restart_requested",
+            Self::RestartRefused => "restart_refused",
+            Self::RestartQueued => "restart_queued",
+            Self::RestartDryRun => "restart_dry_run",
+            Self::RestartDone => "restart_done",
+            Self::RestartFailed => "restart_failed",
+            Self::RestartExpired => "restart_expired",
+            Self::AutoRestartStopped => "auto_restart_stopped",
+        }
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, Iterable};
+
+    use super::*;
+
+    #[test]
+    fn every_action_is_listed_once_and_stored_under_its_name() {
+        assert_eq!(AuditAction::iter().count(), AuditAction::ALL.len());
+        for a in AuditAction::ALL {
+            assert_eq!(a.to_value(), a.as_str());
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(
+            AuditAction::parse("login_failed"),
+            Some(AuditAction::LoginFailed)
+        );
+        assert_eq!(AuditAction::parse("reboot"), None);
+        assert!(AuditAction::try_from_value(&"reboot".to_owned()).is_err());
+    }
+}
