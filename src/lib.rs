@@ -1,12 +1,12 @@
 //! smartmon: a monitor and operator console for Linux hosts and their systemd services.
 //!
-//! Where to look: `startup` builds the server that `main` runs; `web::routes` is the whole HTTP surface;
-//! `live_state` holds every unit's latest state in memory for the live pages;
-//! `config` lists every setting; `auth` is access control (identities, sessions, CSRF, rate limits); `db` owns
-//! the connection and migrations (schema in the `migration` crate); `collector` gathers metrics, services,
-//! SMART and checks; `lifecycle` keeps history bounded (retention, rollups, partitions); `live` carries change
-//! events; `systemd` talks D-Bus; `restart` is the restart workflow (gates, executor, remote queue, helper,
-//! auto-remediation).
+//! Where to look: `startup` builds the server that `main` runs; `web` is everything HTTP (`web::routes` is
+//! the whole surface); `live_state` holds every unit's latest state in memory and follows `live`'s change
+//! events itself; `auth` is access control without HTTP (identities, sessions, login, SSO); `restart` is
+//! the restart workflow; `collector` gathers metrics, services, SMART and checks; `lifecycle` keeps history
+//! bounded; `db` owns the connection, typed entities and queries; `domain` the parsed types. Settings:
+//! each area reads its own (`vars` is the leaf they share), `site` is this host resolved once, and
+//! `config` only puts them together.
 
 pub mod auth;
 pub mod cli;

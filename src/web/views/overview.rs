@@ -45,12 +45,6 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
 
 /// Everything below the heading; swapped whole on refresh.
 pub fn overview_body(o: &Overview) -> Markup {
-    let up = o.hosts.iter().filter(|h| host_is_up(h, o.now)).count();
-    let stale = o.hosts.len() - up;
-    let mean = |f: fn(&HostSummary) -> Option<f64>| -> Option<f64> {
-        let values: Vec<f64> = o.hosts.iter().filter_map(f).collect();
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-    };
     html! {
         @if o.hosts.is_empty() {
             (empty_state("No hosts yet", html! {
@@ -58,45 +52,8 @@ pub fn overview_body(o: &Overview) -> Markup {
                 " running here): hosts and their services appear within a minute."
             }))
         }
-        section.tiles aria-label="Fleet" {
-            a.tile href="/hosts" {
-                span.tile-label { "Hosts" }
-                span.tile-value { (up) " up" }
-                @if stale > 0 { span.tile-note.text-danger { (stale) " stale" } } @else { span.tile-note { "all reporting" } }
-            }
-            div.tile {
-                span.tile-label { "CPU (fleet)" }
-                span.tile-value { (percent(mean(|h| h.latest.as_ref().and_then(|m| m.cpu_percent)))) }
-                span.tile-note { "1 h avg " (percent(mean(|h| h.hour_avg.as_ref().and_then(|a| a.cpu)))) }
-            }
-            div.tile {
-                span.tile-label { "Memory (fleet)" }
-                span.tile-value { (percent(mean(|h| h.latest.as_ref().and_then(|m| m.memory_percent)))) }
-                span.tile-note { "1 h avg " (percent(mean(|h| h.hour_avg.as_ref().and_then(|a| a.memory)))) }
-            }
-            div.tile {
-                span.tile-label { "Load (fleet)" }
-                span.tile-value { (number(mean(|h| h.latest.as_ref().and_then(|m| m.load_1)), 2)) }
-                span.tile-note { "1 h avg " (number(mean(|h| h.hour_avg.as_ref().and_then(|a| a.load_1)), 2)) }
-            }
-        }
-        section.tiles aria-label="Attention" {
-            a class=(if o.alert_counts.0 > 0 { "tile tile-failed" } else { "tile" }) href="/alerts?state=open" {
-                span.tile-label { "Open alerts" }
-                span.tile-value { (o.alert_counts.0 + o.alert_counts.1) }
-                span.tile-note { (o.alert_counts.0) " critical · " (o.alert_counts.1) " warning" }
-            }
-            a class=(if o.disks_attention.is_empty() { "tile" } else { "tile tile-failed" }) href="/disks" {
-                span.tile-label { "Disks needing attention" }
-                span.tile-value { (o.disks_attention.len()) }
-                span.tile-note {
-                    @if o.disks_attention.is_empty() { "all drives healthy" }
-                    @else { @for (i, d) in o.disks_attention.iter().take(3).enumerate() {
-                        @if i > 0 { ", " } (d.hostname) ":" (d.device) " " (d.health)
-                    } }
-                }
-            }
-        }
+        (fleet_tiles(o))
+        (attention_tiles(o))
         section.tiles aria-label="Services by state" {
             @for (state, n) in o.states {
                 a class=(format!("tile tile-{state}")) href=(format!("/services?state={state}")) {
@@ -133,5 +90,62 @@ pub fn overview_body(o: &Overview) -> Markup {
             }
         }
         (latest_restarts(o.restarts, o.now))
+    }
+}
+
+/// Hosts up and the fleet's CPU, memory and load, now and over the last hour.
+fn fleet_tiles(o: &Overview) -> Markup {
+    let up = o.hosts.iter().filter(|h| host_is_up(h, o.now)).count();
+    let stale = o.hosts.len() - up;
+    let mean = |f: fn(&HostSummary) -> Option<f64>| -> Option<f64> {
+        let values: Vec<f64> = o.hosts.iter().filter_map(f).collect();
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    html! {
+        section.tiles aria-label="Fleet" {
+            a.tile href="/hosts" {
+                span.tile-label { "Hosts" }
+                span.tile-value { (up) " up" }
+                @if stale > 0 { span.tile-note.text-danger { (stale) " stale" } } @else { span.tile-note { "all reporting" } }
+            }
+            div.tile {
+                span.tile-label { "CPU (fleet)" }
+                span.tile-value { (percent(mean(|h| h.latest.as_ref().and_then(|m| m.cpu_percent)))) }
+                span.tile-note { "1 h avg " (percent(mean(|h| h.hour_avg.as_ref().and_then(|a| a.cpu)))) }
+            }
+            div.tile {
+                span.tile-label { "Memory (fleet)" }
+                span.tile-value { (percent(mean(|h| h.latest.as_ref().and_then(|m| m.memory_percent)))) }
+                span.tile-note { "1 h avg " (percent(mean(|h| h.hour_avg.as_ref().and_then(|a| a.memory)))) }
+            }
+            div.tile {
+                span.tile-label { "Load (fleet)" }
+                span.tile-value { (number(mean(|h| h.latest.as_ref().and_then(|m| m.load_1)), 2)) }
+                span.tile-note { "1 h avg " (number(mean(|h| h.hour_avg.as_ref().and_then(|a| a.load_1)), 2)) }
+            }
+        }
+    }
+}
+
+/// Open alerts and drives needing attention.
+fn attention_tiles(o: &Overview) -> Markup {
+    html! {
+        section.tiles aria-label="Attention" {
+            a class=(if o.alert_counts.0 > 0 { "tile tile-failed" } else { "tile" }) href="/alerts?state=open" {
+                span.tile-label { "Open alerts" }
+                span.tile-value { (o.alert_counts.0 + o.alert_counts.1) }
+                span.tile-note { (o.alert_counts.0) " critical · " (o.alert_counts.1) " warning" }
+            }
+            a class=(if o.disks_attention.is_empty() { "tile" } else { "tile tile-failed" }) href="/disks" {
+                span.tile-label { "Disks needing attention" }
+                span.tile-value { (o.disks_attention.len()) }
+                span.tile-note {
+                    @if o.disks_attention.is_empty() { "all drives healthy" }
+                    @else { @for (i, d) in o.disks_attention.iter().take(3).enumerate() {
+                        @if i > 0 { ", " } (d.hostname) ":" (d.device) " " (d.health)
+                    } }
+                }
+            }
+        }
     }
 }
