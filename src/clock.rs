@@ -31,12 +31,12 @@ fn now_epoch() -> f64 {
     epoch_of(Utc::now())
 }
 
-pub fn epoch_of(time: DateTime<Utc>) -> f64 {
+pub(crate) fn epoch_of(time: DateTime<Utc>) -> f64 {
     time.timestamp_micros() as f64 / 1_000_000.0
 }
 
 /// RFC 3339 UTC with second precision (`2026-11-27T06:30:00Z`), as the API returns times.
-pub fn rfc3339(epoch: f64) -> String {
+pub(crate) fn rfc3339(epoch: f64) -> String {
     DateTime::<Utc>::from_timestamp_micros((epoch * 1_000_000.0) as i64)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Secs, true)

@@ -125,7 +125,7 @@ impl LiveBus {
 
     /// Listens on Postgres at `url` and forwards other processes' events into this bus, reconnecting
     /// with backoff for as long as the process runs.
-    pub fn spawn_listener(&self, url: String) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn spawn_listener(&self, url: String) -> tokio::task::JoinHandle<()> {
         let bus = self.clone();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(250);

@@ -8,7 +8,7 @@ pub fn install_crypto_provider() {
 }
 
 /// A client with the given overall timeout and no redirects followed (callers decide what a redirect means).
-pub fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)

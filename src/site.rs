@@ -17,7 +17,7 @@ pub struct SiteSettings {
 }
 
 impl SiteSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         Ok(Self {
             hostname_override: vars.text("HOSTNAME_OVERRIDE"),
             dry_run: vars.flag("DRY_RUN", true)?,

@@ -26,7 +26,7 @@ pub struct LogSettings {
 }
 
 impl LogSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         Ok(Self {
             filter: log_filter(vars.text("LOG_LEVEL").as_deref().unwrap_or("INFO")),
             json: match vars.text("LOG_FORMAT").as_deref() {

@@ -14,7 +14,7 @@ impl Secret {
         Self(value.into())
     }
 
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -57,7 +57,8 @@ impl Vars {
     }
 
     /// A literal set of variables (what tests use).
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         Self(
             pairs
                 .iter()
@@ -98,7 +99,7 @@ impl Vars {
         }
     }
 
-    pub fn flag(&self, name: &str, default: bool) -> Result<bool, SettingsError> {
+    pub(crate) fn flag(&self, name: &str, default: bool) -> Result<bool, SettingsError> {
         let Some(value) = self.text(name) else {
             return Ok(default);
         };

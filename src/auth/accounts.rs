@@ -35,7 +35,7 @@ pub struct NewUser<'a> {
 }
 
 /// Letters, digits and `._@-`, 1 to 64 characters (e-mail addresses from SSO fit).
-pub fn check_username(name: &str) -> Result<(), AccountError> {
+pub(crate) fn check_username(name: &str) -> Result<(), AccountError> {
     let ok = !name.is_empty()
         && name.len() <= 64
         && name
@@ -162,7 +162,7 @@ pub async fn set_disabled(
     Ok(())
 }
 
-pub async fn set_role(
+pub(crate) async fn set_role(
     db: &Db,
     clock: &Clock,
     username: &str,

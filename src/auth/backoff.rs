@@ -74,7 +74,7 @@ impl LoginBackoff {
         Some(wait)
     }
 
-    pub fn succeeded(&self, account: &str) {
+    pub(crate) fn succeeded(&self, account: &str) {
         let mut accounts = self.accounts.lock().unwrap_or_else(|p| p.into_inner());
         accounts.remove(&key(account));
     }

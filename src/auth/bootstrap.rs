@@ -31,7 +31,7 @@ impl SetupGate {
     }
 
     /// True while no user exists (checked against the database until it first finds one).
-    pub async fn is_open(&self, db: &Db) -> bool {
+    pub(crate) async fn is_open(&self, db: &Db) -> bool {
         if self.closed.load(Ordering::Relaxed) {
             return false;
         }
@@ -79,7 +79,7 @@ impl SetupGate {
 }
 
 /// Runs at start: creates `admin` from the configured password, or opens setup with a fresh token.
-pub async fn first_run(
+pub(crate) async fn first_run(
     db: &Db,
     clock: &Clock,
     settings: &AuthSettings,

@@ -79,7 +79,7 @@ impl AuthContext {
     }
 
     /// The CSRF token for an identity that has no session row: stable for this process and identity.
-    pub fn derived_csrf(&self, kind: &str, username: &str) -> String {
+    pub(crate) fn derived_csrf(&self, kind: &str, username: &str) -> String {
         hash_token(&format!("{}\u{0}{kind}\u{0}{username}", self.csrf_secret))
     }
 

@@ -171,7 +171,7 @@ impl AuthContext {
     /// The enabled user with this name and password; `Ok(None)` otherwise, taking the same time whether or
     /// not the name exists. The hashing runs off the async workers, at most `PASSWORD_CHECKS` at a time.
     /// `Err` only when the database fails.
-    pub async fn check_password(
+    pub(crate) async fn check_password(
         &self,
         username: &str,
         password: &str,

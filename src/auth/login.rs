@@ -34,7 +34,7 @@ pub enum LoginOutcome {
 
 impl AuthContext {
     /// Checks the attempt and, when it succeeds, opens a session.
-    pub async fn log_in(&self, attempt: LoginAttempt<'_>) -> anyhow::Result<LoginOutcome> {
+    pub(crate) async fn log_in(&self, attempt: LoginAttempt<'_>) -> anyhow::Result<LoginOutcome> {
         let username = attempt.username.trim();
         let entry = |action: AuditAction, success: bool, detail: serde_json::Value| AuditEntry {
             username: Some(username.to_owned()),

@@ -8,7 +8,7 @@ use crate::domain::PasswordHash;
 pub const MIN_PASSWORD_LEN: usize = 10;
 
 /// The PHC string (`$argon2id$v=19$...`) for `password`, with a fresh random salt.
-pub fn hash(password: &str) -> anyhow::Result<PasswordHash> {
+pub(crate) fn hash(password: &str) -> anyhow::Result<PasswordHash> {
     let hashed: Result<Phc, _> = Argon2::default().hash_password(password.as_bytes());
     hashed
         .map(|h| PasswordHash::Argon2(h.to_string()))
@@ -37,7 +37,7 @@ fn verify_phc(password: &str, phc: &str) -> bool {
 }
 
 /// Spends the time a real verification takes, so an unknown username answers as slowly as a known one.
-pub fn verify_dummy(password: &str) {
+pub(crate) fn verify_dummy(password: &str) {
     use std::sync::OnceLock;
     static DUMMY: OnceLock<Option<PasswordHash>> = OnceLock::new();
     if let Some(PasswordHash::Argon2(phc)) =
@@ -48,7 +48,7 @@ pub fn verify_dummy(password: &str) {
 }
 
 /// Why a new password is refused, in words for the person choosing it.
-pub fn check_strength(password: &str) -> Result<(), String> {
+pub(crate) fn check_strength(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_LEN {
         return Err(format!(
             "a password needs at least {MIN_PASSWORD_LEN} characters"

@@ -84,7 +84,7 @@ impl SessionCache {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     }
 
-    pub fn forget_user(&self, user_id: i64) {
+    pub(crate) fn forget_user(&self, user_id: i64) {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -92,7 +92,7 @@ impl SessionCache {
     }
 
     /// Drops every cached session of the user named `username` (their role or account changed).
-    pub fn forget_username(&self, username: &str) {
+    pub(crate) fn forget_username(&self, username: &str) {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -102,7 +102,7 @@ impl SessionCache {
 
 impl AuthContext {
     /// Creates a session for `user`; returns the cookie token (shown to the browser once, stored hashed).
-    pub async fn create_session(
+    pub(crate) async fn create_session(
         &self,
         user: &users::Model,
         client_ip: Option<String>,
@@ -130,7 +130,7 @@ impl AuthContext {
 
     /// The live session for a cookie token, if it exists, is within its idle and absolute limits, and its
     /// user is enabled. Expired sessions are deleted on sight.
-    pub async fn lookup_session(self: &Arc<Self>, token: &str) -> Option<LiveSession> {
+    pub(crate) async fn lookup_session(self: &Arc<Self>, token: &str) -> Option<LiveSession> {
         let id = hash_token(token);
         let now = self.clock.now();
         let idle = self.settings.session_idle.as_secs_f64();
@@ -202,7 +202,7 @@ impl AuthContext {
     }
 
     /// Deletes one session (logout, expiry).
-    pub async fn end_session(&self, id: &str) {
+    pub(crate) async fn end_session(&self, id: &str) {
         self.sessions.forget(id);
         if let Err(err) = sessions::delete(&self.db.conn, id).await {
             tracing::warn!(error = %err, "cannot delete a session");

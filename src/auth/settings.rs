@@ -60,7 +60,7 @@ pub struct LimitSettings {
 }
 
 impl AuthSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         let trusted_proxies = match vars.text("TRUSTED_PROXIES") {
             None => TrustedProxies::default(),
             Some(list) => TrustedProxies::parse(&list)

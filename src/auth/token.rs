@@ -6,20 +6,20 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// 32 random bytes from the OS, URL-safe base64 (43 characters).
-pub fn random_token() -> anyhow::Result<String> {
+pub(crate) fn random_token() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// What the database stores for a token: its SHA-256, hex. A stolen table yields no usable cookie.
-pub fn hash_token(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Equality whose time does not depend on where the inputs differ (both sides are hashed first, so
 /// neither does it reveal the expected length).
-pub fn constant_time_eq(given: &str, expected: &str) -> bool {
+pub(crate) fn constant_time_eq(given: &str, expected: &str) -> bool {
     let a = Sha256::digest(given.as_bytes());
     let b = Sha256::digest(expected.as_bytes());
     a.ct_eq(&b).into()

@@ -26,7 +26,7 @@ fn condition(
 }
 
 /// Memory above `ALERT_MEMORY_PERCENT`; any real filesystem's space or inodes above their thresholds.
-pub fn for_metrics(
+pub(crate) fn for_metrics(
     settings: &CollectorSettings,
     sample: &Sample,
     hostname: &Hostname,
@@ -70,7 +70,7 @@ pub fn for_metrics(
 }
 
 /// A failed or worn disk opens an alert, a passing one resolves it; standby or unreadable says nothing.
-pub fn for_disk(row: &disk_health::Model) -> Vec<Record> {
+pub(crate) fn for_disk(row: &disk_health::Model) -> Vec<Record> {
     let active = match row.health.as_str() {
         "failed" | "worn" => true,
         "passed" => false,
@@ -98,7 +98,7 @@ pub fn for_disk(row: &disk_health::Model) -> Vec<Record> {
 }
 
 /// A failing check opens an alert; a passing one resolves it.
-pub fn for_check(row: &network_checks::Model) -> Vec<Record> {
+pub(crate) fn for_check(row: &network_checks::Model) -> Vec<Record> {
     vec![condition(
         &row.hostname,
         format!("check:{}:{}", row.method, row.target),

@@ -57,7 +57,7 @@ impl Outcome {
 }
 
 /// Runs every check concurrently and returns one row per check, in file order.
-pub async fn run_all(
+pub(crate) async fn run_all(
     specs: &[CheckSpec],
     settings: &CollectorSettings,
     hostname: &Hostname,

@@ -79,7 +79,7 @@ pub fn sample(settings: &CollectorSettings, state: &mut MetricsState) -> Sample 
 }
 
 impl Sample {
-    pub fn into_row(self, hostname: &Hostname, ts: f64) -> system_metrics::Model {
+    pub(crate) fn into_row(self, hostname: &Hostname, ts: f64) -> system_metrics::Model {
         system_metrics::Model {
             id: 0,
             hostname: hostname.clone(),

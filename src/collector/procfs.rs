@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Cumulative CPU jiffies: (busy + idle, idle) from the `cpu` line of `/proc/stat`.
-pub fn cpu_times(proc: &Path) -> Option<(u64, u64)> {
+pub(crate) fn cpu_times(proc: &Path) -> Option<(u64, u64)> {
     let text = std::fs::read_to_string(proc.join("stat")).ok()?;
     let line = text.lines().find(|l| l.starts_with("cpu "))?;
     let fields: Vec<u64> = line
@@ -41,7 +41,7 @@ pub fn memory(proc: &Path) -> (Option<f64>, Option<f64>) {
     (memory, swap)
 }
 
-pub fn load_average(proc: &Path) -> Option<(f64, f64, f64)> {
+pub(crate) fn load_average(proc: &Path) -> Option<(f64, f64, f64)> {
     let text = std::fs::read_to_string(proc.join("loadavg")).ok()?;
     let mut parts = text.split_whitespace().map(|p| p.parse::<f64>().ok());
     Some((parts.next()??, parts.next()??, parts.next()??))
@@ -75,7 +75,7 @@ fn host_view(proc: &Path, file: &str) -> Option<String> {
 }
 
 /// Total (rx, tx) bytes over every interface but loopback.
-pub fn network_bytes(proc: &Path) -> Option<(u64, u64)> {
+pub(crate) fn network_bytes(proc: &Path) -> Option<(u64, u64)> {
     let text = host_view(proc, "net/dev")?;
     let mut totals = (0u64, 0u64);
     for line in text.lines().skip(2) {
@@ -104,7 +104,7 @@ const REAL_FILESYSTEMS: [&str; 12] = [
 ];
 
 /// The host's real mounted filesystems: (mount point, where to stat it from here).
-pub fn real_mounts(proc: &Path) -> Vec<(String, PathBuf)> {
+pub(crate) fn real_mounts(proc: &Path) -> Vec<(String, PathBuf)> {
     let Some(text) = host_view(proc, "mounts") else {
         return Vec::new();
     };
@@ -143,7 +143,7 @@ pub fn usage(path: &Path) -> Option<(f64, Option<f64>)> {
 
 /// The host's OS name (`PRETTY_NAME` of PID 1's `/etc/os-release`) when reading another root's /proc;
 /// None for our own /proc (the caller asks sysinfo).
-pub fn host_os(proc: &Path) -> Option<String> {
+pub(crate) fn host_os(proc: &Path) -> Option<String> {
     if proc == Path::new("/proc") {
         return None;
     }

@@ -78,7 +78,7 @@ async fn run(program: &Path, args: &[&str], timeout: Duration) -> anyhow::Result
 }
 
 /// Every followed unit's snapshot: the watch list when given, else whatever `list-units` prints.
-pub async fn snapshot_all(
+pub(crate) async fn snapshot_all(
     flavour: CliFlavour<'_>,
     filter: &UnitFilter,
     timeout: Duration,
@@ -102,7 +102,7 @@ pub async fn snapshot_all(
 }
 
 /// Reads `Key=value` lines (`systemctl show` / the shim's `show`).
-pub fn parse_show(name: &str, text: &str) -> UnitSnapshot {
+pub(crate) fn parse_show(name: &str, text: &str) -> UnitSnapshot {
     let mut snap = UnitSnapshot::not_found(name);
     snap.active_state = "unknown".into();
     snap.sub_state = "unknown".into();

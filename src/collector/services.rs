@@ -22,7 +22,7 @@ pub struct UnitFilter {
 }
 
 impl UnitFilter {
-    pub fn wants(&self, name: &str) -> bool {
+    pub(crate) fn wants(&self, name: &str) -> bool {
         let Ok(unit) = UnitName::parse(name) else {
             return false;
         };
@@ -33,7 +33,7 @@ impl UnitFilter {
     }
 
     /// The watch list, sorted, when one is set.
-    pub fn watch_list(&self) -> Option<Vec<String>> {
+    pub(crate) fn watch_list(&self) -> Option<Vec<String>> {
         self.watch.as_ref().map(|w| {
             let mut names: Vec<String> = w.iter().cloned().collect();
             names.sort();
@@ -64,7 +64,7 @@ impl ServiceTracker {
         self.filter.clone()
     }
 
-    pub fn known_names(&self) -> Vec<String> {
+    pub(crate) fn known_names(&self) -> Vec<String> {
         self.known.keys().map(UnitName::to_string).collect()
     }
 
@@ -72,7 +72,7 @@ impl ServiceTracker {
     /// resolve an alert; a new description only updates the current row; an unchanged unit writes
     /// nothing (a resync marks all of them seen at once, `seen_all`).
     /// A unit systemd does not know (`not-found`) outside the watch list is gone.
-    pub fn observe(&mut self, snap: &UnitSnapshot, ts: f64) -> Vec<Record> {
+    pub(crate) fn observe(&mut self, snap: &UnitSnapshot, ts: f64) -> Vec<Record> {
         if snap.load_state == "not-found" && self.filter.watch.is_none() {
             return self.gone(&snap.name, ts);
         }
@@ -111,7 +111,7 @@ impl ServiceTracker {
     }
 
     /// A known unit's new `ActiveState`/`SubState` (from a signal); None for a unit we do not know.
-    pub fn observe_states(
+    pub(crate) fn observe_states(
         &mut self,
         name: &str,
         active: &str,
@@ -127,7 +127,7 @@ impl ServiceTracker {
     }
 
     /// Every followed unit becomes `unknown` (the bus is gone; we cannot tell).
-    pub fn mark_unknown(&mut self, ts: f64) -> Vec<Record> {
+    pub(crate) fn mark_unknown(&mut self, ts: f64) -> Vec<Record> {
         let rows: Vec<service_current::Model> = self.known.values().cloned().collect();
         let mut records = Vec::new();
         for mut row in rows {

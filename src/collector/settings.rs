@@ -51,7 +51,7 @@ pub struct CollectorSettings {
 }
 
 impl CollectorSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         let secs = |name: &str, default: u64, max: u64| -> Result<Duration, SettingsError> {
             Ok(Duration::from_secs(vars.number(name, default, 1..=max)?))
         };

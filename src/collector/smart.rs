@@ -45,7 +45,7 @@ async fn smartctl(
 }
 
 /// Every device the scan finds; a device whose output cannot be read at all is reported unreadable.
-pub async fn read_all(settings: &CollectorSettings) -> anyhow::Result<Vec<SmartReading>> {
+pub(crate) async fn read_all(settings: &CollectorSettings) -> anyhow::Result<Vec<SmartReading>> {
     let scan = smartctl(settings, &["--scan-open", "--json"]).await?;
     let mut readings = Vec::new();
     for (device, device_type) in parse_scan(&scan) {

@@ -28,7 +28,7 @@ pub struct SmartReading {
 }
 
 /// The devices in `smartctl --scan-open --json` output: (name, type).
-pub fn parse_scan(json: &Value) -> Vec<(String, String)> {
+pub(crate) fn parse_scan(json: &Value) -> Vec<(String, String)> {
     json["devices"]
         .as_array()
         .map(|devices| {
@@ -70,7 +70,7 @@ fn messages(json: &Value) -> String {
 
 /// Reads one device's `smartctl --json -a -n standby` output. `device`/`device_type` are the names the
 /// scan gave (smartctl's own `device.name` can differ, e.g. behind a USB bridge).
-pub fn parse_device(device: &str, device_type: &str, json: &Value) -> SmartReading {
+pub(crate) fn parse_device(device: &str, device_type: &str, json: &Value) -> SmartReading {
     let exit_status = json["smartctl"]["exit_status"].as_u64().unwrap_or(0);
     let messages = messages(json);
     let mut r = SmartReading {
@@ -181,7 +181,7 @@ fn wear_findings(json: &Value, r: &SmartReading) -> Vec<String> {
 }
 
 impl SmartReading {
-    pub fn into_row(self, hostname: &Hostname, ts: f64) -> disk_health::Model {
+    pub(crate) fn into_row(self, hostname: &Hostname, ts: f64) -> disk_health::Model {
         disk_health::Model {
             id: 0,
             hostname: hostname.clone(),

@@ -27,7 +27,7 @@ async fn timed<T>(what: &str, fut: impl Future<Output = zbus::Result<T>>) -> any
 /// Every followed unit's snapshot, or an error when the bus does not answer. `known` units missing
 /// from `ListUnits` (systemd unloads idle units) are looked up by name, so only a unit systemd
 /// really no longer has comes back `not-found`.
-pub async fn snapshot_all(
+pub(crate) async fn snapshot_all(
     conn: &zbus::Connection,
     filter: &UnitFilter,
     known: &[String],

@@ -55,7 +55,7 @@ fn filtered(f: &AlertFilter) -> Select<alerts::Entity> {
 }
 
 /// Open alerts first (critical before warning, newest first), then resolved ones, newest first.
-pub async fn find_page(
+pub(crate) async fn find_page(
     db: &impl ConnectionTrait,
     f: &AlertFilter,
 ) -> Result<(Vec<alerts::Model>, u64), DbErr> {
@@ -78,7 +78,7 @@ pub async fn find_page(
 }
 
 /// How many alerts are open, by severity: (critical, warning).
-pub async fn open_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
+pub(crate) async fn open_counts(db: &impl ConnectionTrait) -> Result<(u64, u64), DbErr> {
     let rows: Vec<(Severity, i64)> = alerts::Entity::find()
         .select_only()
         .column(alerts::Column::Severity)

@@ -98,7 +98,7 @@ fn filtered(f: &AuditFilter) -> Select<audit_log::Entity> {
 }
 
 /// Newest first, with the total that match.
-pub async fn find_page(
+pub(crate) async fn find_page(
     db: &impl ConnectionTrait,
     f: &AuditFilter,
 ) -> Result<(Vec<audit_log::Model>, u64), DbErr> {
@@ -114,7 +114,7 @@ pub async fn find_page(
 }
 
 /// The distinct actions recorded, for the filter's choices.
-pub async fn actions(db: &impl ConnectionTrait) -> Result<Vec<AuditAction>, DbErr> {
+pub(crate) async fn actions(db: &impl ConnectionTrait) -> Result<Vec<AuditAction>, DbErr> {
     audit_log::Entity::find()
         .select_only()
         .column(audit_log::Column::Action)

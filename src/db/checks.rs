@@ -52,7 +52,7 @@ pub struct LatencyPoint {
 }
 
 /// A target's average latency since `since`, in buckets of `bucket_secs` (oldest first).
-pub async fn latency_series(
+pub(crate) async fn latency_series(
     db: &impl ConnectionTrait,
     hostname: &str,
     target: &str,

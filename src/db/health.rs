@@ -39,7 +39,7 @@ impl DbHealth {
         health
     }
 
-    pub fn is_up(&self) -> bool {
+    pub(crate) fn is_up(&self) -> bool {
         *self.state.borrow()
     }
 
@@ -66,7 +66,7 @@ impl DbHealth {
 }
 
 /// True when `err` means the database could not be reached, rather than that a query was wrong.
-pub fn is_unavailable(err: &DbErr) -> bool {
+pub(crate) fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,

@@ -124,7 +124,10 @@ async fn hour_averages(db: &impl ConnectionTrait, cutoff: f64) -> Result<Vec<Hou
 }
 
 /// Upserts by hostname; `first_seen` is kept from the first sighting.
-pub async fn upsert_seen(conn: &impl ConnectionTrait, host: &hosts::Model) -> Result<(), DbErr> {
+pub(crate) async fn upsert_seen(
+    conn: &impl ConnectionTrait,
+    host: &hosts::Model,
+) -> Result<(), DbErr> {
     let mut row = host.clone().into_active_model();
     row.id = NotSet;
     hosts::Entity::insert(row)

@@ -147,7 +147,7 @@ impl Db {
     }
 
     /// Fails with a readable message when migrations are pending (Postgres without `SMARTMON_INIT_PG`).
-    pub async fn ensure_migrated(&self) -> anyhow::Result<()> {
+    pub(crate) async fn ensure_migrated(&self) -> anyhow::Result<()> {
         let pending = Migrator::get_pending_migrations(&self.conn)
             .await
             .context("cannot read the migration table")?;

@@ -4,7 +4,7 @@ use sea_orm::{ActiveValue::NotSet, ConnectionTrait, DbErr, EntityTrait, IntoActi
 
 use crate::db::entities::{disk_health, filesystem_usage, network_checks, system_metrics};
 
-pub async fn insert_metrics(
+pub(crate) async fn insert_metrics(
     conn: &impl ConnectionTrait,
     row: &system_metrics::Model,
 ) -> Result<(), DbErr> {
@@ -16,7 +16,7 @@ pub async fn insert_metrics(
         .map(|_| ())
 }
 
-pub async fn insert_disk(
+pub(crate) async fn insert_disk(
     conn: &impl ConnectionTrait,
     row: &disk_health::Model,
 ) -> Result<(), DbErr> {
@@ -28,7 +28,7 @@ pub async fn insert_disk(
         .map(|_| ())
 }
 
-pub async fn insert_check(
+pub(crate) async fn insert_check(
     conn: &impl ConnectionTrait,
     row: &network_checks::Model,
 ) -> Result<(), DbErr> {
@@ -40,7 +40,7 @@ pub async fn insert_check(
         .map(|_| ())
 }
 
-pub async fn insert_filesystem(
+pub(crate) async fn insert_filesystem(
     conn: &impl ConnectionTrait,
     row: &filesystem_usage::Model,
 ) -> Result<(), DbErr> {

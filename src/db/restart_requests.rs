@@ -104,7 +104,7 @@ pub async fn record(conn: &impl ConnectionTrait, id: i64, p: Progress) -> Result
 }
 
 /// When `unit` on `host` was last really restarted (or queued for it), if ever.
-pub async fn last_real(
+pub(crate) async fn last_real(
     conn: &impl ConnectionTrait,
     host: &str,
     unit: &str,
@@ -120,7 +120,7 @@ pub async fn last_real(
 }
 
 /// Rows for (host, unit) since `since` in one of `states` (and from `source`, when given).
-pub async fn count_since(
+pub(crate) async fn count_since(
     conn: &impl ConnectionTrait,
     host: &str,
     unit: &str,
@@ -141,7 +141,7 @@ pub async fn count_since(
 
 /// Moves the oldest `queued` request for `host` to `running`; `None` when there is none or another
 /// agent took it first (the update only applies while the row is still queued).
-pub async fn claim_next(
+pub(crate) async fn claim_next(
     conn: &impl ConnectionTrait,
     host: &str,
     executed_by: &str,

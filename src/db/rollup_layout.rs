@@ -20,7 +20,7 @@ pub const METRICS: [(&str, &str); 7] = [
 ];
 
 /// How far the rollup named `name` has got, if it ever ran.
-pub async fn mark(db: &impl ConnectionTrait, name: &str) -> anyhow::Result<Option<f64>> {
+pub(crate) async fn mark(db: &impl ConnectionTrait, name: &str) -> anyhow::Result<Option<f64>> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -32,7 +32,7 @@ pub async fn mark(db: &impl ConnectionTrait, name: &str) -> anyhow::Result<Optio
 }
 
 /// `floor(column / secs) * secs` on either backend, as a double.
-pub fn bucket_expr(backend: DbBackend, column: &str, secs: f64) -> String {
+pub(crate) fn bucket_expr(backend: DbBackend, column: &str, secs: f64) -> String {
     match backend {
         DbBackend::Postgres => format!("floor({column} / {secs}) * {secs}"),
         _ => format!("CAST(CAST({column} / {secs} AS INTEGER) * {secs} AS DOUBLE PRECISION)"),

@@ -30,7 +30,7 @@ pub enum Source {
 }
 
 /// The coarsest rollup resolution no wider than a chart bucket, or raw samples.
-pub fn source_for(bucket_secs: f64) -> Source {
+pub(crate) fn source_for(bucket_secs: f64) -> Source {
     RESOLUTIONS
         .iter()
         .rev()

@@ -14,7 +14,7 @@ pub async fn insert(conn: &impl ConnectionTrait, session: Model) -> Result<(), D
 }
 
 /// The session with this id and its user.
-pub async fn find_with_user(
+pub(crate) async fn find_with_user(
     conn: &impl ConnectionTrait,
     id: &str,
 ) -> Result<Option<(Model, users::Model)>, DbErr> {
@@ -25,7 +25,7 @@ pub async fn find_with_user(
     Ok(user.map(|user| (session, user)))
 }
 
-pub async fn touch(conn: &impl ConnectionTrait, id: &str, now: f64) -> Result<(), DbErr> {
+pub(crate) async fn touch(conn: &impl ConnectionTrait, id: &str, now: f64) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::LastSeenAt, Expr::value(now))
         .filter(Column::Id.eq(id))
@@ -42,7 +42,7 @@ pub async fn delete(conn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> 
 }
 
 /// Ends every session of a user except `keep` (the one changing its own password); returns how many.
-pub async fn delete_for_user(
+pub(crate) async fn delete_for_user(
     conn: &impl ConnectionTrait,
     user_id: i64,
     keep: Option<&str>,
@@ -55,7 +55,7 @@ pub async fn delete_for_user(
 }
 
 /// Removes sessions past their absolute lifetime or idle for longer than `idle_secs`.
-pub async fn delete_expired(
+pub(crate) async fn delete_expired(
     conn: &impl ConnectionTrait,
     now: f64,
     idle_secs: f64,

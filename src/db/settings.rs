@@ -21,7 +21,7 @@ pub struct DatabaseSettings {
 }
 
 impl DatabaseSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         Ok(Self {
             url: vars.secret("DATABASE_URL")?,
             read_url: vars.secret("DATABASE_URL_READ")?,

@@ -9,7 +9,7 @@ use sea_orm::{
 use crate::db::entities::users::{self, Column, Entity, Model};
 use crate::domain::{PasswordHash, Role};
 
-pub async fn find_by_username(
+pub(crate) async fn find_by_username(
     conn: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<Model>, DbErr> {
@@ -17,10 +17,6 @@ pub async fn find_by_username(
         .filter(Column::Username.eq(username))
         .one(conn)
         .await
-}
-
-pub async fn find_by_id(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id(id).one(conn).await
 }
 
 pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
@@ -55,7 +51,7 @@ pub async fn insert(
     .await
 }
 
-pub async fn set_password(
+pub(crate) async fn set_password(
     conn: &impl ConnectionTrait,
     id: i64,
     password_hash: PasswordHash,
@@ -83,7 +79,11 @@ pub async fn set_disabled(
         .map(|_| ())
 }
 
-pub async fn set_role(conn: &impl ConnectionTrait, id: i64, role: Role) -> Result<(), DbErr> {
+pub(crate) async fn set_role(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    role: Role,
+) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::Role, Expr::value(role))
         .filter(Column::Id.eq(id))
@@ -92,7 +92,11 @@ pub async fn set_role(conn: &impl ConnectionTrait, id: i64, role: Role) -> Resul
         .map(|_| ())
 }
 
-pub async fn touch_login(conn: &impl ConnectionTrait, id: i64, now: f64) -> Result<(), DbErr> {
+pub(crate) async fn touch_login(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    now: f64,
+) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::LastLoginAt, Expr::value(now))
         .filter(Column::Id.eq(id))

@@ -70,7 +70,7 @@ impl ApprovedServices {
     }
 
     /// Whether `unit` on `host` may be restarted.
-    pub fn allows(&self, host: &str, unit: &UnitName) -> bool {
+    pub(crate) fn allows(&self, host: &str, unit: &UnitName) -> bool {
         self.rules
             .iter()
             .any(|r| wildcard(&r.host, host) && wildcard(&r.service, unit.as_str()))

@@ -26,7 +26,7 @@ pub enum PasswordHash {
 
 impl PasswordHash {
     /// Reads the stored text back: `!sso`, or a PHC string naming argon2; anything else is an error.
-    pub fn from_stored(text: &str) -> Result<Self, ParseError> {
+    pub(crate) fn from_stored(text: &str) -> Result<Self, ParseError> {
         if text == SSO_ONLY {
             Ok(Self::SsoOnly)
         } else if text.starts_with("$argon2") {
@@ -38,7 +38,7 @@ impl PasswordHash {
         }
     }
 
-    pub fn to_stored(&self) -> String {
+    pub(crate) fn to_stored(&self) -> String {
         match self {
             Self::Argon2(phc) => phc.clone(),
             Self::SsoOnly => SSO_ONLY.to_owned(),

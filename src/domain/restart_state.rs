@@ -55,7 +55,7 @@ impl RestartState {
     }
 
     /// Whether nothing more will happen to the request.
-    pub fn is_final(self) -> bool {
+    pub(crate) fn is_final(self) -> bool {
         !matches!(self, Self::Queued | Self::Running)
     }
 }

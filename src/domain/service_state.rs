@@ -44,7 +44,7 @@ impl ServiceState {
     ];
 
     /// Maps systemd's `ActiveState` (and `SubState` where it matters) onto the vocabulary.
-    pub fn from_systemd(active_state: &str, sub_state: &str) -> Self {
+    pub(crate) fn from_systemd(active_state: &str, sub_state: &str) -> Self {
         match active_state {
             "active" if sub_state == "reload" => Self::Transitioning,
             "active" => Self::Running,
@@ -81,7 +81,7 @@ impl fmt::Display for ServiceState {
 
 /// Whether restarting the unit can help: not a oneshot, not `static` or `masked`, and a unit systemd
 /// could load (not `not-found`, `error` or `bad-setting`).
-pub fn is_recoverable(service_type: &str, unit_file_state: &str, load_state: &str) -> bool {
+pub(crate) fn is_recoverable(service_type: &str, unit_file_state: &str, load_state: &str) -> bool {
     service_type != "oneshot"
         && !matches!(unit_file_state, "static" | "masked" | "masked-runtime")
         && !matches!(load_state, "masked" | "not-found" | "error" | "bad-setting")

@@ -78,11 +78,11 @@ impl UnitName {
     }
 
     /// `foo@.service`: a template, which systemd cannot run without an instance.
-    pub fn is_template(&self) -> bool {
+    pub(crate) fn is_template(&self) -> bool {
         stem(&self.0).ends_with('@')
     }
 
-    pub fn is_service(&self) -> bool {
+    pub(crate) fn is_service(&self) -> bool {
         self.0.ends_with(".service")
     }
 }

@@ -78,7 +78,7 @@ pub async fn list(db: &DatabaseConnection, table: &str) -> anyhow::Result<Vec<Pa
 }
 
 /// Drops every partition of `table` whose rows all lie before `cutoff`; returns how many.
-pub async fn drop_before(
+pub(crate) async fn drop_before(
     db: &DatabaseConnection,
     table: &str,
     cutoff: f64,

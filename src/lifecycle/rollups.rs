@@ -7,7 +7,8 @@
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
 
-pub use crate::db::rollup_layout::{METRICS, RESOLUTIONS, bucket_expr, mark};
+pub use crate::db::rollup_layout::{METRICS, RESOLUTIONS};
+pub(crate) use crate::db::rollup_layout::{bucket_expr, mark};
 
 /// At most this much history is aggregated per statement, so one statement stays short.
 const CHUNK_SECS: f64 = 86_400.0;

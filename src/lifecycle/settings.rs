@@ -34,7 +34,7 @@ pub struct LifecycleSettings {
 }
 
 impl LifecycleSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         let audit_days = vars.number("RETENTION_AUDIT_DAYS", AUDIT_FLOOR_DAYS, 0..=36_500)?;
         let audit_allow_shorter = vars.flag("RETENTION_AUDIT_ALLOW_SHORTER", false)?;
         if audit_days != 0 && audit_days < AUDIT_FLOOR_DAYS && !audit_allow_shorter {

@@ -211,7 +211,7 @@ impl CurrentState {
     }
 
     /// Loads the state on first use (the database may have been down at start); afterwards a no-op.
-    pub async fn ensure_loaded(&self) -> Result<(), DbErr> {
+    pub(crate) async fn ensure_loaded(&self) -> Result<(), DbErr> {
         if self.loaded.load(AtomicOrdering::Acquire) {
             return Ok(());
         }
@@ -251,7 +251,7 @@ impl CurrentState {
     }
 
     /// Every host name, sorted.
-    pub fn host_names(&self) -> Vec<String> {
+    pub(crate) fn host_names(&self) -> Vec<String> {
         self.read().hosts.clone()
     }
 
@@ -266,7 +266,7 @@ impl CurrentState {
     }
 
     /// How many units are in each normalised state (optionally on one host), in `STATES` order.
-    pub fn count_by_state(&self, host: Option<&str>) -> Vec<(ServiceState, u64)> {
+    pub(crate) fn count_by_state(&self, host: Option<&str>) -> Vec<(ServiceState, u64)> {
         self.read().count_by_state(host)
     }
 

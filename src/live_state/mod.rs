@@ -15,6 +15,6 @@ use crate::db::hosts::HostSummary;
 pub const STALE_AFTER_SECS: f64 = 120.0;
 
 /// Whether `host` reported within `STALE_AFTER_SECS` of `now`.
-pub fn host_is_up(host: &HostSummary, now: f64) -> bool {
+pub(crate) fn host_is_up(host: &HostSummary, now: f64) -> bool {
     now - host.host.last_seen <= STALE_AFTER_SECS
 }

@@ -53,7 +53,7 @@ pub async fn watch(restarter: Restarter) {
 
 impl Restarter {
     /// Restarts `unit` if it is `failed` and the limit allows; raises the alert when it does not.
-    pub async fn remediate(&self, unit: &str) -> anyhow::Result<()> {
+    pub(crate) async fn remediate(&self, unit: &str) -> anyhow::Result<()> {
         let host = self.hostname().to_string();
         let conn = &self.inner.db.conn;
         let Some(current) = crate::db::services::find_one(conn, &host, unit).await? else {

@@ -55,7 +55,7 @@ impl Restarter {
 
     /// Whether `actor` could restart `unit` on `host` now, by every gate that needs no history (the
     /// pages show the button only then); `current` is the unit's row.
-    pub fn refusal_for(
+    pub(crate) fn refusal_for(
         &self,
         actor: &Actor,
         host: &str,

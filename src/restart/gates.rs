@@ -59,7 +59,7 @@ impl Refusal {
         }
     }
 
-    pub fn retry_after(mut self, secs: f64) -> Self {
+    pub(crate) fn retry_after(mut self, secs: f64) -> Self {
         self.retry_after_secs = Some(secs.ceil().max(1.0) as u64);
         self
     }

@@ -40,7 +40,7 @@ impl RestartLimiter {
     }
 
     /// Forgets users whose allowance is full again (housekeeping).
-    pub fn retain_recent(&self) {
+    pub(crate) fn retain_recent(&self) {
         self.limiter.retain_recent();
     }
 

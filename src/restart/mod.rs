@@ -178,7 +178,7 @@ impl Restarter {
     }
 
     /// Why the approved-services file on disk is not in force, for the admins' banner.
-    pub fn policy_error(&self) -> Option<String> {
+    pub(crate) fn policy_error(&self) -> Option<String> {
         self.inner.policy.error()
     }
 

@@ -36,7 +36,7 @@ impl PolicyFile {
     }
 
     /// Whether `unit` on `host` is approved by the current file.
-    pub fn allows(&self, host: &str, unit: &UnitName) -> bool {
+    pub(crate) fn allows(&self, host: &str, unit: &UnitName) -> bool {
         self.with_current(|l| l.policy.allows(host, unit))
     }
 

@@ -14,7 +14,7 @@ use crate::domain::RestartState;
 use crate::live::LiveEvent;
 
 /// The agent's loop: take and run every queued request for this host, then wait for news.
-pub async fn worker(restarter: Restarter) {
+pub(crate) async fn worker(restarter: Restarter) {
     let mut events = restarter.inner.live.subscribe();
     let poll = restarter.inner.settings.poll_interval;
     let me = restarter.hostname().to_string();
@@ -39,7 +39,7 @@ pub async fn worker(restarter: Restarter) {
 }
 
 /// Expires requests nobody took, every few seconds.
-pub async fn expire_loop(restarter: Restarter) {
+pub(crate) async fn expire_loop(restarter: Restarter) {
     let every = restarter
         .inner
         .settings
@@ -133,7 +133,7 @@ impl Restarter {
     }
 
     /// Marks queued requests older than the queue's time to live as expired.
-    pub async fn expire_stale(&self) -> anyhow::Result<usize> {
+    pub(crate) async fn expire_stale(&self) -> anyhow::Result<usize> {
         let now = self.inner.clock.now();
         let cutoff = now - self.inner.settings.queue_ttl.as_secs_f64();
         let expired = requests::expire(&self.inner.db.conn, cutoff, now).await?;

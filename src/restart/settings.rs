@@ -47,7 +47,7 @@ pub struct RestartSettings {
 }
 
 impl RestartSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         let minutes = |name: &str, default: u64, min: u64| -> Result<Duration, SettingsError> {
             Ok(Duration::from_secs(
                 vars.number(name, default, min..=10_080)? * 60,

@@ -12,7 +12,8 @@ use anyhow::Context;
 pub use proxies::{
     ManagerProxy, ServiceProxy, UnitListEntry, UnitNewStream, UnitProxy, UnitRemovedStream,
 };
-pub use snapshot::{UnitSnapshot, complete_listed, read_unit, read_unit_at};
+pub use snapshot::{UnitSnapshot, read_unit_at};
+pub(crate) use snapshot::{complete_listed, read_unit};
 
 /// How long any single D-Bus call may take before we give up on it.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);

@@ -25,7 +25,7 @@ impl UnitSnapshot {
     }
 
     /// What systemd says about a unit it does not know (`LoadState=not-found`).
-    pub fn not_found(name: &str) -> Self {
+    pub(crate) fn not_found(name: &str) -> Self {
         Self {
             name: name.to_owned(),
             description: String::new(),
@@ -40,7 +40,10 @@ impl UnitSnapshot {
 
 /// Looks a unit up by name (`GetUnit`, then `LoadUnit` for units systemd has not loaded) and reads it.
 /// A unit systemd does not know at all comes back as `not-found`, like `systemctl show` reports it.
-pub async fn read_unit(conn: &zbus::Connection, name: &UnitName) -> anyhow::Result<UnitSnapshot> {
+pub(crate) async fn read_unit(
+    conn: &zbus::Connection,
+    name: &UnitName,
+) -> anyhow::Result<UnitSnapshot> {
     let manager = manager(conn).await?;
     let path = match manager.get_unit(name.as_str()).await {
         Ok(path) => path,
@@ -87,7 +90,7 @@ pub async fn read_unit_at(
 }
 
 /// Completes a `ListUnits` row with the two properties it lacks (`UnitFileState`, `Service.Type`).
-pub async fn complete_listed(
+pub(crate) async fn complete_listed(
     conn: &zbus::Connection,
     entry: &super::UnitListEntry,
 ) -> anyhow::Result<UnitSnapshot> {

@@ -61,7 +61,7 @@ fn hashed_names() -> &'static [(String, usize)] {
 }
 
 /// The URL to link for an embedded asset; panics in debug builds on a name that is not embedded.
-pub fn asset_url(name: &str) -> String {
+pub(crate) fn asset_url(name: &str) -> String {
     let found = hashed_names()
         .iter()
         .find(|(_, i)| ASSETS[*i].name == name)

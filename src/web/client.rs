@@ -42,12 +42,12 @@ pub fn client_ip(
 }
 
 /// The client IP of a request as the middleware sees it.
-pub fn client_ip_of(req: &ServiceRequest, trusted: &TrustedProxies) -> Option<IpAddr> {
+pub(crate) fn client_ip_of(req: &ServiceRequest, trusted: &TrustedProxies) -> Option<IpAddr> {
     client_ip(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
 }
 
 /// Whether the browser reached us over TLS: directly, or via a trusted proxy saying `X-Forwarded-Proto: https`.
-pub fn is_tls(req: &HttpRequest, trusted: &TrustedProxies) -> bool {
+pub(crate) fn is_tls(req: &HttpRequest, trusted: &TrustedProxies) -> bool {
     if req.app_config().secure() {
         return true;
     }

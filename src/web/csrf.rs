@@ -20,7 +20,7 @@ fn is_safe(method: &Method) -> bool {
 }
 
 /// On unsafe methods: refuses cross-site requests (by `Sec-Fetch-Site`, then by `Origin` against `Host`).
-pub fn check_origin(req: &ServiceRequest, trusted: &TrustedProxies) -> Result<(), String> {
+pub(crate) fn check_origin(req: &ServiceRequest, trusted: &TrustedProxies) -> Result<(), String> {
     if is_safe(req.method()) {
         return Ok(());
     }
@@ -54,7 +54,10 @@ pub fn check_origin(req: &ServiceRequest, trusted: &TrustedProxies) -> Result<()
 
 /// On unsafe methods: the caller's CSRF token must come back. API-key clients carry no ambient credential
 /// and are exempt; so are Basic Auth scripts (no `Origin` or `Sec-Fetch-Site`, so not a browser).
-pub async fn check_token(req: &mut ServiceRequest, user: &CurrentUser) -> Result<(), String> {
+pub(crate) async fn check_token(
+    req: &mut ServiceRequest,
+    user: &CurrentUser,
+) -> Result<(), String> {
     if is_safe(req.method()) || user.via == Via::ApiKey {
         return Ok(());
     }

@@ -39,7 +39,7 @@ pub enum Access {
 
 impl Access {
     /// The least role this access needs, for routes that need a user.
-    pub fn min_role(self) -> Option<Role> {
+    pub(crate) fn min_role(self) -> Option<Role> {
         match self {
             Access::Public | Access::SetupOnly => None,
             Access::Viewer | Access::ApiKeyOrViewer => Some(Role::Viewer),
@@ -59,7 +59,7 @@ pub fn is_machine_path(path: &str) -> bool {
 }
 
 /// The middleware wrapped around each resource of the route table: `rules` maps methods to access.
-pub async fn enforce(
+pub(crate) async fn enforce(
     rules: &[(Method, Access)],
     req: ServiceRequest,
     next: Next<BoxBody>,
@@ -129,7 +129,7 @@ pub async fn enforce(
 }
 
 /// Wrapped around rate-limited resources: records each 429 in the audit log with the client IP.
-pub async fn audit_rate_limited(
+pub(crate) async fn audit_rate_limited(
     req: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
@@ -254,7 +254,7 @@ async fn refuse_csrf(
 }
 
 /// Percent-encodes a path for the `next` query parameter.
-pub fn url_encode(text: &str) -> String {
+pub(crate) fn url_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {

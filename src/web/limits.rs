@@ -116,7 +116,7 @@ impl Limits {
 
     /// Every minute, drops entries that are back to a full allowance, so memory follows the number of
     /// recent clients rather than every address ever seen.
-    pub fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn spawn_housekeeping(&self) -> tokio::task::JoinHandle<()> {
         let limits = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -63,7 +63,7 @@ impl LiveFeed {
     }
 
     /// Resolves once the server is stopping.
-    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+    pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
         self.closing.subscribe()
     }
 

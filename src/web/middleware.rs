@@ -21,7 +21,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      form-action 'self'; frame-ancestors 'none'";
 
 /// Logs method, path, status and duration once per request, after the response is built.
-pub async fn log_request(
+pub(crate) async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -44,7 +44,7 @@ pub async fn log_request(
 }
 
 /// Adds the security headers every response carries (unless a handler set its own).
-pub async fn security_headers(
+pub(crate) async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -70,7 +70,7 @@ pub async fn security_headers(
 /// Re-renders an `AppError` page in the frame of the user who asked (navigation, their name, the live
 /// stream), so an outage page looks like the console and recovers in place. HTMX partials, the API and
 /// responses that are not `AppError`s pass through as they are.
-pub async fn error_pages(
+pub(crate) async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {

@@ -66,7 +66,11 @@ impl Params {
     }
 
     /// One of a fixed set of words.
-    pub fn choice<'a>(&self, name: &str, allowed: &[&'a str]) -> Result<Option<&'a str>, BadParam> {
+    pub(crate) fn choice<'a>(
+        &self,
+        name: &str,
+        allowed: &[&'a str],
+    ) -> Result<Option<&'a str>, BadParam> {
         match self.text(name) {
             None => Ok(None),
             Some(value) => allowed
@@ -84,7 +88,7 @@ impl Params {
     }
 
     /// One of a fixed set of values, each known by `name_of` (an enum's `ALL` and `as_str`).
-    pub fn one_of<T: Copy>(
+    pub(crate) fn one_of<T: Copy>(
         &self,
         name: &str,
         allowed: &[T],

@@ -192,7 +192,7 @@ fn entry(method: Method, path: &'static str, access: Access, route: Route) -> En
 }
 
 /// Registers every route of `table()`, each path as one resource wrapped in its access guard.
-pub fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, limits: &Limits) {
     let mut groups: Vec<(&'static str, Vec<Entry>)> = Vec::new();
     for entry in table() {
         match groups.iter_mut().find(|(path, _)| *path == entry.path) {

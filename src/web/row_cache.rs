@@ -15,7 +15,7 @@ pub struct RowCache {
 
 impl RowCache {
     /// The row rendered for `version`, rendering it with `render` the first time.
-    pub fn get_or_render(
+    pub(crate) fn get_or_render(
         &self,
         version: u64,
         render: impl FnOnce() -> (String, String),

@@ -24,7 +24,7 @@ pub fn cookie(auth: &AuthContext, req: &HttpRequest, token: String) -> Cookie<'s
 }
 
 /// The `Set-Cookie` that removes the session cookie.
-pub fn removal_cookie() -> Cookie<'static> {
+pub(crate) fn removal_cookie() -> Cookie<'static> {
     let mut cookie = Cookie::build(NAME, "")
         .path("/")
         .http_only(true)

@@ -17,7 +17,7 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    pub fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
+    pub(crate) fn from_vars(vars: &Vars) -> Result<Self, SettingsError> {
         Ok(Self {
             bind: vars.parsed(
                 "GUI_BIND",

@@ -72,7 +72,9 @@ impl Default for ServiceFilter {
 }
 
 /// Every unit's latest state, by host and unit (what `current` loads into memory).
-pub async fn all_current(db: &impl ConnectionTrait) -> Result<Vec<service_current::Model>, DbErr> {
+pub(crate) async fn all_current(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<service_current::Model>, DbErr> {
     service_current::Entity::find()
         .order_by(service_current::Column::Hostname, Order::Asc)
         .order_by(service_current::Column::ServiceName, Order::Asc)
@@ -112,7 +114,7 @@ pub async fn history(
 }
 
 /// The last state change at or before `at` (what the unit was doing when a window opened).
-pub async fn state_at(
+pub(crate) async fn state_at(
     db: &impl ConnectionTrait,
     hostname: &str,
     unit: &str,
@@ -144,7 +146,7 @@ mod tests {
 /// The share of `[start, end]` a unit spent `running`, from the state it had at `start` (if known)
 /// and its changes inside the window (oldest first). Time before the first known state is not counted,
 /// so a unit first seen midway is judged on what was observed. None when nothing was observed.
-pub fn uptime_ratio(
+pub(crate) fn uptime_ratio(
     initial: Option<ServiceState>,
     changes: &[(f64, ServiceState)],
     start: f64,

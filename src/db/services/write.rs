@@ -10,7 +10,7 @@ use sea_orm::{
 use crate::db::entities::{service_current, service_status};
 
 /// Writes the unit's latest state.
-pub async fn upsert_current(
+pub(crate) async fn upsert_current(
     conn: &impl ConnectionTrait,
     row: &service_current::Model,
 ) -> Result<(), DbErr> {
@@ -40,7 +40,7 @@ pub async fn upsert_current(
 }
 
 /// Appends a history row for the state in `row`.
-pub async fn insert_history(
+pub(crate) async fn insert_history(
     conn: &impl ConnectionTrait,
     row: &service_current::Model,
 ) -> Result<(), DbErr> {
@@ -64,7 +64,11 @@ pub async fn insert_history(
 
 /// Every unit of `hostname` was observed at `at` (a resync that found nothing new): one statement
 /// instead of one upsert per unit.
-pub async fn mark_seen(conn: &impl ConnectionTrait, hostname: &str, at: f64) -> Result<(), DbErr> {
+pub(crate) async fn mark_seen(
+    conn: &impl ConnectionTrait,
+    hostname: &str,
+    at: f64,
+) -> Result<(), DbErr> {
     service_current::Entity::update_many()
         .col_expr(service_current::Column::TsEpoch, Expr::value(at))
         .filter(service_current::Column::Hostname.eq(hostname))
@@ -75,7 +79,7 @@ pub async fn mark_seen(conn: &impl ConnectionTrait, hostname: &str, at: f64) -> 
 }
 
 /// Forgets a unit that systemd no longer knows.
-pub async fn delete_current(
+pub(crate) async fn delete_current(
     conn: &impl ConnectionTrait,
     hostname: &str,
     service_name: &str,
@@ -89,7 +93,7 @@ pub async fn delete_current(
 }
 
 /// Every unit's latest state for one host (the collector's starting point after a restart).
-pub async fn current_for_host(
+pub(crate) async fn current_for_host(
     conn: &impl ConnectionTrait,
     hostname: &str,
 ) -> Result<Vec<service_current::Model>, DbErr> {

@@ -37,7 +37,7 @@ pub struct SetupForm {
 }
 
 /// Only a local path may follow a login (no `//host`, no scheme): an open redirect would help phishing.
-pub fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -67,7 +67,7 @@ fn html(status: StatusCode, body: maud::Markup) -> HttpResponse {
 }
 
 /// `GET /login`.
-pub async fn login_form(query: web::Query<NextQuery>) -> HttpResponse {
+pub(crate) async fn login_form(query: web::Query<NextQuery>) -> HttpResponse {
     let next = safe_next(query.next.as_deref());
     html(
         StatusCode::OK,
@@ -157,7 +157,7 @@ pub async fn logout(
 }
 
 /// `GET /setup` (only while no user exists).
-pub async fn setup_form() -> HttpResponse {
+pub(crate) async fn setup_form() -> HttpResponse {
     html(StatusCode::OK, setup_page("", None))
 }
 

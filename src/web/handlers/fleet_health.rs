@@ -72,7 +72,7 @@ pub async fn checks(
 }
 
 /// Reads the alerts filter; `state` defaults to all (open ones are listed first anyway).
-pub fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
+pub(crate) fn alert_filter(p: &Params) -> Result<AlertFilter, BadParam> {
     Ok(AlertFilter {
         state: match p.choice("state", &["open", "resolved", "all"])? {
             Some("open") => AlertState::Open,

@@ -20,7 +20,7 @@ use crate::web::error::AppError;
 use crate::web::params::{BadParam, Params};
 
 /// True when HTMX asked for a partial (and not for a whole page to restore its history cache).
-pub fn wants_partial(req: &HttpRequest) -> bool {
+pub(crate) fn wants_partial(req: &HttpRequest) -> bool {
     let headers = req.headers();
     headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request")
 }

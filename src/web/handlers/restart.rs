@@ -31,7 +31,7 @@ fn ip_of(req: &HttpRequest, state: &AppState) -> Option<String> {
 }
 
 /// Who asks, as the restart workflow sees them.
-pub fn actor_of(user: &CurrentUser) -> Actor {
+pub(crate) fn actor_of(user: &CurrentUser) -> Actor {
     match user.via {
         Via::ApiKey => Actor::ApiKey,
         _ => Actor::User {
@@ -53,7 +53,7 @@ pub fn status_of(gate: Gate) -> StatusCode {
 }
 
 /// The restart panel of a service's page, with an optional result toast.
-pub async fn panel_for(
+pub(crate) async fn panel_for(
     state: &AppState,
     user: Option<&CurrentUser>,
     host: &str,
@@ -83,7 +83,7 @@ pub async fn panel_for(
 }
 
 /// `GET /services/{host}/{unit}/restart`: the confirmation (a partial for htmx, else a page).
-pub async fn confirm_form(
+pub(crate) async fn confirm_form(
     req: HttpRequest,
     chrome: Chrome,
     user: CurrentUser,
@@ -100,7 +100,7 @@ pub async fn confirm_form(
 }
 
 /// `GET /services/{host}/{unit}/restarts`: the restart panel; `…/restarts/history`: the history alone.
-pub async fn panel_partial(
+pub(crate) async fn panel_partial(
     user: CurrentUser,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
@@ -109,7 +109,7 @@ pub async fn panel_partial(
     panel_for(&state, Some(&user), &host, &unit, None).await
 }
 
-pub async fn history_partial(
+pub(crate) async fn history_partial(
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {

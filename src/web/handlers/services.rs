@@ -14,7 +14,7 @@ use crate::web::views::service_detail::{ServiceDetail, WINDOWS, service_page};
 use crate::web::views::services::{ServicesView, services_page, services_table};
 
 /// Reads the services filter from a query string; `state_param` is `state` on pages, `status` in the API.
-pub fn service_filter(
+pub(crate) fn service_filter(
     p: &Params,
     state_param: &str,
     default_limit: u64,

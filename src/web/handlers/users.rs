@@ -93,7 +93,7 @@ pub async fn create(
 }
 
 /// `POST /users/{username}/role`.
-pub async fn set_role(
+pub(crate) async fn set_role(
     state: web::Data<AppState>,
     user: CurrentUser,
     name: web::Path<String>,

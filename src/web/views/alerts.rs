@@ -15,7 +15,7 @@ pub struct AlertsView<'a> {
     pub now: f64,
 }
 
-pub fn severity_badge(severity: Severity) -> Markup {
+pub(crate) fn severity_badge(severity: Severity) -> Markup {
     let class = match severity {
         Severity::Critical => "badge badge-danger",
         Severity::Warning => "badge badge-warn",
@@ -30,7 +30,7 @@ fn lasted(seconds: f64) -> String {
         .to_owned()
 }
 
-pub fn state_name(state: AlertState) -> &'static str {
+pub(crate) fn state_name(state: AlertState) -> &'static str {
     match state {
         AlertState::Open => "open",
         AlertState::Resolved => "resolved",
@@ -38,7 +38,7 @@ pub fn state_name(state: AlertState) -> &'static str {
     }
 }
 
-pub fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
+pub(crate) fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
     let f = v.filter;
     page(
         chrome,
@@ -69,7 +69,7 @@ pub fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
     )
 }
 
-pub fn alerts_table(v: &AlertsView) -> Markup {
+pub(crate) fn alerts_table(v: &AlertsView) -> Markup {
     let f = v.filter;
     let query = |offset: u64| {
         let mut pairs: Vec<(&str, String)> = vec![("state", state_name(f.state).to_owned())];

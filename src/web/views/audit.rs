@@ -16,7 +16,7 @@ pub struct AuditView<'a> {
     pub now: f64,
 }
 
-pub fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
+pub(crate) fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
     let f = v.filter;
     page(
         chrome,
@@ -42,7 +42,7 @@ pub fn audit_page(chrome: &Chrome, v: &AuditView) -> Markup {
     )
 }
 
-pub fn audit_table(v: &AuditView) -> Markup {
+pub(crate) fn audit_table(v: &AuditView) -> Markup {
     let f = v.filter;
     let query = |offset: u64| {
         let mut pairs: Vec<(&str, String)> = Vec::new();

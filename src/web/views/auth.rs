@@ -10,7 +10,7 @@ pub struct LoginView<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn login_page(view: &LoginView<'_>) -> Markup {
+pub(crate) fn login_page(view: &LoginView<'_>) -> Markup {
     page(
         &Chrome::anonymous(),
         "Log in",
@@ -32,7 +32,7 @@ pub fn login_page(view: &LoginView<'_>) -> Markup {
     )
 }
 
-pub fn setup_page(username: &str, error: Option<&str>) -> Markup {
+pub(crate) fn setup_page(username: &str, error: Option<&str>) -> Markup {
     page(
         &Chrome::anonymous(),
         "First-run setup",

@@ -20,7 +20,7 @@ pub struct Series<'a> {
 }
 
 /// A chart over `[start, end]`. `y_max` fixes the scale (100 for percentages), else it fits the data.
-pub fn line_chart(
+pub(crate) fn line_chart(
     title: &str,
     series: &[Series],
     start: f64,

@@ -35,7 +35,7 @@ fn ms(v: f64) -> String {
     format!("{v:.0} ms")
 }
 
-pub fn checks_page(chrome: &Chrome, v: &ChecksView) -> Markup {
+pub(crate) fn checks_page(chrome: &Chrome, v: &ChecksView) -> Markup {
     page(
         chrome,
         "Network checks",
@@ -47,7 +47,7 @@ pub fn checks_page(chrome: &Chrome, v: &ChecksView) -> Markup {
     )
 }
 
-pub fn checks_body(v: &ChecksView) -> Markup {
+pub(crate) fn checks_body(v: &ChecksView) -> Markup {
     html! {
         @if v.latest.is_empty() {
             (empty_state("No network checks yet", html! {

@@ -6,7 +6,7 @@ use crate::clock::rfc3339;
 use crate::domain::ServiceState;
 
 /// A coloured badge for a normalised service state.
-pub fn state_badge(state: ServiceState) -> Markup {
+pub(crate) fn state_badge(state: ServiceState) -> Markup {
     let class = match state {
         ServiceState::Running => "badge badge-ok",
         ServiceState::Failed => "badge badge-danger",
@@ -23,7 +23,7 @@ pub fn ago(epoch: f64, now: f64) -> Markup {
 }
 
 /// `ago` with its words already chosen (a cached row fills them in later).
-pub fn ago_text(epoch: f64, words: &str) -> Markup {
+pub(crate) fn ago_text(epoch: f64, words: &str) -> Markup {
     let at = rfc3339(epoch);
     html! { time datetime=(at) title=(at) { (words) } }
 }
@@ -36,7 +36,7 @@ pub fn relative(seconds: f64) -> String {
 }
 
 /// `relative`, appended to `out` (no text in it needs escaping).
-pub fn write_relative(out: &mut String, seconds: f64) {
+pub(crate) fn write_relative(out: &mut String, seconds: f64) {
     use std::fmt::Write;
     let s = seconds.max(0.0);
     if s < 5.0 {
@@ -96,7 +96,7 @@ pub fn uptime(seconds: Option<i64>) -> String {
 }
 
 /// A box that tells the person what to do when there is nothing to show.
-pub fn empty_state(title: &str, hint: Markup) -> Markup {
+pub(crate) fn empty_state(title: &str, hint: Markup) -> Markup {
     html! {
         div.empty-state role="status" {
             p.empty-title { (title) }

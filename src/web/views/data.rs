@@ -27,7 +27,12 @@ pub fn bytes(n: Option<i64>) -> String {
     format!("{value:.1} TiB")
 }
 
-pub fn data_page(chrome: &Chrome, d: &DataStatus, s: &LifecycleSettings, now: f64) -> Markup {
+pub(crate) fn data_page(
+    chrome: &Chrome,
+    d: &DataStatus,
+    s: &LifecycleSettings,
+    now: f64,
+) -> Markup {
     page(
         chrome,
         "Data",

@@ -6,7 +6,7 @@ use crate::db::entities::disk_health;
 use crate::web::views::components::{ago, empty_state};
 use crate::web::views::layout::{Chrome, page};
 
-pub fn health_badge(health: &str) -> Markup {
+pub(crate) fn health_badge(health: &str) -> Markup {
     let class = match health {
         "passed" => "badge badge-ok",
         "failed" => "badge badge-danger",
@@ -20,7 +20,7 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "—".into(), |v| v.to_string())
 }
 
-pub fn disks_page(chrome: &Chrome, disks: &[disk_health::Model], now: f64) -> Markup {
+pub(crate) fn disks_page(chrome: &Chrome, disks: &[disk_health::Model], now: f64) -> Markup {
     page(
         chrome,
         "Disks",
@@ -32,7 +32,7 @@ pub fn disks_page(chrome: &Chrome, disks: &[disk_health::Model], now: f64) -> Ma
     )
 }
 
-pub fn disks_table(disks: &[disk_health::Model], now: f64) -> Markup {
+pub(crate) fn disks_table(disks: &[disk_health::Model], now: f64) -> Markup {
     html! {
         @if disks.is_empty() {
             (empty_state("No SMART readings yet", html! {

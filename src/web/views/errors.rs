@@ -6,7 +6,7 @@ use maud::{Markup, html};
 use crate::web::views::layout::{Chrome, page};
 
 /// A full page explaining `status` with `message`, and a way back, in the frame of an anonymous page.
-pub fn error_page(status: StatusCode, message: &str) -> Markup {
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Markup {
     error_page_in(
         &Chrome::for_error(status != StatusCode::SERVICE_UNAVAILABLE),
         status,
@@ -15,7 +15,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
 }
 
 /// The same page in a given frame (the signed-in user's, when the request is known).
-pub fn error_page_in(chrome: &Chrome, status: StatusCode, message: &str) -> Markup {
+pub(crate) fn error_page_in(chrome: &Chrome, status: StatusCode, message: &str) -> Markup {
     let heading = match status {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::BAD_REQUEST => "That request could not be understood",

@@ -19,7 +19,7 @@ pub const RANGES: [(&str, &str, f64); 7] = [
     ("1y", "1 year", 31_536_000.0),
 ];
 
-pub fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Markup {
+pub(crate) fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Markup {
     page(
         chrome,
         "Hosts",
@@ -31,7 +31,7 @@ pub fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Markup {
     )
 }
 
-pub fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
+pub(crate) fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
     html! {
         @if hosts.is_empty() {
             (empty_state("No hosts yet", html! {
@@ -72,7 +72,7 @@ pub struct HostDetail<'a> {
     pub services: Markup,
 }
 
-pub fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
+pub(crate) fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
     let name = d.host.host.hostname.as_str();
     page(
         chrome,
@@ -148,7 +148,7 @@ fn bytes_rate(v: f64) -> String {
 }
 
 /// The five history charts for the chosen range.
-pub fn host_charts(d: &HostDetail) -> Markup {
+pub(crate) fn host_charts(d: &HostDetail) -> Markup {
     let p = d.points;
     let chart =
         |title, series: Vec<Series>, max, fmt| line_chart(title, &series, d.start, d.now, max, fmt);

@@ -36,7 +36,7 @@ pub struct Chrome {
 impl Chrome {
     /// The frame of an error page, which is rendered without access to the request. An outage page stays
     /// connected to the live stream so it can recover by itself when the database returns.
-    pub fn for_error(database_up: bool) -> Self {
+    pub(crate) fn for_error(database_up: bool) -> Self {
         Self {
             user: None,
             dry_run: false,
@@ -132,7 +132,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
 }
 
 /// The outage banner, or nothing while the database answers.
-pub fn database_banner(up: bool) -> Markup {
+pub(crate) fn database_banner(up: bool) -> Markup {
     html! {
         @if !up {
             div.banner.banner-danger role="alert" data-database="down" {

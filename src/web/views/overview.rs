@@ -31,7 +31,7 @@ pub struct Overview<'a> {
     pub now: f64,
 }
 
-pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
+pub(crate) fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
     page(
         chrome,
         "Overview",
@@ -44,7 +44,7 @@ pub fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
 }
 
 /// Everything below the heading; swapped whole on refresh.
-pub fn overview_body(o: &Overview) -> Markup {
+pub(crate) fn overview_body(o: &Overview) -> Markup {
     html! {
         @if o.hosts.is_empty() {
             (empty_state("No hosts yet", html! {

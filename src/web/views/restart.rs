@@ -73,7 +73,7 @@ pub fn confirm(host: &str, unit: &str, dry_run: bool, csrf: &str) -> Markup {
 }
 
 /// The result of one restart, announced to screen readers.
-pub fn toast(report: &Report) -> Markup {
+pub(crate) fn toast(report: &Report) -> Markup {
     let class = match report.state() {
         RestartState::Done => "toast toast-ok",
         RestartState::Failed | RestartState::Refused => "toast toast-danger",
@@ -114,7 +114,7 @@ pub fn history(host: &str, unit: &str, rows: &[Model], now: f64) -> Markup {
     }
 }
 
-pub fn state_class(state: RestartState) -> &'static str {
+pub(crate) fn state_class(state: RestartState) -> &'static str {
     match state {
         RestartState::Done => "badge badge-ok",
         RestartState::Failed | RestartState::Refused | RestartState::Expired => {

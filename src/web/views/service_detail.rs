@@ -24,7 +24,7 @@ pub struct ServiceDetail<'a> {
     pub restart: Markup,
 }
 
-pub fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
+pub(crate) fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
     let u = d.unit;
     let base = format!("/services/{}/{}", u.hostname, u.service_name);
     page(

@@ -25,7 +25,7 @@ pub struct ServicesView<'a> {
     pub now: f64,
 }
 
-pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
+pub(crate) fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
     let f = view.filter;
     page(
         chrome,
@@ -69,7 +69,7 @@ pub fn services_page(chrome: &Chrome, view: &ServicesView) -> Markup {
 }
 
 /// The table and its pager: what HTMX swaps when filters, sorting or pages change.
-pub fn services_table(view: &ServicesView) -> Markup {
+pub(crate) fn services_table(view: &ServicesView) -> Markup {
     let f = view.filter;
     let csv = format!(
         "/api/services.csv?{}",
@@ -114,7 +114,7 @@ pub fn services_table(view: &ServicesView) -> Markup {
 }
 
 /// One unit's row; its id lets a live update replace exactly this row.
-pub fn service_row(row: &service_current::Model, now: f64) -> Markup {
+pub(crate) fn service_row(row: &service_current::Model, now: f64) -> Markup {
     row_with_age(row, &relative(now - row.since_epoch))
 }
 
@@ -123,7 +123,7 @@ const AGE_MARK: &str = "\u{1}age\u{1}";
 
 /// The same row as `service_row`, from the copy rendered when the unit last changed: only its age
 /// ("5 min ago") is written per request, straight into the page, which keeps a 600-unit page cheap.
-pub fn service_row_cached<'a>(
+pub(crate) fn service_row_cached<'a>(
     unit: &'a CurrentUnit,
     now: f64,
     cache: &'a RowCache,
@@ -175,7 +175,7 @@ fn row_with_age(row: &service_current::Model, age: &str) -> Markup {
 }
 
 /// The DOM id of a unit's row, stable across pages and live updates.
-pub fn row_id(hostname: &str, unit: &str) -> String {
+pub(crate) fn row_id(hostname: &str, unit: &str) -> String {
     format!("svc:{hostname}:{unit}")
 }
 

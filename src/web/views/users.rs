@@ -7,7 +7,7 @@ use crate::clock::rfc3339;
 use crate::db::entities::users::Model;
 use crate::web::views::layout::{Chrome, page};
 
-pub fn users_page(
+pub(crate) fn users_page(
     chrome: &Chrome,
     me: &CurrentUser,
     users: &[Model],

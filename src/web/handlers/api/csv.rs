@@ -27,7 +27,7 @@ impl Csv {
     }
 
     /// The document as a download named `filename`.
-    pub fn into_response(self, filename: &str) -> HttpResponse {
+    pub(crate) fn into_response(self, filename: &str) -> HttpResponse {
         HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((

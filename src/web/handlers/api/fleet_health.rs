@@ -136,7 +136,7 @@ pub async fn alerts(
         ApiErrors,
     )
 )]
-pub async fn alerts_csv(
+pub(crate) async fn alerts_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -250,7 +250,7 @@ pub(crate) struct CheckList<'a> {
     tag = "network checks",
     responses((status = 200, description = "OK", body = CheckList), ApiErrors)
 )]
-pub async fn network_targets(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn network_targets(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = checks::latest(&state.db.conn).await?;
     let items: Vec<Check<'_>> = rows.iter().map(check_json).collect();
     let total = items.len();
@@ -279,7 +279,7 @@ pub(crate) struct CheckEvents<'a> {
     ),
     responses((status = 200, description = "OK", body = CheckEvents), ApiErrors)
 )]
-pub async fn network_events(
+pub(crate) async fn network_events(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {

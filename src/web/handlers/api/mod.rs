@@ -110,7 +110,7 @@ pub fn params(req: &actix_web::HttpRequest) -> Result<crate::web::params::Params
 }
 
 /// A host name from the path, or a 400 naming it.
-pub fn host_from_path(host: &str) -> Result<Hostname, ApiError> {
+pub(crate) fn host_from_path(host: &str) -> Result<Hostname, ApiError> {
     Hostname::parse(host)
         .map_err(|e| BadParam::new("host", format!("{host:?} is not a host name: {e}")).into())
 }

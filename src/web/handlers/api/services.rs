@@ -35,7 +35,7 @@ pub struct ServiceJson<'a> {
     observed_at: String,
 }
 
-pub fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
+pub(crate) fn service_json(s: &service_current::Model) -> ServiceJson<'_> {
     ServiceJson {
         hostname: s.hostname.as_str(),
         service_name: s.service_name.as_str(),
