@@ -3,7 +3,8 @@
 # ceiling in the same run: nginx serving a static file of the same size. Writes the "HTTP" section of
 # BENCHMARKS.md. Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), nginx and wrk (Debian packages,
 # installed when missing and run as root).
-#   bench/http.sh            (DURATION=10s by default)
+#   bench/http.sh                                 (DURATION=10s by default)
+#   BEFORE_BIN=/path/to/older/smartmon bench/http.sh  (also measures that build on the same data, as a ratio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in wrk nginx; do
@@ -16,6 +17,8 @@ done
 duration=${DURATION:-10s}
 admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 work=$(mktemp -d /tmp/smartmon-bench-http.XXXXXX)
+# nginx's workers run as an unprivileged user: they must be able to read the baseline's files.
+chmod 755 "$work"
 db=smartmon_bench_http
 pids=()
 cleanup() {
@@ -33,16 +36,31 @@ psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE
 url="${admin%/*}/$db"
 DATABASE_URL=$url "$target/seed" --hosts 10 --units 60 --days 30 >"$work/seed.log"
 
-port=$(free_port)
-DATABASE_URL=$url SMARTMON_INIT_PG=1 GUI_PORT=$port SMARTMON_COLLECT=false RETENTION_ENABLED=false \
-  SMARTMON_ADMIN_PASSWORD=bench-password-123 SMARTMON_API_RATE_PER_MINUTE=1000000 LOG_LEVEL=ERROR \
-  "$target/smartmon" serve >"$work/serve.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-curl -s -o /dev/null -c "$work/jar" -H "Origin: http://127.0.0.1:$port" \
-  --data "username=admin&password=bench-password-123&next=/" "http://127.0.0.1:$port/login"
-cookie=$(awk '$6 ~ /smartmon/ {print $6 "=" $7}' "$work/jar")
+# serve BINARY: starts a console on the seeded database and prints its port.
+serve() {
+  local bin=$1 port
+  port=$(free_port)
+  DATABASE_URL=$url SMARTMON_INIT_PG=1 GUI_PORT=$port SMARTMON_COLLECT=false RETENTION_ENABLED=false \
+    SMARTMON_ADMIN_PASSWORD=bench-password-123 SMARTMON_API_RATE_PER_MINUTE=1000000 LOG_LEVEL=ERROR \
+    "$bin" serve >>"$work/serve.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  echo "$port"
+}
+# log_in PORT JAR: a session cookie ("name=value") for the bench admin.
+log_in() {
+  curl -s -o /dev/null -c "$2" -H "Origin: http://127.0.0.1:$1" \
+    --data "username=admin&password=bench-password-123&next=/" "http://127.0.0.1:$1/login"
+  awk '$6 ~ /smartmon/ {print $6 "=" $7}' "$2"
+}
+port=$(serve "$target/smartmon")
+cookie=$(log_in "$port" "$work/jar")
 [[ -n $cookie ]] || { echo "bench/http.sh: login failed" >&2; exit 1; }
+if [[ -n ${BEFORE_BIN:-} ]]; then
+  before_port=$(serve "$BEFORE_BIN")
+  before_cookie=$(log_in "$before_port" "$work/before.jar")
+  [[ -n $before_cookie ]] || { echo "bench/http.sh: login to BEFORE_BIN failed" >&2; exit 1; }
+fi
 
 nginx_port=$(free_port)
 mkdir -p "$work/www" "$work/nginx"
@@ -64,8 +82,8 @@ sleep 0.5
 
 # wrk's summary: "Requests/sec" and the 50% / 99% latency lines of --latency.
 measure() {
-  local conns=$1 url=$2 header=${3:-X-Bench: 1}
-  wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: $cookie" -H "$header" "$url" >"$work/wrk.out" 2>&1
+  local conns=$1 url=$2 header=${3:-X-Bench: 1} session=${4:-$cookie}
+  wrk -t2 -c"$conns" -d"$duration" --latency -H "Cookie: $session" -H "$header" "$url" >"$work/wrk.out" 2>&1
   awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
        END {printf "%s %s %s %s\n", rps, p50, p99, bad+0}' "$work/wrk.out"
 }
@@ -73,22 +91,47 @@ measure() {
 # "path|header": the services partial is the same URL asked for by HTMX.
 requests=("/services|X-Bench: 1" "/services|HX-Request: true" "/services?limit=600|X-Bench: 1" "/|X-Bench: 1"
   "/api/services?limit=600|X-Bench: 1" "/hosts/host001?range=24h|X-Bench: 1")
+# fetch URL HEADER FILE: saves the body and prints "status bytes".
+fetch() {
+  curl -s -b "$work/jar" -H "$2" -o "$3" -w '%{http_code} %{size_download}' "$1"
+}
+fail() { echo "bench/http.sh: $*" >&2; exit 1; }
+
 rows=()
 for request in "${requests[@]}"; do
   path=${request%%|*} header=${request#*|}
   label="\`$path\`"
   [[ $header == HX-Request* ]] && label="$label (partial, \`HX-Request\`)"
   name="page$(echo "$request" | md5sum | cut -c1-8).html"
-  curl -s -b "$work/jar" -H "$header" "http://127.0.0.1:$port$path" -o "$work/www/$name"
-  bytes=$(stat -c %s "$work/www/$name")
+  read -r status bytes < <(fetch "http://127.0.0.1:$port$path" "$header" "$work/www/$name")
+  [[ $status == 200 ]] || fail "$path answered $status, not 200"
+  # The baseline must be the same page: 200 and the same byte count, or every ratio is meaningless.
+  read -r nstatus nbytes < <(fetch "http://127.0.0.1:$nginx_port/$name" "X-Bench: 1" /dev/null)
+  [[ $nstatus == 200 && $nbytes == "$bytes" ]] \
+    || fail "nginx baseline for $path answered $nstatus with $nbytes bytes (want 200 with $bytes)"
   for conns in 16 64; do
     read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path" "$header")
-    read -r srps sp50 sp99 _ < <(measure "$conns" "http://127.0.0.1:$nginx_port/$name")
+    read -r srps sp50 sp99 sbad < <(measure "$conns" "http://127.0.0.1:$nginx_port/$name")
+    ((sbad == 0)) || fail "nginx baseline for $path had $sbad non-2xx answers"
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
-    rows+=("| $label | $bytes | $conns | $rps | $p50 | $p99 | $bad | $srps | $sp99 | $ratio |")
-    echo "$path ($header) c=$conns: $rps req/s p50 $p50 p99 $p99 (nginx static $srps req/s) = $ratio"
+    before=""
+    if [[ -n ${BEFORE_BIN:-} ]]; then
+      read -r brps _ bp99 bbad < <(measure "$conns" "http://127.0.0.1:$before_port$path" "$header" "$before_cookie")
+      ((bbad == 0)) || fail "BEFORE_BIN answered $bbad non-2xx for $path"
+      before=" $brps | $bp99 | $(awk -v a="$rps" -v b="$brps" 'BEGIN {printf "%.2f×", a / b}') |"
+    fi
+    rows+=("| $label | $bytes | $conns | $rps | $p50 | $p99 | $bad | $srps | $sp99 | $ratio |$before")
+    echo "$path ($header) c=$conns: $rps req/s p50 $p50 p99 $p99 (nginx static $srps req/s) = $ratio${before:+; before:$before}"
   done
 done
+
+head='| request | bytes | conns | req/s | p50 | p99 | non-2xx | nginx static req/s | nginx p99 | ratio |'
+rule='| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
+if [[ -n ${BEFORE_BIN:-} ]]; then
+  head="$head before req/s | before p99 | after/before |"
+  rule="$rule --- | --- | --- |"
+  before_note=' `BEFORE_BIN` ('"${BEFORE_LABEL:-an older build}"') served the same database in the same run.'
+fi
 
 section=$(cat <<MD
 <!-- http:start -->
@@ -96,10 +139,11 @@ section=$(cat <<MD
 
 $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; release build; PostgreSQL 15 on the same machine;
 10 hosts × 60 units × 30 days of history (\`seed\`); wrk 2 threads for $duration per row, on loopback, sharing the
-2 cores with the server and Postgres. Baseline in the same run: nginx serving a static file of the same size.
+2 cores with the server and Postgres. Baseline in the same run: nginx serving the same bytes (checked: 200 and the
+same size; the run fails otherwise).${before_note:-}
 
-| request | bytes | conns | req/s | p50 | p99 | non-2xx | nginx static req/s | nginx p99 | ratio |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+$head
+$rule
 $(printf '%s\n' "${rows[@]}")
 <!-- http:end -->
 MD
