@@ -3,7 +3,7 @@
 # ceiling in the same run: nginx serving a static file of the same size. Writes the "HTTP" section of
 # BENCHMARKS.md. Needs Postgres (TEST_DATABASE_URL or 127.0.0.1:5432), nginx and wrk (Debian packages,
 # installed when missing and run as root).
-#   bench/http.sh                                 (DURATION=10s by default)
+#   bench/http.sh                                    (DURATION=10s by default)
 #   BEFORE_BIN=/path/to/older/smartmon bench/http.sh  (also measures that build on the same data, as a ratio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -93,7 +93,7 @@ requests=("/services|X-Bench: 1" "/services|HX-Request: true" "/services?limit=6
   "/api/services?limit=600|X-Bench: 1" "/hosts/host001?range=24h|X-Bench: 1")
 # fetch URL HEADER FILE: saves the body and prints "status bytes".
 fetch() {
-  curl -s -b "$work/jar" -H "$2" -o "$3" -w '%{http_code} %{size_download}' "$1"
+  curl -s -b "$work/jar" -H "$2" -o "$3" -w '%{http_code} %{size_download}\n' "$1"
 }
 fail() { echo "bench/http.sh: $*" >&2; exit 1; }
 
