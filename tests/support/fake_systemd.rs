@@ -462,6 +462,22 @@ impl FakeSystemd {
         lock(&self.state).subscribers
     }
 
+    /// systemd leaves the bus (its name has no owner) while the bus stays up.
+    pub async fn leave_bus(&self) {
+        self.conn
+            .release_name("org.freedesktop.systemd1")
+            .await
+            .expect("release the systemd name");
+    }
+
+    /// systemd takes its name on the bus again.
+    pub async fn return_to_bus(&self) {
+        self.conn
+            .request_name("org.freedesktop.systemd1")
+            .await
+            .expect("take the systemd name again");
+    }
+
     /// Kills the daemon (every client loses the bus), starts a new one at the same address and serves
     /// the same units again.
     pub async fn restart_daemon(&mut self) {
