@@ -86,6 +86,8 @@ struct Shared {
     unloaded: BTreeSet<String>,
     restarts: Vec<(String, String)>,
     outcome: RestartOutcome,
+    /// How long a restart job runs before `JobRemoved` (20 ms unless a test sets it).
+    job_duration: Option<Duration>,
     next_job: u32,
     subscribers: i64,
 }
@@ -219,8 +221,10 @@ impl Manager {
             }
             shared.restarts.push((name.to_owned(), mode.to_owned()));
             shared.next_job += 1;
-            (shared.next_job, shared.outcome.clone())
+            let duration = shared.job_duration.unwrap_or(Duration::from_millis(20));
+            (shared.next_job, (shared.outcome.clone(), duration))
         };
+        let (outcome, duration) = outcome;
         let job = format!("{MANAGER_PATH}/job/{id}");
         let (conn, state, name, job_path) = (
             conn.clone(),
@@ -230,7 +234,7 @@ impl Manager {
         );
         tokio::spawn(async move {
             set_and_signal(&conn, &state, &name, "activating", "start").await;
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(duration).await;
             set_and_signal(
                 &conn,
                 &state,
@@ -455,6 +459,11 @@ impl FakeSystemd {
             active_state: active_state.to_owned(),
             sub_state: sub_state.to_owned(),
         };
+    }
+
+    /// How long each restart job runs from now on.
+    pub fn set_job_duration(&self, duration: Duration) {
+        lock(&self.state).job_duration = Some(duration);
     }
 
     /// How many clients called `Subscribe` and not `Unsubscribe` (since the last daemon start).
