@@ -61,7 +61,7 @@ async fn a_certificate_for_another_host_and_plain_text_are_refused() {
 
     // The certificate names `localhost`, not `127.0.0.1`.
     let wrong = server.url("127.0.0.1", "verify-full");
-    let err = format!("{:#}", pool(&wrong).await.err().expect("refused"));
+    let err = format!("{:#}", pool(&wrong).await.expect_err("refused"));
     assert!(err.contains("certificate not valid for name"), "{err}");
     let err = format!(
         "{:#}",
@@ -70,7 +70,7 @@ async fn a_certificate_for_another_host_and_plain_text_are_refused() {
     assert!(err.contains("certificate not valid for name"), "{err}");
 
     let plain = server.url("localhost", "disable");
-    let err = format!("{:#}", pool(&plain).await.err().expect("refused"));
+    let err = format!("{:#}", pool(&plain).await.expect_err("refused"));
     assert!(err.contains("no encryption"), "{err}");
     let err = format!(
         "{:#}",
@@ -82,8 +82,7 @@ async fn a_certificate_for_another_host_and_plain_text_are_refused() {
         "{:#}",
         pool(&server.url("localhost", "sometimes"))
             .await
-            .err()
-            .expect("refused")
+            .expect_err("refused")
     );
     assert!(err.contains("sslmode must be"), "{err}");
 }

@@ -20,10 +20,11 @@ impl RustlsConnect {
     }
 }
 
-/// One connection's handshake, for the host name it was made for.
+/// One connection's handshake, for the host name it was made for (none over a unix socket, where
+/// the server never offers TLS).
 pub struct Handshake {
     connector: TlsConnector,
-    name: ServerName<'static>,
+    name: Option<ServerName<'static>>,
 }
 
 /// The encrypted stream tokio-postgres reads and writes.
@@ -35,12 +36,12 @@ where
 {
     type Stream = Tls<S>;
     type TlsConnect = Handshake;
-    type Error = rustls::pki_types::InvalidDnsNameError;
+    type Error = io::Error;
 
     fn make_tls_connect(&mut self, domain: &str) -> Result<Handshake, Self::Error> {
         Ok(Handshake {
             connector: TlsConnector::from(self.0.clone()),
-            name: ServerName::try_from(domain.to_owned())?,
+            name: ServerName::try_from(domain.to_owned()).ok(),
         })
     }
 }
@@ -54,7 +55,15 @@ where
     type Future = Pin<Box<dyn Future<Output = io::Result<Tls<S>>> + Send>>;
 
     fn connect(self, stream: S) -> Self::Future {
-        Box::pin(async move { self.connector.connect(self.name, stream).await.map(Tls) })
+        Box::pin(async move {
+            let name = self.name.ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "no host name to check the certificate against",
+                )
+            })?;
+            self.connector.connect(name, stream).await.map(Tls)
+        })
     }
 }
 
