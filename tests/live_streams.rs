@@ -64,6 +64,32 @@ async fn a_live_stream_ends_when_its_session_ends(backend: Backend) {
     stream.expect_end(BOUND).await;
 }
 
+async fn a_basic_auth_stream_ends_with_a_new_password_or_a_disabled_account(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (db, clock) = (&app.state.db, &app.state.clock);
+    for (name, change) in [("eve", "password"), ("fay", "disable")] {
+        let password = app.create_user(name, Role::Viewer).await;
+        let request = app
+            .client
+            .get(app.url("/events"))
+            .basic_auth(name, Some(&password));
+        let mut stream = SseClient::from_request(request)
+            .await
+            .unwrap_or_else(|refused| panic!("the stream opens: {}", refused.status()));
+        stream.expect_open_for(Duration::from_secs(3)).await;
+        match change {
+            "password" => {
+                accounts::change_password(db, clock, name, "another-long-password", None, "cli")
+                    .await
+                    .map(|_| ())
+            }
+            _ => accounts::set_disabled(db, clock, name, true, "cli").await,
+        }
+        .expect("the account changes");
+        stream.expect_end(BOUND).await;
+    }
+}
+
 async fn a_logout_on_one_replica_ends_the_stream_on_another(backend: Backend) {
     let a = spawn_app(backend).await;
     let b = spawn_app_on(a.db.shared(), &[]).await;
@@ -102,6 +128,7 @@ async fn one_user_may_hold_only_a_few_streams(backend: Backend) {
 
 both_backends!(
     a_live_stream_ends_when_its_session_ends,
+    a_basic_auth_stream_ends_with_a_new_password_or_a_disabled_account,
     a_logout_on_one_replica_ends_the_stream_on_another,
     one_user_may_hold_only_a_few_streams
 );

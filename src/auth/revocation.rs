@@ -15,9 +15,10 @@ pub enum StillIn {
 
 impl AuthContext {
     /// A session user: the session row still exists, is within its idle and absolute limits, and its
-    /// user is enabled with the same role. Basic Auth and SSO users: the account still exists, is
-    /// enabled and (Basic) has the same role. API-key callers stay in.
-    pub async fn still_in(&self, user: &CurrentUser) -> StillIn {
+    /// user is enabled with the same role. Basic Auth and SSO users: the account still exists and is
+    /// enabled; Basic also has the same role and no password set after `since` (when the caller was
+    /// let in). API-key callers stay in.
+    pub async fn still_in(&self, user: &CurrentUser, since: f64) -> StillIn {
         let checked = match (user.via, user.session_id.as_deref()) {
             (Via::ApiKey, _) => return StillIn::Yes,
             (Via::Session, Some(id)) => self.session_still_in(id, user).await,
@@ -26,7 +27,8 @@ impl AuthContext {
                 .await
                 .map(|row| {
                     row.is_some_and(|row| {
-                        !row.disabled && (via != Via::Basic || row.role == user.role)
+                        let basic_same = row.role == user.role && row.password_changed_at <= since;
+                        !row.disabled && (via != Via::Basic || basic_same)
                     })
                 }),
         };

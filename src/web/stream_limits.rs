@@ -66,12 +66,13 @@ impl Drop for Slot {
 /// answer the stream carries on). Holds `slot` for as long as the stream it ends.
 pub async fn signed_out(auth: Arc<AuthContext>, user: CurrentUser, slot: Slot) {
     let _slot = slot;
+    let since = auth.clock.now();
     let mut tick = tokio::time::interval(RECHECK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {
         tick.tick().await;
-        if auth.still_in(&user).await == StillIn::No {
+        if auth.still_in(&user, since).await == StillIn::No {
             tracing::info!(user = %user.username, "ending a live stream: signed out");
             return;
         }

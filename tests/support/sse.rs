@@ -31,7 +31,14 @@ impl SseClient {
 
     /// Opens the stream at `url` with `client` (its cookies), or the response that refused it.
     pub async fn open(client: &reqwest::Client, url: &str) -> Result<SseClient, reqwest::Response> {
-        let response = client.get(url).send().await.expect("the server answers");
+        Self::from_request(client.get(url)).await
+    }
+
+    /// Opens the stream `request` asks for (with whatever credentials it carries).
+    pub async fn from_request(
+        request: reqwest::RequestBuilder,
+    ) -> Result<SseClient, reqwest::Response> {
+        let response = request.send().await.expect("the server answers");
         if response.status() != 200 {
             return Err(response);
         }
