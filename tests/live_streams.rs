@@ -62,6 +62,12 @@ async fn a_live_stream_ends_when_its_session_ends(backend: Backend) {
         .await;
     assert!(demoted.status().is_redirection(), "{}", demoted.status());
     stream.expect_end(BOUND).await;
+
+    // The session's lifetime (SMARTMON_SESSION_MAX_HOURS, 12 h) runs out while the page is open.
+    let gil = app.login_as("gil", Role::Viewer).await;
+    let mut stream = SseClient::connect(&gil).await;
+    app.state.clock.advance(Duration::from_secs(13 * 3600));
+    stream.expect_end(BOUND).await;
 }
 
 async fn a_basic_auth_stream_ends_with_a_new_password_or_a_disabled_account(backend: Backend) {

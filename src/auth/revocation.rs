@@ -14,8 +14,8 @@ pub enum StillIn {
 }
 
 impl AuthContext {
-    /// A session user: the session row still exists, is within its idle and absolute limits, and its
-    /// user is enabled with the same role. Basic Auth and SSO users: the account still exists and is
+    /// A session user: the session row still exists, is within its absolute lifetime, and its user is
+    /// enabled with the same role. Basic Auth and SSO users: the account still exists and is
     /// enabled; Basic also has the same role and no password set after `since` (when the caller was
     /// let in). API-key callers stay in.
     pub async fn still_in(&self, user: &CurrentUser, since: f64) -> StillIn {
@@ -46,11 +46,8 @@ impl AuthContext {
         let Some((session, row)) = sessions::find_with_user(&self.db.conn, id).await? else {
             return Ok(false);
         };
-        let now = self.clock.now();
-        let idle = self.settings.session_idle.as_secs_f64();
-        Ok(session.expires_at > now
-            && now - session.last_seen_at < idle
-            && !row.disabled
-            && row.role == user.role)
+        // Idleness is not checked: a page left open keeps its stream (and stays as it is) until the
+        // operator's next click, which the idle limit then answers with the login page.
+        Ok(session.expires_at > self.clock.now() && !row.disabled && row.role == user.role)
     }
 }

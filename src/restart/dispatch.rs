@@ -1,11 +1,10 @@
 //! `Restarter::request`: the gates in order, then this host's executor or the queue for another host
 //! (`record` writes the rows, audit entries and live events).
 
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter, gates};
-use sea_orm::ConnectionTrait;
-
 use crate::db::entities::restart_requests::Model;
 use crate::db::restart_locks;
 use crate::db::restart_requests::{self as requests, NewRequest};

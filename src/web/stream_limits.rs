@@ -1,7 +1,7 @@
 //! How long a live stream (`GET /events`) may stay open and how many one user may hold: each stream
 //! re-asks the database every `RECHECK` whether its caller is still signed in and ends when not (so
-//! logout, disabling, a new password, a new role or expiry end it within `RECHECK` plus one query,
-//! on any replica), and a user holds at most `MAX_PER_USER` streams in this process (a further one
+//! logout, disabling, a new password, a new role or the session's lifetime end it within `RECHECK`
+//! plus one query, on any replica), and a user holds at most `MAX_PER_USER` streams in this process (a further one
 //! is answered 429).
 
 use std::collections::HashMap;
