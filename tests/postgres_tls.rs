@@ -86,3 +86,30 @@ async fn a_certificate_for_another_host_and_plain_text_are_refused() {
     );
     assert!(err.contains("sslmode must be"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_asking_for_client_certificates_gets_the_configured_one() {
+    let server = TlsPostgres::start_requiring_client_certificates();
+
+    let url = server.url_with_client_certificate("localhost", "verify-full");
+    let db = pool(&url)
+        .await
+        .expect("the pool connects with its certificate");
+    assert!(db.ping().await.is_ok());
+    let (client, connection) = connect_listener(&url)
+        .await
+        .expect("LISTEN connects with its certificate");
+    tokio::spawn(connection);
+    client
+        .batch_execute("LISTEN smartmon_events")
+        .await
+        .expect("LISTEN");
+
+    let without = server.url("localhost", "verify-full");
+    let err = format!("{:#}", pool(&without).await.expect_err("refused"));
+    assert!(err.contains("certificate"), "{err}");
+
+    let half = format!("{without}&sslcert=/nowhere/client.crt");
+    let err = format!("{:#}", pool(&half).await.expect_err("refused"));
+    assert!(err.contains("sslcert and sslkey go together"), "{err}");
+}

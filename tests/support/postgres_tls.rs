@@ -46,69 +46,61 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A CA, and a server certificate it signed for `localhost` only (not `127.0.0.1`).
+/// A P-256 key and a certificate request for `subject`, as `{name}.key` and `{name}.csr`.
+fn request(dir: &Path, name: &str, subject: &str) {
+    let (key, csr) = (format!("{name}.key"), format!("{name}.csr"));
+    let ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    let mut args: Vec<&str> = vec!["req", "-subj", subject, "-keyout", &key, "-out", &csr];
+    args.extend(ec.split(' '));
+    openssl(dir, &args);
+}
+
+/// `{name}.crt`: the CA's signature on `{name}.csr`, with these extensions.
+fn sign(dir: &Path, name: &str, extensions: &str) {
+    let (csr, crt, ext) = (
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+        format!("{name}.ext"),
+    );
+    std::fs::write(dir.join(&ext), extensions).expect("extensions file");
+    let args = "x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -days 2";
+    let mut args: Vec<&str> = args.split(' ').collect();
+    args.extend(["-in", &csr, "-extfile", &ext, "-out", &crt]);
+    openssl(dir, &args);
+}
+
+/// A CA; a server certificate it signed for `localhost` only (not `127.0.0.1`); and a client
+/// certificate for the role `postgres` (the `cert` method matches its CN).
 fn make_certificates(dir: &Path) {
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let mut ca = vec![
-        "req",
-        "-x509",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=smartmon test CA",
-    ];
-    ca.extend(ec);
-    ca.extend([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
-    openssl(dir, &ca);
-    let mut csr = vec!["req", "-subj", "/CN=localhost"];
-    csr.extend(ec);
-    csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
-    openssl(dir, &csr);
-    std::fs::write(
-        dir.join("server.ext"),
+    let ca = "req -x509 -days 2 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+              -keyout ca.key -out ca.crt -addext basicConstraints=critical,CA:TRUE \
+              -addext keyUsage=critical,keyCertSign,cRLSign -subj";
+    let mut args: Vec<&str> = ca.split_whitespace().collect();
+    args.push("/CN=smartmon test CA");
+    openssl(dir, &args);
+    request(dir, "server", "/CN=localhost");
+    sign(
+        dir,
+        "server",
         "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
          keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
-    )
-    .expect("extensions file");
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-            "-out",
-            "server.crt",
-        ],
     );
+    request(dir, "client", "/CN=postgres");
+    sign(dir, "client", "extendedKeyUsage=clientAuth\n");
 }
 
 impl TlsPostgres {
+    /// TLS only; any client of the loopback addresses is trusted.
     pub fn start() -> TlsPostgres {
+        Self::start_with("trust")
+    }
+
+    /// TLS only, and a client certificate signed by the test CA for the role (`pg_hba.conf`'s `cert`).
+    pub fn start_requiring_client_certificates() -> TlsPostgres {
+        Self::start_with("cert")
+    }
+
+    fn start_with(method: &str) -> TlsPostgres {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()
             .and_then(|entries| {
@@ -141,14 +133,17 @@ impl TlsPostgres {
         );
         std::fs::write(
             data.join("pg_hba.conf"),
-            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+            format!(
+                "local all all trust\nhostssl all all 127.0.0.1/32 {method}\nhostssl all all ::1/128 {method}\n"
+            ),
         )
         .expect("pg_hba.conf");
         let port = super::unused_address().port();
         let dir_s = dir.to_str().expect("utf-8");
         let options = format!(
             "-p {port} -k {dir_s} -c listen_addresses=localhost -c fsync=off -c ssl=on \
-             -c ssl_cert_file={dir_s}/server.crt -c ssl_key_file={dir_s}/server.key"
+             -c ssl_cert_file={dir_s}/server.crt -c ssl_key_file={dir_s}/server.key \
+             -c ssl_ca_file={dir_s}/ca.crt"
         );
         let log = format!("{dir_s}/server.log");
         let pg_ctl = bin.join("pg_ctl");
@@ -171,6 +166,18 @@ impl TlsPostgres {
             "postgres://postgres@{host}:{}/postgres?sslmode={mode}&sslrootcert={}",
             self.port,
             self.ca.display()
+        )
+    }
+}
+
+impl TlsPostgres {
+    /// `url(host, mode)` with the test client certificate and key (`sslcert`, `sslkey`).
+    pub fn url_with_client_certificate(&self, host: &str, mode: &str) -> String {
+        format!(
+            "{}&sslcert={}&sslkey={}",
+            self.url(host, mode),
+            self.dir.join("client.crt").display(),
+            self.dir.join("client.key").display()
         )
     }
 }
