@@ -142,7 +142,7 @@ impl LiveBus {
 
     async fn listen_once(&self, url: &str) -> anyhow::Result<()> {
         use futures_util::StreamExt;
-        let (client, mut connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        let (client, mut connection) = crate::db::pg_tls::connect_listener(url).await?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let driver = tokio::spawn(async move {
             let mut messages = futures_util::stream::poll_fn(|cx| connection.poll_message(cx));

@@ -52,6 +52,7 @@ impl Application {
         let clock = Clock::default();
         let setup = bootstrap::first_run(&db, &clock, &settings.auth).await?;
         let health = DbHealth::start(db.clone(), HEALTH_INTERVAL);
+        let csrf_secret = crate::auth::context::shared_csrf_secret(&db, &clock).await?;
         let auth = AuthContext::new(AuthDeps {
             settings: settings.auth.clone(),
             api_key: settings.api_key.clone(),
@@ -59,6 +60,7 @@ impl Application {
             clock: clock.clone(),
             health: health.clone(),
             setup,
+            csrf_secret,
         })?;
         let limits = Limits::new(&settings.auth.limits, &settings.auth.trusted_proxies)?;
         limits.spawn_housekeeping();
@@ -102,6 +104,7 @@ impl Application {
             current,
             rows,
             restart,
+            streams: Arc::default(),
         };
         let server = serve(listener, &http, limits, state.clone())?;
         Ok(Self {

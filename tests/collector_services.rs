@@ -272,6 +272,38 @@ async fn a_restarted_bus_marks_services_unknown_then_recovers(backend: Backend) 
     watcher.abort();
 }
 
+async fn systemd_leaving_the_bus_marks_services_unknown_within_seconds(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    // A resync far away: only the name's owner can tell the collector systemd left and came back.
+    let app = app_on_bus(backend, &bus, &[("SERVICE_RESYNC_INTERVAL", "600")]).await;
+    let watcher = collector_for(&app).await.spawn_services();
+    eventually("the initial sync", WAIT, || async {
+        (history(&app, "ssh.service").await.len() == 1).then_some(())
+    })
+    .await;
+
+    bus.leave_bus().await;
+    eventually("services to become unknown", WAIT, || async {
+        (history(&app, "ssh.service").await == ["running", "unknown"]).then_some(())
+    })
+    .await;
+    let states = current(&app).await;
+    assert!(
+        states.iter().all(|r| r[2] == "unknown"),
+        "every unit is unknown: {states:?}"
+    );
+    bus.set_state("ssh.service", "failed", "failed").await;
+    bus.return_to_bus().await;
+    eventually("the state found once systemd is back", WAIT, || async {
+        let h = history(&app, "ssh.service").await;
+        (h == ["running", "unknown", "failed"]).then_some(())
+    })
+    .await;
+    let cron = history(&app, "cron.service").await;
+    assert_eq!(cron, ["running", "unknown", "running"], "resynced");
+    watcher.abort();
+}
+
 async fn an_idle_unit_systemd_unloads_is_still_a_stopped_service(backend: Backend) {
     let bus = FakeSystemd::start(&units()).await;
     let app = app_on_bus(backend, &bus, &[]).await;
@@ -314,4 +346,5 @@ both_backends!(
     a_unit_failing_and_recovering_is_written_as_it_happens,
     units_added_and_removed_on_the_bus_are_followed,
     a_restarted_bus_marks_services_unknown_then_recovers,
+    systemd_leaving_the_bus_marks_services_unknown_within_seconds,
 );

@@ -12,8 +12,8 @@ use crate::auth::session::SessionCache;
 use crate::auth::settings::AuthSettings;
 use crate::auth::token::{hash_token, random_token};
 use crate::clock::Clock;
-use crate::db::Db;
 use crate::db::health::DbHealth;
+use crate::db::{Db, secrets};
 use crate::vars::Secret;
 
 pub struct AuthContext {
@@ -29,8 +29,9 @@ pub struct AuthContext {
     pub backoff: LoginBackoff,
     pub sessions: SessionCache,
     pub setup: SetupGate,
-    /// Per-process secret for CSRF tokens of identities without a session (SSO, Basic in a browser).
-    csrf_secret: String,
+    /// The key of CSRF tokens for identities without a session (SSO, Basic in a browser), shared by
+    /// every replica through the database (`shared_csrf_secret`).
+    csrf_secret: Secret,
 }
 
 /// What `AuthContext::new` is built from.
@@ -41,6 +42,18 @@ pub struct AuthDeps {
     pub clock: Clock,
     pub health: DbHealth,
     pub setup: SetupGate,
+    /// From `shared_csrf_secret`.
+    pub csrf_secret: Secret,
+}
+
+/// The CSRF key every replica on this database shares: created by the first process that needs it
+/// (`app_secrets`), read by the others, so a form token issued by one replica is accepted by another.
+pub async fn shared_csrf_secret(db: &Db, clock: &Clock) -> anyhow::Result<Secret> {
+    let candidate = random_token()?;
+    let stored = secrets::get_or_create(&db.conn, "csrf", &candidate, clock.now())
+        .await
+        .context("cannot read or create the shared CSRF key (app_secrets)")?;
+    Ok(Secret::new(stored))
 }
 
 impl AuthContext {
@@ -52,6 +65,7 @@ impl AuthContext {
             clock,
             health,
             setup,
+            csrf_secret,
         } = deps;
         let cloudflare = match &settings.sso.cloudflare {
             Some(cf) => Some(
@@ -69,7 +83,7 @@ impl AuthContext {
             cloudflare,
             sessions: SessionCache::default(),
             setup,
-            csrf_secret: random_token()?,
+            csrf_secret,
             api_key,
             db,
             clock,
@@ -78,9 +92,11 @@ impl AuthContext {
         }))
     }
 
-    /// The CSRF token for an identity that has no session row: stable for this process and identity.
+    /// The CSRF token for an identity that has no session row: the same on every replica for this
+    /// identity.
     pub(crate) fn derived_csrf(&self, kind: &str, username: &str) -> String {
-        hash_token(&format!("{}\u{0}{kind}\u{0}{username}", self.csrf_secret))
+        let key = self.csrf_secret.expose();
+        hash_token(&format!("{key}\u{0}{kind}\u{0}{username}"))
     }
 
     pub(crate) fn database_up(&self) -> bool {

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod login;
 pub mod password;
 pub mod proxies;
+pub mod revocation;
 pub mod session;
 pub mod settings;
 pub mod sso;

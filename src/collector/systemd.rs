@@ -115,6 +115,8 @@ async fn follow(
     let changes = MessageStream::for_match_rule(rule, &conn, NonZeroUsize::new(1024)).await?;
     let added = manager.receive_unit_new().await?;
     let removed = manager.receive_unit_removed().await?;
+    // systemd may leave the bus while the bus stays up (it re-executes, or stops): its name's owner.
+    let mut owners = manager.inner().receive_owner_changed().await?;
     let filter = collector.inner.services.lock().await.filter();
     let (mut signals, _forwarder) = forward(changes, added, removed, filter);
     timed("Subscribe", manager.subscribe()).await?;
@@ -137,11 +139,36 @@ async fn follow(
                 }
                 BusSignal::Reread(name) => collector.refresh_unit(&conn, &name).await?,
             },
+            owner = owners.next() => {
+                if owner.context("the bus connection closed")?.is_none() {
+                    systemd_returns(collector, &mut owners).await?;
+                }
+                // A new systemd knows nothing of our subscription: subscribe again, then resync.
+                timed("Subscribe", manager.subscribe()).await?;
+                collector.sync_services_over(&conn).await?;
+            }
             _ = resync.tick() => {
                 collector.sync_services_over(&conn).await?;
             }
         }
     }
+}
+
+/// systemd left the bus while the bus stayed up: its units are `unknown` at once, until a new owner of
+/// `org.freedesktop.systemd1` appears (then the caller resyncs).
+async fn systemd_returns(
+    collector: &Collector,
+    owners: &mut zbus::proxy::OwnerChangedStream<'_>,
+) -> anyhow::Result<()> {
+    tracing::warn!("systemd left the bus; services are unknown until it returns");
+    collector.services_unknown().await;
+    while let Some(owner) = owners.next().await {
+        if owner.is_some() {
+            tracing::info!("systemd is back on the bus; resyncing services");
+            return Ok(());
+        }
+    }
+    anyhow::bail!("the bus connection closed")
 }
 
 /// A signal about a unit we follow.

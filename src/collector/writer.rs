@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use tokio::sync::Mutex;
 
 use crate::clock::Clock;
@@ -223,7 +223,7 @@ impl Writer {
 
     async fn write_batch(&self, records: &[Record]) -> anyhow::Result<Vec<LiveEvent>> {
         let work = async {
-            let txn = self.db.conn.begin().await?;
+            let txn = crate::db::begin_write(&self.db.conn).await?;
             let mut events = BTreeSet::new();
             for record in records {
                 if let Some(event) = apply(&txn, record).await? {

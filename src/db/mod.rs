@@ -9,9 +9,12 @@ pub mod disks;
 pub mod entities;
 pub mod health;
 pub mod hosts;
+pub mod pg_tls;
 pub mod readings;
+pub mod restart_locks;
 pub mod restart_requests;
 pub mod rollup_layout;
+pub mod secrets;
 pub mod series;
 pub mod services;
 pub mod sessions;
@@ -22,9 +25,23 @@ use std::time::Duration;
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
 pub use settings::DatabaseSettings;
+
+/// Begins a transaction that will write: `BEGIN IMMEDIATE` on SQLite, so it takes the write lock at
+/// once (waiting up to the busy timeout) instead of reading first and then failing with "database is
+/// locked" when another writer got there in between; a plain `BEGIN` on Postgres.
+pub async fn begin_write(conn: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    conn.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
 
 /// Which engine holds the data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,14 +101,26 @@ impl Db {
                 Backend::Sqlite,
             ),
         };
+        if backend == Backend::Postgres {
+            check_tls(&url)?;
+        }
         let mut options = ConnectOptions::new(url);
         options
             .connect_timeout(settings.timeout)
             .acquire_timeout(settings.timeout)
             .sqlx_logging(false);
         if backend == Backend::Sqlite {
-            // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms.
-            options.max_connections(4).min_connections(1);
+            // One writer at a time is SQLite's model; a small pool avoids "database is locked" storms,
+            // and a writer waits for the lock (up to twice the timeout) instead of failing at once.
+            let busy = settings.timeout * 2;
+            options
+                .max_connections(4)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(move |o| {
+                    o.busy_timeout(busy)
+                        .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                });
         } else {
             options.max_connections(16).min_connections(1);
         }
@@ -182,6 +211,20 @@ impl Db {
     }
 }
 
+/// Reads `url`'s TLS options (so a bad `sslmode` or an unreadable certificate stops start-up with a
+/// clear message) and warns when the server will not be verified.
+fn check_tls(url: &str) -> anyhow::Result<()> {
+    let (_, tls) = pg_tls::PgTls::from_url(url)?;
+    tls.client_config()?;
+    if tls.mode == pg_tls::SslMode::Require {
+        tracing::warn!(
+            "DATABASE_URL has sslmode=require: the connection is encrypted but the server is not \
+             verified; use sslmode=verify-full with sslrootcert=<CA file>"
+        );
+    }
+    Ok(())
+}
+
 /// The read replica's pool (`DATABASE_URL_READ`), which only makes sense beside a Postgres primary.
 async fn connect_read(
     url: &str,
@@ -195,6 +238,7 @@ async fn connect_read(
             "DATABASE_URL_READ: a read replica needs a postgresql:// URL beside a Postgres DATABASE_URL"
         );
     }
+    check_tls(url)?;
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(settings.timeout)

@@ -119,6 +119,23 @@ pub(crate) async fn last_real(
         .map(|r| r.requested_at))
 }
 
+/// Whether a request for (host, unit) asked after `since` is `running` now (by any process).
+pub(crate) async fn running_since(
+    conn: &impl ConnectionTrait,
+    host: &str,
+    unit: &str,
+    since: f64,
+) -> Result<bool, DbErr> {
+    let running = Entity::find()
+        .filter(Column::Hostname.eq(host))
+        .filter(Column::ServiceName.eq(unit))
+        .filter(Column::State.eq(RestartState::Running))
+        .filter(Column::RequestedAt.gt(since))
+        .count(conn)
+        .await?;
+    Ok(running > 0)
+}
+
 /// Rows for (host, unit) since `since` in one of `states` (and from `source`, when given).
 pub(crate) async fn count_since(
     conn: &impl ConnectionTrait,

@@ -5,7 +5,7 @@
 //! writer at a time holds an advisory lock for the pass; the others skip it.
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 pub use crate::db::rollup_layout::{METRICS, RESOLUTIONS};
 pub(crate) use crate::db::rollup_layout::{bucket_expr, mark};
@@ -44,7 +44,11 @@ const FAMILIES: [Family; 2] = [
 
 /// Rolls up every completed bucket since each mark, as of `now`; returns the buckets written.
 pub async fn run(db: &DatabaseConnection, now: f64, delay_secs: f64) -> anyhow::Result<u64> {
-    let txn = db.begin().await.context("cannot start the rollup pass")?;
+    // Reads then writes: on SQLite it must hold the write lock from the start (IMMEDIATE), or a
+    // collector write in between fails it with "database is locked".
+    let txn = crate::db::begin_write(db)
+        .await
+        .context("cannot start the rollup pass")?;
     if db.get_database_backend() == DbBackend::Postgres {
         let row = txn
             .query_one_raw(Statement::from_string(

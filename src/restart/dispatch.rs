@@ -1,9 +1,12 @@
 //! `Restarter::request`: the gates in order, then this host's executor or the queue for another host
 //! (`record` writes the rows, audit entries and live events).
 
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use super::{Actor, Ask, Gate, InFlight, Refusal, Report, Restarter, gates};
+use crate::db::entities::restart_requests::Model;
+use crate::db::restart_locks;
 use crate::db::restart_requests::{self as requests, NewRequest};
 use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
@@ -29,13 +32,55 @@ impl Restarter {
             );
             return self.refuse(&ask, refusal).await;
         };
-        if let Err(refusal) = self.limits(&ask, host.as_str(), unit.as_str()).await? {
-            return self.refuse(&ask, refusal).await;
-        }
+        let row = match self.claim(&ask, &host, &unit).await? {
+            Ok(row) => row,
+            Err(refusal) => return self.refuse(&ask, refusal).await,
+        };
+        self.publish(host.as_str(), unit.as_str()).await;
         if host == self.inner.hostname {
-            return self.run_here(&ask, &unit).await;
+            return self.run_here(&ask, &unit, row).await;
         }
-        self.queue(&ask, &host, &unit).await
+        self.queued(&ask, &host, &unit, row).await
+    }
+
+    /// Checks "one at a time", the cooldown, the failure backoff and the rate limit, and records the
+    /// request, in one transaction that first writes the unit's `restart_locks` row: asks for one unit
+    /// from any number of replicas and agents take turns there, so at most one is recorded as running
+    /// (or queued) and the next one sees it.
+    async fn claim(
+        &self,
+        ask: &Ask,
+        host: &Hostname,
+        unit: &UnitName,
+    ) -> anyhow::Result<Result<Model, Refusal>> {
+        let now = self.inner.clock.now();
+        let txn = crate::db::begin_write(&self.inner.db.conn).await?;
+        restart_locks::lock(&txn, host.as_str(), unit.as_str(), now).await?;
+        if let Err(refusal) = self.limits(&txn, ask, host.as_str(), unit.as_str()).await? {
+            txn.rollback().await?;
+            return Ok(Err(refusal));
+        }
+        let dry_run = self.dry_run();
+        let state = match (*host == self.inner.hostname, dry_run) {
+            (true, _) => RestartState::Running,
+            (false, true) => RestartState::DryRun,
+            (false, false) => RestartState::Queued,
+        };
+        let new = NewRequest {
+            hostname: host,
+            service_name: unit,
+            requested_by: ask.actor.name(),
+            client_ip: ask.client_ip.as_deref(),
+            source: ask.source.as_str(),
+            state,
+            dry_run,
+            result: (state == RestartState::DryRun).then_some("dry_run"),
+            error: None,
+            requested_at: now,
+        };
+        let row = requests::insert(&txn, new).await?;
+        txn.commit().await?;
+        Ok(Ok(row))
     }
 
     /// Name, allow-list, known unit, recoverable, role.
@@ -65,16 +110,23 @@ impl Restarter {
         gates::static_gates(&self.inner.policy, actor, host, unit, current)
     }
 
-    /// Cooldown, failure backoff, rate limit.
+    /// One at a time (a `running` request by any process), cooldown, failure backoff, rate limit.
     async fn limits(
         &self,
+        conn: &impl ConnectionTrait,
         ask: &Ask,
         host: &str,
         unit: &str,
     ) -> anyhow::Result<Result<(), Refusal>> {
         let s = &self.inner.settings;
-        let conn = &self.inner.db.conn;
         let now = self.inner.clock.now();
+        // A `running` row older than the longest a run can take is left over from a process that died.
+        let longest =
+            s.job_timeout.as_secs_f64() + 2.0 * crate::systemd::CALL_TIMEOUT.as_secs_f64();
+        if requests::running_since(conn, host, unit, now - longest - 5.0).await? {
+            let msg = format!("{unit} on {host} is being restarted right now.");
+            return Ok(Err(Refusal::new(Gate::InProgress, msg)));
+        }
         let cooldown = s.cooldown.as_secs_f64();
         if cooldown > 0.0
             && let Some(last) = requests::last_real(conn, host, unit).await?
@@ -133,28 +185,10 @@ impl Restarter {
     }
 
     /// This host: the executor (which answers "dry run" itself when `DRY_RUN` is on).
-    async fn run_here(&self, ask: &Ask, unit: &UnitName) -> anyhow::Result<Report> {
+    async fn run_here(&self, ask: &Ask, unit: &UnitName, row: Model) -> anyhow::Result<Report> {
         let host = self.inner.hostname.to_string();
-        let started = self.inner.clock.now();
-        let row = requests::insert(
-            &self.inner.db.conn,
-            NewRequest {
-                hostname: &self.inner.hostname,
-                service_name: unit,
-                requested_by: ask.actor.name(),
-                client_ip: ask.client_ip.as_deref(),
-                source: ask.source.as_str(),
-                state: RestartState::Running,
-                dry_run: self.dry_run(),
-                result: None,
-                error: None,
-                requested_at: started,
-            },
-        )
-        .await?;
-        self.publish(&host, unit.as_str()).await;
         let run = self.inner.executor.restart(unit).await;
-        self.finish(ask, row.id, &host, unit.as_str(), started, run)
+        self.finish(ask, row.id, &host, unit.as_str(), row.requested_at, run)
             .await
     }
 }

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
 use crate::auth::audit;
 use crate::db::audit_log::AuditEntry;
+use crate::db::entities::restart_requests::Model;
 use crate::db::restart_requests::{self as requests, NewRequest, Progress};
 use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
@@ -129,39 +130,24 @@ impl Restarter {
         })
     }
 
-    /// Another host: queued for its agent, or (dry run) recorded as what would have been queued.
-    pub(super) async fn queue(
+    /// Another host: queued for its agent, or (dry run) recorded as what would have been queued; `row`
+    /// is the request `claim` recorded.
+    pub(super) async fn queued(
         &self,
         ask: &Ask,
         host: &Hostname,
         unit: &UnitName,
+        row: Model,
     ) -> anyhow::Result<Report> {
-        let dry_run = self.dry_run();
-        let (state, action) = if dry_run {
-            (RestartState::DryRun, AuditAction::RestartDryRun)
+        let dry_run = row.dry_run;
+        let action = if dry_run {
+            AuditAction::RestartDryRun
         } else {
-            (RestartState::Queued, AuditAction::RestartQueued)
+            AuditAction::RestartQueued
         };
-        let row = requests::insert(
-            &self.inner.db.conn,
-            NewRequest {
-                hostname: host,
-                service_name: unit,
-                requested_by: ask.actor.name(),
-                client_ip: ask.client_ip.as_deref(),
-                source: ask.source.as_str(),
-                state,
-                dry_run,
-                result: dry_run.then_some("dry_run"),
-                error: None,
-                requested_at: self.inner.clock.now(),
-            },
-        )
-        .await?;
         let detail =
             json!({ "request_id": row.id, "dry_run": dry_run, "source": ask.source.as_str() });
         self.audit(ask, action, true, detail).await;
-        self.publish(host.as_str(), unit.as_str()).await;
         let message = if dry_run {
             format!("DRY RUN: would ask the agent on {host} to restart {unit}. Nothing was queued.")
         } else {

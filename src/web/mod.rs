@@ -19,6 +19,7 @@ pub mod row_cache;
 pub mod session_cookie;
 mod settings;
 pub mod state;
+pub mod stream_limits;
 pub mod views;
 
 pub use settings::HttpSettings;

@@ -13,6 +13,7 @@ use crate::live_state::CurrentState;
 use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
 use crate::web::row_cache::RowCache;
+use crate::web::stream_limits::StreamSlots;
 
 /// Cheap to clone; handlers receive it as `web::Data<AppState>`.
 #[derive(Clone)]
@@ -36,4 +37,6 @@ pub struct AppState {
     pub rows: Arc<RowCache>,
     /// The restart workflow (gates, executor, queue for other hosts).
     pub restart: Restarter,
+    /// Open live streams per user (the cap on `/events`).
+    pub streams: Arc<StreamSlots>,
 }

@@ -86,6 +86,8 @@ struct Shared {
     unloaded: BTreeSet<String>,
     restarts: Vec<(String, String)>,
     outcome: RestartOutcome,
+    /// How long a restart job runs before `JobRemoved` (20 ms unless a test sets it).
+    job_duration: Option<Duration>,
     next_job: u32,
     subscribers: i64,
 }
@@ -219,8 +221,10 @@ impl Manager {
             }
             shared.restarts.push((name.to_owned(), mode.to_owned()));
             shared.next_job += 1;
-            (shared.next_job, shared.outcome.clone())
+            let duration = shared.job_duration.unwrap_or(Duration::from_millis(20));
+            (shared.next_job, (shared.outcome.clone(), duration))
         };
+        let (outcome, duration) = outcome;
         let job = format!("{MANAGER_PATH}/job/{id}");
         let (conn, state, name, job_path) = (
             conn.clone(),
@@ -230,7 +234,7 @@ impl Manager {
         );
         tokio::spawn(async move {
             set_and_signal(&conn, &state, &name, "activating", "start").await;
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(duration).await;
             set_and_signal(
                 &conn,
                 &state,
@@ -457,9 +461,30 @@ impl FakeSystemd {
         };
     }
 
+    /// How long each restart job runs from now on.
+    pub fn set_job_duration(&self, duration: Duration) {
+        lock(&self.state).job_duration = Some(duration);
+    }
+
     /// How many clients called `Subscribe` and not `Unsubscribe` (since the last daemon start).
     pub fn subscribers(&self) -> i64 {
         lock(&self.state).subscribers
+    }
+
+    /// systemd leaves the bus (its name has no owner) while the bus stays up.
+    pub async fn leave_bus(&self) {
+        self.conn
+            .release_name("org.freedesktop.systemd1")
+            .await
+            .expect("release the systemd name");
+    }
+
+    /// systemd takes its name on the bus again.
+    pub async fn return_to_bus(&self) {
+        self.conn
+            .request_name("org.freedesktop.systemd1")
+            .await
+            .expect("take the systemd name again");
     }
 
     /// Kills the daemon (every client loses the bus), starts a new one at the same address and serves

@@ -9,6 +9,7 @@ pub mod jwks;
 pub mod lifecycle;
 pub mod nginx;
 pub mod postgres;
+pub mod postgres_tls;
 pub mod proxy;
 pub mod restart;
 pub mod seed;

@@ -62,6 +62,17 @@ impl TestDb {
         }
     }
 
+    /// The same database for a second server (a replica): dropping the copy leaves the database alone.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            backend: self.backend,
+            url: self.url.clone(),
+            sqlite_path: self.sqlite_path.clone(),
+            pg_name: None,
+            _dir: None,
+        }
+    }
+
     /// The variables that point the server at this database.
     pub fn env(&self) -> HashMap<String, String> {
         let mut vars = HashMap::new();

@@ -77,6 +77,24 @@ pub async fn console(
     app
 }
 
+/// A second console (a replica) on `first`'s database, with the same settings as `console` gives.
+pub async fn replica(
+    first: &TestApp,
+    bus: &FakeSystemd,
+    policy: &Policy,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let mut vars = vec![
+        ("DBUS_SYSTEM_BUS_ADDRESS", bus.address()),
+        ("HOSTNAME_OVERRIDE", HOST),
+        ("SMARTMON_API_KEY", KEY),
+        ("SMARTMON_APPROVED_JSON", policy.path()),
+        ("SMARTMON_RESTART_COOLDOWN_MIN", "0"),
+    ];
+    vars.extend_from_slice(extra);
+    super::spawn_app_on(first.db.shared(), &vars).await
+}
+
 impl TestApp {
     /// `POST /api/services/restart` with the API key: the status and the JSON body.
     pub async fn api_restart(&self, host: &str, service: &str) -> (u16, serde_json::Value) {

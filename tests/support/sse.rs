@@ -24,8 +24,24 @@ pub struct SseClient {
 
 impl SseClient {
     pub async fn connect(user: &LoggedIn) -> SseClient {
-        let response = user.get("/events").await;
-        assert_eq!(response.status(), 200, "the live stream opens");
+        Self::open(&user.client, &user.url("/events"))
+            .await
+            .unwrap_or_else(|refused| panic!("the live stream opens: {}", refused.status()))
+    }
+
+    /// Opens the stream at `url` with `client` (its cookies), or the response that refused it.
+    pub async fn open(client: &reqwest::Client, url: &str) -> Result<SseClient, reqwest::Response> {
+        Self::from_request(client.get(url)).await
+    }
+
+    /// Opens the stream `request` asks for (with whatever credentials it carries).
+    pub async fn from_request(
+        request: reqwest::RequestBuilder,
+    ) -> Result<SseClient, reqwest::Response> {
+        let response = request.send().await.expect("the server answers");
+        if response.status() != 200 {
+            return Err(response);
+        }
         let header = |name: &str| {
             response
                 .headers()
@@ -35,11 +51,35 @@ impl SseClient {
                 .to_owned()
         };
         let (content_type, cache_control) = (header("content-type"), header("cache-control"));
-        SseClient {
+        Ok(SseClient {
             stream: Box::pin(response.bytes_stream()),
             buffer: String::new(),
             content_type,
             cache_control,
+        })
+    }
+
+    /// Waits for the server to end the stream; panics if it is still open after `limit`.
+    pub async fn expect_end(&mut self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => panic!("the live stream is still open after {limit:?}"),
+                Ok(None | Some(Err(_))) => return,
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            }
+        }
+    }
+
+    /// Panics if the server ends the stream within `time`.
+    pub async fn expect_open_for(&mut self, time: Duration) {
+        let deadline = tokio::time::Instant::now() + time;
+        loop {
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Err(_) => return,
+                Ok(None | Some(Err(_))) => panic!("the live stream ended within {time:?}"),
+                Ok(Some(Ok(chunk))) => self.buffer.push_str(&String::from_utf8_lossy(&chunk)),
+            }
         }
     }
 

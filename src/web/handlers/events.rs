@@ -5,15 +5,32 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use tokio::time::{Instant, interval_at};
 
+use crate::auth::CurrentUser;
+use crate::web::error::AppError;
 use crate::web::state::AppState;
+use crate::web::stream_limits::{self, MAX_PER_USER};
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-pub async fn events(state: web::Data<AppState>) -> HttpResponse {
+/// The stream ends when its caller signs out (`stream_limits`); a user holding `MAX_PER_USER` streams
+/// already is answered 429.
+pub async fn events(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let Some(slot) = state.streams.take(&user.username) else {
+        return Err(AppError::TooManyRequests {
+            message: format!(
+                "You have {MAX_PER_USER} live pages open already; close one and reload this page."
+            ),
+            retry_after_secs: stream_limits::RECHECK.as_secs(),
+        });
+    };
+    let signed_out = stream_limits::signed_out(state.auth.clone(), user, slot);
     let feed = state.feed.clone();
     let hello = feed.hello(state.health.is_up());
     let rx = feed.subscribe();
@@ -36,10 +53,11 @@ pub async fn events(state: web::Data<AppState>) -> HttpResponse {
             next.map(|frame| (Ok(frame), (None, rx, ticker, closing)))
         },
     );
-    HttpResponse::Ok()
+    let frames = frames.take_until(Box::pin(signed_out));
+    Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
         .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(frames)
+        .streaming(frames))
 }
