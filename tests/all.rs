@@ -31,6 +31,7 @@ mod lifecycle_agent_role;
 mod lifecycle_job;
 mod lifecycle_postgres;
 mod live;
+mod memory_reads;
 mod metrics_exposition;
 mod restart_auto;
 mod restart_dry_run;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::auth::backoff::LoginBackoff;
+use crate::auth::basic_cache::BasicCache;
 use crate::auth::bootstrap::SetupGate;
 use crate::auth::cloudflare::CloudflareVerifier;
 use crate::auth::session::SessionCache;
@@ -28,6 +29,8 @@ pub struct AuthContext {
     /// Per-account login backoff (form and Basic Auth).
     pub backoff: LoginBackoff,
     pub sessions: SessionCache,
+    /// Basic Auth credentials verified in the last minute (`basic_cache`).
+    pub basic: BasicCache,
     pub setup: SetupGate,
     /// Per-process secret for CSRF tokens of identities without a session (SSO, Basic in a browser).
     csrf_secret: String,
@@ -68,6 +71,7 @@ impl AuthContext {
             ),
             cloudflare,
             sessions: SessionCache::default(),
+            basic: BasicCache::new()?,
             setup,
             csrf_secret: random_token()?,
             api_key,

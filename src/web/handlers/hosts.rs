@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::db::hosts;
 use crate::db::services::ServiceFilter;
 use crate::domain::Hostname;
 use crate::web::error::AppError;
@@ -23,7 +22,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let now = state.clock.now();
-    let hosts = hosts::list(&state.db.conn, now).await?;
+    let hosts = state.current.hosts(now).await?;
     Ok(if wants_partial(&req) {
         hosts_table(&hosts, now)
     } else {
@@ -47,8 +46,8 @@ pub async fn detail(
         .iter()
         .find(|(v, _, _)| *v == range)
         .map_or(3_600.0, |r| r.2);
-    let db = &state.db.conn;
-    let Some(host) = hosts::find(db, hostname.as_str()).await? else {
+    let found = state.current.host(hostname.as_str()).await?;
+    let Some(host) = found.as_ref() else {
         return Err(AppError::NotFound(format!(
             "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
         )));
@@ -56,7 +55,10 @@ pub async fn detail(
     let now = state.clock.now();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), hostname.as_str(), start, bucket).await?;
+    let points = state
+        .current
+        .series(state.db.history(), hostname.as_str(), start, bucket)
+        .await?;
     let filter = ServiceFilter {
         host: Some(hostname.clone()),
         limit: 500,
@@ -74,7 +76,7 @@ pub async fn detail(
         now,
     });
     let detail = HostDetail {
-        host: &host,
+        host,
         range,
         start,
         now,
