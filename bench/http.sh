@@ -102,6 +102,7 @@ requests=(
   "/|X-Bench: 1|16 64|1,370 (a shell without data)"
   "/|HX-Request: true|16|—"
   "/api/summary|X-Bench: 1|16|27.3"
+  "/api/summary|Authorization: Basic $(printf 'admin:bench-password-123' | base64)|16|—"
   "/hosts|X-Bench: 1|16|60.6"
   "/api/hosts|X-Bench: 1|16|—"
   "/hosts/host001?range=1h|X-Bench: 1|16|—"
@@ -125,6 +126,11 @@ for request in "${requests[@]}"; do
   IFS='|' read -r path header conn_list original <<<"$request"
   label="\`$path\`"
   [[ $header == HX-Request* ]] && label="$label (partial, \`HX-Request\`)"
+  # Basic Auth rows send no session cookie, so the credential itself is checked (or held).
+  session=$cookie before_session=${before_cookie:-}
+  if [[ $header == Authorization* ]]; then
+    label="$label (Basic Auth)" session="none=1" before_session="none=1"
+  fi
   name="page$(echo "$path|$header" | md5sum | cut -c1-8).html"
   read -r status bytes < <(fetch "http://127.0.0.1:$port$path" "$header" "$work/www/$name")
   [[ $status == 200 ]] || fail "$path answered $status, not 200"
@@ -133,13 +139,13 @@ for request in "${requests[@]}"; do
   [[ $nstatus == 200 && $nbytes == "$bytes" ]] \
     || fail "nginx baseline for $path answered $nstatus with $nbytes bytes (want 200 with $bytes)"
   for conns in $conn_list; do
-    read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path" "$header")
+    read -r rps p50 p99 bad < <(measure "$conns" "http://127.0.0.1:$port$path" "$header" "$session")
     read -r srps sp50 sp99 sbad < <(measure "$conns" "http://127.0.0.1:$nginx_port/$name")
     ((sbad == 0)) || fail "nginx baseline for $path had $sbad non-2xx answers"
     ratio=$(awk -v a="$rps" -v b="$srps" 'BEGIN {printf "%.1f%%", 100 * a / b}')
     before=""
     if [[ -n ${BEFORE_BIN:-} ]]; then
-      read -r brps _ bp99 bbad < <(measure "$conns" "http://127.0.0.1:$before_port$path" "$header" "$before_cookie")
+      read -r brps _ bp99 bbad < <(measure "$conns" "http://127.0.0.1:$before_port$path" "$header" "$before_session")
       ((bbad == 0)) || fail "BEFORE_BIN answered $bbad non-2xx for $path"
       before=" $brps | $bp99 | $(awk -v a="$rps" -v b="$brps" 'BEGIN {printf "%.2f×", a / b}') |"
     fi
