@@ -20,7 +20,8 @@ admin=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 work=$(mktemp -d /tmp/smartmon-bench-http.XXXXXX)
 # nginx's workers run as an unprivileged user: they must be able to read the baseline's files.
 chmod 755 "$work"
-db=smartmon_bench_http
+# Unique per run: several engineers may run this script against the same Postgres at once.
+db=smartmon_bench_http_$$
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
