@@ -117,7 +117,7 @@ requests=(
 )
 # fetch URL HEADER FILE: saves the body and prints "status bytes".
 fetch() {
-  curl -s -b "$work/jar" -H "$2" -o "$3" -w '%{http_code} %{size_download}' "$1"
+  curl -s -b "$work/jar" -H "$2" -o "$3" -w '%{http_code} %{size_download}\n' "$1"
 }
 fail() { echo "bench/http.sh: $*" >&2; exit 1; }
 
