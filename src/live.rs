@@ -2,7 +2,7 @@
 //! views subscribe) and, on Postgres, through `NOTIFY smartmon_events` so other replicas see them too.
 //! A listener task (`LISTEN`) forwards other processes' events into the local bus, skipping our own.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -48,12 +48,16 @@ struct Envelope {
     event: LiveEvent,
 }
 
+/// Told of every event as it enters the bus, before any subscriber can see it.
+pub type Observer = Box<dyn Fn(&LiveEvent) + Send + Sync>;
+
 /// Cheap to clone; in `AppState` as `live`.
 #[derive(Clone)]
 pub struct LiveBus {
     tx: broadcast::Sender<LiveEvent>,
     origin: Arc<str>,
     notify: Option<Db>,
+    observer: Arc<OnceLock<Observer>>,
 }
 
 impl LiveBus {
@@ -73,7 +77,21 @@ impl LiveBus {
             tx,
             origin: origin.into(),
             notify: (db.backend == Backend::Postgres).then(|| db.clone()),
+            observer: Arc::default(),
         }
+    }
+
+    /// Sets the one observer (the live state marking what an event makes stale, so a request that
+    /// follows its own write reads it). A second call is ignored.
+    pub fn observe(&self, observer: Observer) {
+        let _ = self.observer.set(observer);
+    }
+
+    fn send(&self, event: LiveEvent) {
+        if let Some(observe) = self.observer.get() {
+            observe(&event);
+        }
+        let _ = self.tx.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
@@ -89,7 +107,7 @@ impl LiveBus {
     /// only delays other replicas until their next refresh.
     pub async fn publish(&self, events: Vec<LiveEvent>) {
         for event in &events {
-            let _ = self.tx.send(event.clone());
+            self.send(event.clone());
         }
         let Some(db) = &self.notify else {
             return;
@@ -162,9 +180,7 @@ impl LiveBus {
         client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
         while let Some(payload) = rx.recv().await {
             match serde_json::from_str::<Envelope>(&payload) {
-                Ok(envelope) if envelope.origin != *self.origin => {
-                    let _ = self.tx.send(envelope.event);
-                }
+                Ok(envelope) if envelope.origin != *self.origin => self.send(envelope.event),
                 Ok(_) => {}
                 Err(err) => tracing::debug!(error = %err, "ignoring a malformed notification"),
             }

@@ -34,6 +34,7 @@ mod lifecycle_job;
 mod lifecycle_postgres;
 mod live;
 mod live_streams;
+mod memory_reads;
 mod metrics_exposition;
 mod postgres_tls;
 mod restart_auto;

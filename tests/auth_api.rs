@@ -144,7 +144,95 @@ async fn basic_auth_failures_back_off_the_account_and_the_address(backend: Backe
     assert_eq!(later.status(), 200);
 }
 
+/// Whoami's status with Basic Auth as `name`/`password`.
+async fn whoami(app: &crate::support::TestApp, name: &str, password: &str) -> u16 {
+    app.get_basic("/api/whoami", name, password)
+        .await
+        .status()
+        .as_u16()
+}
+
+async fn a_held_basic_credential_stops_working_at_once_after_a_password_change_or_disable(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &[]).await;
+    let password = app.create_user("script", Role::Operator).await;
+    assert_eq!(whoami(&app, "script", &password).await, 200);
+    assert_eq!(whoami(&app, "script", &password).await, 200, "held");
+    let new_password = crate::support::auth::password_for("script-renewed");
+    let (db, clock) = (&app.state.db, &app.state.clock);
+    smartmon::auth::accounts::change_password(db, clock, "script", &new_password, None, "test")
+        .await
+        .expect("password changed");
+    assert_eq!(
+        whoami(&app, "script", &password).await,
+        401,
+        "the old password stops working at once"
+    );
+    assert_eq!(whoami(&app, "script", &new_password).await, 200);
+    assert_eq!(whoami(&app, "script", &new_password).await, 200, "held");
+    smartmon::auth::accounts::set_disabled(db, clock, "script", true, "test")
+        .await
+        .expect("disabled");
+    assert_eq!(
+        whoami(&app, "script", &new_password).await,
+        401,
+        "a disabled account's held credential stops working at once"
+    );
+}
+
+async fn a_wrong_basic_password_is_never_held_and_still_counts_against_the_limit(backend: Backend) {
+    let app = spawn_app_with(backend, &[("SMARTMON_LOGIN_MAX_FAILURES", "3")]).await;
+    let password = app.create_user("script", Role::Viewer).await;
+    assert_eq!(whoami(&app, "script", &password).await, 200);
+    for _ in 0..3 {
+        assert_eq!(whoami(&app, "script", "wrong-password").await, 401);
+    }
+    assert_eq!(
+        app.audit("login_failed").await.len(),
+        3,
+        "each wrong attempt was checked and refused, none answered from memory"
+    );
+    let throttled = app.get_basic("/api/whoami", "script", &password).await;
+    assert_eq!(throttled.status(), 401);
+    assert!(
+        throttled
+            .text()
+            .await
+            .expect("text")
+            .contains("Too many failed logins for this account"),
+        "the account backs off even for a credential held from before"
+    );
+}
+
+async fn a_basic_credential_changed_by_another_process_stops_working_within_the_recheck(
+    backend: Backend,
+) {
+    let app = spawn_app_with(backend, &[]).await;
+    let password = app.create_user("script", Role::Viewer).await;
+    assert_eq!(whoami(&app, "script", &password).await, 200);
+    // Another replica or the CLI disables the account: nothing in this process hears of it.
+    app.exec("UPDATE users SET disabled = TRUE WHERE username = 'script'")
+        .await;
+    assert_eq!(
+        whoami(&app, "script", &password).await,
+        200,
+        "held for up to the recheck interval"
+    );
+    app.state.clock.advance(std::time::Duration::from_secs_f64(
+        smartmon::auth::basic_cache::RECHECK_SECS + 1.0,
+    ));
+    assert_eq!(
+        whoami(&app, "script", &password).await,
+        401,
+        "the account row is read again and the credential refused"
+    );
+}
+
 both_backends!(
+    a_held_basic_credential_stops_working_at_once_after_a_password_change_or_disable,
+    a_wrong_basic_password_is_never_held_and_still_counts_against_the_limit,
+    a_basic_credential_changed_by_another_process_stops_working_within_the_recheck,
     the_api_key_opens_the_api_only,
     an_unset_api_key_enables_nothing,
     the_api_is_limited_per_key_and_per_ip,

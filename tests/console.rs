@@ -326,8 +326,12 @@ async fn pages_show_the_outage_banner_while_the_database_is_down_and_recover() {
             && services.1.contains("svc:web01:nginx.service"),
         "the last known units, under the banner"
     );
-    // Pages that read history need the database: a 503 page that says why.
+    // The fleet's figures the overview read at login are held in memory too: the last known, under the banner.
     let (status, page) = html(&viewer, "/hosts").await;
+    assert_eq!(status, 200, "the last known hosts are still served");
+    assert!(page.contains("Database unreachable"));
+    // Pages that read history need the database: a 503 page that says why.
+    let (status, page) = html(&viewer, "/hosts/web01?range=30d").await;
     assert_eq!(status, 503);
     assert!(
         page.contains("Database unreachable"),

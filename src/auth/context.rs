@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::auth::backoff::LoginBackoff;
+use crate::auth::basic_cache::BasicCache;
 use crate::auth::bootstrap::SetupGate;
 use crate::auth::cloudflare::CloudflareVerifier;
 use crate::auth::session::SessionCache;
@@ -28,6 +29,8 @@ pub struct AuthContext {
     /// Per-account login backoff (form and Basic Auth).
     pub backoff: LoginBackoff,
     pub sessions: SessionCache,
+    /// Basic Auth credentials verified in the last minute (`basic_cache`).
+    pub basic: BasicCache,
     pub setup: SetupGate,
     /// The key of CSRF tokens for identities without a session (SSO, Basic in a browser), shared by
     /// every replica through the database (`shared_csrf_secret`).
@@ -82,6 +85,7 @@ impl AuthContext {
             ),
             cloudflare,
             sessions: SessionCache::default(),
+            basic: BasicCache::new()?,
             setup,
             csrf_secret,
             api_key,

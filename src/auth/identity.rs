@@ -8,10 +8,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::auth::basic_cache::Lookup;
 use crate::auth::password::{verify, verify_dummy};
 use crate::auth::token::constant_time_eq;
 use crate::auth::{AuthContext, CurrentUser, Resolved, Role, Via, audit};
 use crate::db::audit_log::AuditEntry;
+use crate::db::entities::users::Model as User;
 use crate::db::users;
 use crate::domain::AuditAction;
 
@@ -137,6 +139,12 @@ impl AuthContext {
                 .await;
             return Resolved::refused(message);
         }
+        let now = auth.clock.now();
+        if let Some(user) = auth.held_basic(&username, &password, now).await {
+            return Resolved::User(auth.basic_identity(user));
+        }
+        // Read before the account row, so a change landing during the check is noticed on the next use.
+        let generation = users::generation();
         let checked = match auth.check_password(&username, &password).await {
             Ok(checked) => checked,
             Err(err) => {
@@ -150,13 +158,9 @@ impl AuthContext {
         match checked {
             Some(user) => {
                 auth.backoff.succeeded(&username);
-                Resolved::User(CurrentUser {
-                    csrf_token: auth.derived_csrf("basic", &user.username),
-                    role: user.role,
-                    username: user.username,
-                    via: Via::Basic,
-                    session_id: None,
-                })
+                auth.basic
+                    .remember(&username, &password, user.clone(), now, generation);
+                Resolved::User(auth.basic_identity(user))
             }
             None => {
                 auth.backoff.failed(&username);
@@ -165,6 +169,33 @@ impl AuthContext {
                     .await;
                 Resolved::refused("Wrong username or password.")
             }
+        }
+    }
+
+    /// The user of a Basic Auth credential verified within `basic_cache::KEEP_SECS`, its account row
+    /// compared again first when it may have changed. None: verify the password.
+    async fn held_basic(&self, username: &str, password: &str, now: f64) -> Option<User> {
+        match self.basic.lookup(username, password, now) {
+            Lookup::Fresh(user) => Some(user),
+            Lookup::Missing => None,
+            Lookup::Recheck => {
+                let generation = users::generation();
+                // A failed read falls back to the full check, which reports the outage.
+                let row = users::find_by_username(&self.db.conn, username)
+                    .await
+                    .ok()?;
+                self.basic.confirm(username, password, row, now, generation)
+            }
+        }
+    }
+
+    fn basic_identity(&self, user: User) -> CurrentUser {
+        CurrentUser {
+            csrf_token: self.derived_csrf("basic", &user.username),
+            role: user.role,
+            username: user.username,
+            via: Via::Basic,
+            session_id: None,
         }
     }
 

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod backoff;
+pub mod basic_cache;
 pub mod bootstrap;
 pub mod cli;
 pub mod cloudflare;

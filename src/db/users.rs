@@ -6,8 +6,23 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder,
 };
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::db::entities::users::{self, Column, Entity, Model};
 use crate::domain::{PasswordHash, Role};
+
+/// Bumped by every change to an account's password, role or enabled flag made in this process, so what
+/// is held from an earlier check (a verified Basic Auth credential) is checked again at once.
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// How many account changes this process has made (compare two readings: different means re-check).
+pub(crate) fn generation() -> u64 {
+    CHANGES.load(Ordering::Acquire)
+}
+
+fn changed() {
+    CHANGES.fetch_add(1, Ordering::AcqRel);
+}
 
 pub(crate) async fn find_by_username(
     conn: &impl ConnectionTrait,
@@ -57,13 +72,15 @@ pub(crate) async fn set_password(
     password_hash: PasswordHash,
     now: f64,
 ) -> Result<(), DbErr> {
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::PasswordHash, Expr::value(password_hash))
         .col_expr(Column::PasswordChangedAt, Expr::value(now))
         .filter(Column::Id.eq(id))
         .exec(conn)
-        .await
-        .map(|_| ())
+        .await;
+    // After the write, so a check that read the row before it sees a new generation.
+    changed();
+    updated.map(|_| ())
 }
 
 pub async fn set_disabled(
@@ -71,12 +88,14 @@ pub async fn set_disabled(
     id: i64,
     disabled: bool,
 ) -> Result<(), DbErr> {
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::Disabled, Expr::value(disabled))
         .filter(Column::Id.eq(id))
         .exec(conn)
-        .await
-        .map(|_| ())
+        .await;
+    // After the write, so a check that read the row before it sees a new generation.
+    changed();
+    updated.map(|_| ())
 }
 
 pub(crate) async fn set_role(
@@ -84,12 +103,14 @@ pub(crate) async fn set_role(
     id: i64,
     role: Role,
 ) -> Result<(), DbErr> {
-    Entity::update_many()
+    let updated = Entity::update_many()
         .col_expr(Column::Role, Expr::value(role))
         .filter(Column::Id.eq(id))
         .exec(conn)
-        .await
-        .map(|_| ())
+        .await;
+    // After the write, so a check that read the row before it sees a new generation.
+    changed();
+    updated.map(|_| ())
 }
 
 pub(crate) async fn touch_login(

@@ -18,6 +18,7 @@ use crate::db::services::{self, ServiceFilter};
 use crate::db::{Db, hosts};
 use crate::domain::ServiceState;
 use crate::live::{LiveBus, LiveEvent};
+use crate::live_state::reads::{Reads, Topic};
 use crate::live_state::snapshot::{ServicePage, Snapshot};
 
 /// How often the whole state is re-read, catching anything the live bus did not carry (a lost
@@ -82,12 +83,14 @@ impl Deref for CurrentUnit {
 
 /// Shared as `Arc<CurrentState>`; in `AppState` as `current`.
 pub struct CurrentState {
-    db: Db,
+    pub(super) db: Db,
     snapshot: RwLock<Snapshot>,
     loaded: AtomicBool,
     /// Serialises writers, so a full reload never overwrites a newer single-unit change.
     writer: tokio::sync::Mutex<()>,
     changes: broadcast::Sender<Change>,
+    /// The pages' other reads, held until a change says they are stale.
+    reads: Arc<Reads>,
 }
 
 impl CurrentState {
@@ -99,6 +102,7 @@ impl CurrentState {
             loaded: AtomicBool::new(false),
             writer: tokio::sync::Mutex::new(()),
             changes: broadcast::channel(CHANGES_BUFFER).0,
+            reads: Arc::default(),
         })
     }
 
@@ -106,6 +110,11 @@ impl CurrentState {
     /// announced, a gap or a database outage reloads everything, and so does `RELOAD_EVERY`.
     pub async fn start(db: Db, live: &LiveBus, health: &DbHealth) -> Arc<Self> {
         let current = Self::new(db);
+        let reads = current.reads.clone();
+        live.observe(Box::new(move |event| {
+            let (topic, host) = Topic::of(event);
+            reads.changed(topic, host);
+        }));
         // Subscribed before the first load, so no change falls between the two.
         let events = live.subscribe();
         let status = health.subscribe();
@@ -156,6 +165,9 @@ impl CurrentState {
 
     /// Applies one bus event (re-reading a changed unit), then announces it.
     pub async fn apply(&self, event: LiveEvent) {
+        // Before anything is announced, so a page reloading on the announcement reads the change.
+        let (topic, host) = Topic::of(&event);
+        self.reads.changed(topic, host);
         let (topic, hostname) = match event {
             LiveEvent::ServiceChanged {
                 hostname,
@@ -206,6 +218,7 @@ impl CurrentState {
         snapshot.orders = Default::default();
         drop(snapshot);
         self.loaded.store(true, AtomicOrdering::Release);
+        self.reads.all_stale();
         self.announce(Change::Reloaded);
         Ok(())
     }
@@ -248,6 +261,19 @@ impl CurrentState {
         if !known {
             self.write().add_host(hostname);
         }
+    }
+
+    /// The pages' reads held in memory (hosts and figures, alerts, disks, checks, charts, history).
+    pub(crate) fn reads(&self) -> &Reads {
+        &self.reads
+    }
+
+    /// One unit as held, if it exists.
+    pub(crate) fn unit(&self, hostname: &str, unit: &str) -> Option<Arc<CurrentUnit>> {
+        self.read()
+            .units
+            .get(&(hostname.to_owned(), unit.to_owned()))
+            .cloned()
     }
 
     /// Every host name, sorted.

@@ -1,12 +1,17 @@
 //! The live state: the console's in-memory projection of the fleet (`current`: every unit's latest state
-//! and the host names), which subscribes to the change bus itself and announces what changed (`Change`),
-//! and the fleet rules the pages and APIs share (`host_is_up`). The web layer renders and streams what it
+//! and the host names), which subscribes to the change bus itself and announces what changed (`Change`);
+//! the pages' other reads held until a change makes them stale (`reads`, `fleet`: hosts and figures,
+//! alerts, disks, checks, restarts, charts, a unit's history); and the fleet rules the pages and APIs
+//! share (`host_is_up`). The web layer renders and streams what it
 //! is told; it never keeps this state fresh.
 
 mod current;
+mod fleet;
+mod reads;
 mod snapshot;
 
 pub use current::{Change, CurrentState, CurrentUnit, RELOAD_EVERY};
+pub(crate) use reads::{Scope, Topic};
 pub use snapshot::ServicePage;
 
 use crate::db::hosts::HostSummary;

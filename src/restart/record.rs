@@ -36,6 +36,9 @@ impl Restarter {
             }
             _ => None,
         };
+        if request_id.is_some() {
+            self.publish(&host, &unit).await;
+        }
         let detail = json!({ "gate": refusal.gate.code(), "reason": refusal.message,
             "source": ask.source.as_str(), "request_id": request_id });
         self.audit(ask, AuditAction::RestartRefused, false, detail)

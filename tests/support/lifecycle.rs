@@ -57,6 +57,10 @@ impl TestApp {
             mem = cpu / 2.0
         ))
         .await;
+        self.written(smartmon::live::LiveEvent::MetricsUpdated {
+            hostname: host.to_owned(),
+        })
+        .await;
     }
 
     /// One `network_checks` row.
@@ -67,6 +71,10 @@ impl TestApp {
             "INSERT INTO network_checks (hostname, ts_epoch, target, method, status, latency_ms)
              VALUES ('{host}', {ts}, 'gw', 'ping', '{status}', {latency})"
         ))
+        .await;
+        self.written(smartmon::live::LiveEvent::CheckUpdated {
+            hostname: host.to_owned(),
+        })
         .await;
     }
 }

@@ -1,6 +1,7 @@
 //! Seeding: put hosts, units, state history and metrics straight into a test's database, as a collector
-//! would have written them, so page and API tests start from known data. Units and hosts also reach the
-//! server's in-memory current state, as the live feed brings them there after a collector's write.
+//! would have written them, so page and API tests start from known data. Each write is followed by the
+//! event a collector's write puts on the live bus, so the server's in-memory state holds it (units and
+//! hosts) or reads it again (figures, disks, checks, alerts), as it would after a collector's write.
 
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use smartmon::clock::Clock;
@@ -145,6 +146,15 @@ impl TestApp {
                 .await
                 .expect("seed metrics");
         }
+        self.written(LiveEvent::MetricsUpdated {
+            hostname: host.to_owned(),
+        })
+        .await;
+    }
+
+    /// What the live state does when the bus carries `event` after a collector's write.
+    pub async fn written(&self, event: LiveEvent) {
+        self.state.current.apply(event).await;
     }
 
     /// An audit entry `age_secs` old.
@@ -195,6 +205,10 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed disk");
+        self.written(LiveEvent::DiskUpdated {
+            hostname: host.to_owned(),
+        })
+        .await;
     }
 
     /// A check result, `age_secs` old.
@@ -220,6 +234,10 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed check");
+        self.written(LiveEvent::CheckUpdated {
+            hostname: host.to_owned(),
+        })
+        .await;
     }
 
     /// An alert opened `age_secs` ago, resolved `resolved_secs` ago (None: still open).
@@ -245,5 +263,9 @@ impl TestApp {
         .exec(&self.state.db.conn)
         .await
         .expect("seed alert");
+        self.written(LiveEvent::AlertChanged {
+            hostname: host.to_owned(),
+        })
+        .await;
     }
 }

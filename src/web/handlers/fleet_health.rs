@@ -3,9 +3,11 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::db::alert_list::{self, AlertFilter, AlertState};
-use crate::db::{checks, disks};
+use crate::db::alert_list::{AlertFilter, AlertState};
+use crate::db::checks;
+use crate::db::entities::network_checks;
 use crate::domain::Severity;
+use crate::live_state::{Scope, Topic};
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params};
@@ -19,13 +21,15 @@ use crate::web::views::layout::Chrome;
 const CHECKS_WINDOW_SECS: f64 = 86_400.0;
 /// Latency charts shown at most (failing targets come first).
 const MAX_CHARTS: usize = 12;
+/// The width of a latency chart's bucket.
+const CHART_BUCKET_SECS: f64 = 600.0;
 
 pub async fn disks(
     req: HttpRequest,
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
-    let rows = disks::latest(&state.db.conn).await?;
+    let rows = state.current.disks().await?;
     let now = state.clock.now();
     Ok(if wants_partial(&req) {
         disks_table(&rows, now)
@@ -39,14 +43,40 @@ pub async fn checks(
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
-    let db = &state.db.conn;
     let now = state.clock.now();
     let start = now - CHECKS_WINDOW_SECS;
-    let latest = checks::latest(db).await?;
+    let latest = state.current.checks().await?;
+    // Held until a check reports (or a new chart bucket starts).
+    let key = format!("checks page {}", (start / CHART_BUCKET_SECS).floor());
+    let deps = [Scope::Fleet(Topic::Checks)];
+    let load = check_charts(&state.db.conn, &latest, start);
+    let held = state.current.reads().get(&key, &deps, load).await?;
+    let (charts, failures) = &*held;
+    let view = ChecksView {
+        latest: &latest,
+        charts,
+        failures,
+        start,
+        now,
+    };
+    Ok(if wants_partial(&req) {
+        checks_body(&view)
+    } else {
+        checks_page(&chrome, &view)
+    })
+}
+
+/// The latency charts of the first `MAX_CHARTS` checks and the failures since `start`.
+async fn check_charts(
+    db: &sea_orm::DatabaseConnection,
+    latest: &[network_checks::Model],
+    start: f64,
+) -> Result<(Vec<TargetChart>, Vec<network_checks::Model>), sea_orm::DbErr> {
     let mut charts = Vec::new();
     for c in latest.iter().take(MAX_CHARTS) {
         let points =
-            checks::latency_series(db, c.hostname.as_str(), &c.target, start, 600.0).await?;
+            checks::latency_series(db, c.hostname.as_str(), &c.target, start, CHART_BUCKET_SECS)
+                .await?;
         charts.push(TargetChart {
             hostname: c.hostname.to_string(),
             target: c.target.clone(),
@@ -57,18 +87,7 @@ pub async fn checks(
         });
     }
     let failures = checks::events(db, start, None, None, true, 50).await?;
-    let view = ChecksView {
-        latest: &latest,
-        charts: &charts,
-        failures: &failures,
-        start,
-        now,
-    };
-    Ok(if wants_partial(&req) {
-        checks_body(&view)
-    } else {
-        checks_page(&chrome, &view)
-    })
+    Ok((charts, failures))
 }
 
 /// Reads the alerts filter; `state` defaults to all (open ones are listed first anyway).
@@ -92,10 +111,11 @@ pub async fn alerts(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let filter = alert_filter(&params(&req)?)?;
-    let (rows, total) = alert_list::find_page(&state.db.conn, &filter).await?;
+    let page = state.current.alerts(&filter).await?;
+    let (rows, total) = (&page.0, page.1);
     let view = AlertsView {
         filter: &filter,
-        rows: &rows,
+        rows,
         total,
         now: state.clock.now(),
     };

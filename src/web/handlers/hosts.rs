@@ -3,13 +3,15 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::db::hosts;
 use crate::db::services::ServiceFilter;
 use crate::domain::Hostname;
+use crate::live_state::{Scope, Topic};
 use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::state::AppState;
-use crate::web::views::hosts::{HostDetail, RANGES, host_page, hosts_page, hosts_table};
+use crate::web::views::hosts::{
+    HostDetail, RANGES, host_charts, host_page, hosts_page, hosts_table,
+};
 use crate::web::views::layout::Chrome;
 use crate::web::views::services::{ServicesView, services_table};
 
@@ -23,7 +25,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let now = state.clock.now();
-    let hosts = hosts::list(&state.db.conn, now).await?;
+    let hosts = state.current.hosts(now).await?;
     Ok(if wants_partial(&req) {
         hosts_table(&hosts, now)
     } else {
@@ -47,8 +49,8 @@ pub async fn detail(
         .iter()
         .find(|(v, _, _)| *v == range)
         .map_or(3_600.0, |r| r.2);
-    let db = &state.db.conn;
-    let Some(host) = hosts::find(db, hostname.as_str()).await? else {
+    let found = state.current.host(hostname.as_str()).await?;
+    let Some(host) = found.as_ref() else {
         return Err(AppError::NotFound(format!(
             "No host named {hostname} has reported. Hosts appear once `smartmon agent` runs there."
         )));
@@ -56,7 +58,7 @@ pub async fn detail(
     let now = state.clock.now();
     let start = now - seconds;
     let bucket = (seconds / CHART_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), hostname.as_str(), start, bucket).await?;
+    let charts = charts(&state, hostname.as_str(), (start, now), bucket).await?;
     let filter = ServiceFilter {
         host: Some(hostname.clone()),
         limit: 500,
@@ -73,17 +75,33 @@ pub async fn detail(
         hosts: &host_names,
         now,
     });
+    if wants_partial(&req) {
+        return Ok((*charts).clone());
+    }
     let detail = HostDetail {
-        host: &host,
+        host,
         range,
-        start,
         now,
-        points: &points,
+        charts: &charts,
         services,
     };
-    Ok(if wants_partial(&req) {
-        crate::web::views::hosts::host_charts(&detail)
-    } else {
-        host_page(&chrome, &detail)
-    })
+    Ok(host_page(&chrome, &detail))
+}
+
+/// A host's charts from `start` in buckets of `bucket`, rendered once and kept until a new sample
+/// arrives or a new bucket starts (the time axis then lags by less than one bucket, 1/240 of a chart).
+async fn charts(
+    state: &AppState,
+    hostname: &str,
+    (start, now): (f64, f64),
+    bucket: f64,
+) -> Result<std::sync::Arc<Markup>, AppError> {
+    let current = &state.current;
+    let points = current
+        .series(state.db.history(), hostname, start, bucket)
+        .await?;
+    let key = format!("charts {hostname} {bucket} {}", (start / bucket).floor());
+    let deps = [Scope::Host(Topic::Metrics, hostname)];
+    let render = async { Ok(host_charts(&points, start, now)) };
+    Ok(current.reads().get(&key, &deps, render).await?)
 }

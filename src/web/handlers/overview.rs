@@ -3,9 +3,9 @@
 use actix_web::{HttpRequest, web};
 use maud::Markup;
 
-use crate::db::alert_list::{self, AlertFilter, AlertState};
+use crate::db::alert_list::{AlertFilter, AlertState};
+use crate::db::disks;
 use crate::db::services::{ServiceFilter, SortKey};
-use crate::db::{disks, hosts};
 use crate::domain::ServiceState;
 use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
@@ -26,10 +26,10 @@ pub async fn overview(
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
-    let db = &state.db.conn;
     let now = state.clock.now();
-    let hosts = hosts::list(db, now).await?;
-    state.current.ensure_loaded().await?;
+    let current = &state.current;
+    let hosts = current.hosts(now).await?;
+    current.ensure_loaded().await?;
     let states = state.current.count_by_state(None);
     let mut failing = Vec::new();
     for wanted in [ServiceState::Failed, ServiceState::Transitioning] {
@@ -43,29 +43,29 @@ pub async fn overview(
         failing.extend(state.current.page(&filter).items);
     }
     failing.truncate(ATTENTION_ROWS as usize);
-    let alert_counts = alert_list::open_counts(db).await?;
-    let (open_alerts, _) = alert_list::find_page(
-        db,
-        &AlertFilter {
+    let alert_counts = *current.open_alert_counts().await?;
+    let open_alerts = current
+        .alerts(&AlertFilter {
             state: AlertState::Open,
             limit: OPEN_ALERT_ROWS,
             ..AlertFilter::default()
-        },
-    )
-    .await?;
-    let disks_attention: Vec<_> = disks::latest(db)
+        })
+        .await?;
+    let disks_attention: Vec<_> = current
+        .disks()
         .await?
-        .into_iter()
+        .iter()
         .filter(|d| disks::ATTENTION.contains(&d.health.as_str()))
+        .cloned()
         .collect();
-    let restarts = crate::db::restart_requests::latest(db, LATEST_RESTARTS).await?;
+    let restarts = current.latest_restarts(LATEST_RESTARTS).await?;
     let view = Overview {
         hosts: &hosts,
         states: &states,
         failing: &failing,
         rows: &state.rows,
         alert_counts,
-        open_alerts: &open_alerts,
+        open_alerts: &open_alerts.0,
         disks_attention: &disks_attention,
         restarts: &restarts,
         now,

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
 use crate::auth::{CurrentUser, Via};
-use crate::db::restart_requests;
 use crate::restart::{Actor, Ask, Gate, Report, Source, Status};
 use crate::web::client::client_ip;
 use crate::web::error::AppError;
@@ -60,17 +59,25 @@ pub(crate) async fn panel_for(
     unit: &str,
     toast: Option<&Report>,
 ) -> Result<Markup, AppError> {
-    let db = &state.db.conn;
-    let current = crate::db::services::find_one(db, host, unit).await?;
+    state.current.ensure_loaded().await?;
+    let current = state.current.unit(host, unit);
     let refusal = match user {
         Some(user) => state
             .restart
-            .refusal_for(&actor_of(user), host, unit, current.as_ref())
+            .refusal_for(
+                &actor_of(user),
+                host,
+                unit,
+                current.as_deref().map(|u| &**u),
+            )
             .err()
             .map(|r| r.message),
         None => Some("Only operators may restart services.".to_owned()),
     };
-    let rows = restart_requests::history(db, host, unit, HISTORY_ROWS).await?;
+    let rows = state
+        .current
+        .restart_history(host, unit, HISTORY_ROWS)
+        .await?;
     Ok(panel(&Panel {
         host,
         unit,
@@ -114,7 +121,10 @@ pub(crate) async fn history_partial(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let (host, unit) = path.into_inner();
-    let rows = restart_requests::history(&state.db.conn, &host, &unit, HISTORY_ROWS).await?;
+    let rows = state
+        .current
+        .restart_history(&host, &unit, HISTORY_ROWS)
+        .await?;
     Ok(history(&host, &unit, &rows, state.clock.now()))
 }
 

@@ -80,16 +80,19 @@ pub async fn detail(
         .iter()
         .find(|(v, _, _)| *v == window)
         .map_or(86_400.0, |w| w.2);
-    let db = &state.db.conn;
-    let Some(current) = services::find_one(db, hostname.as_str(), &unit).await? else {
+    state.current.ensure_loaded().await?;
+    let Some(current) = state.current.unit(hostname.as_str(), &unit) else {
         return Err(AppError::NotFound(format!(
             "{hostname} has no unit named {unit}."
         )));
     };
     let now = state.clock.now();
     let start = now - seconds;
-    let history = services::history(db, hostname.as_str(), &unit, start, 10_000).await?;
-    let initial = services::state_at(db, hostname.as_str(), &unit, start).await?;
+    let held = state
+        .current
+        .unit_history(hostname.as_str(), &unit, start, 10_000)
+        .await?;
+    let (history, initial) = (&held.changes, &held.initial);
     let changes: Vec<(f64, ServiceState)> = history
         .iter()
         .rev()
@@ -101,7 +104,7 @@ pub async fn detail(
         start,
         now,
     );
-    let shown: Vec<_> = history.into_iter().take(200).collect();
+    let shown = &history[..history.len().min(200)];
     let restart = crate::web::handlers::restart::panel_for(
         &state,
         chrome.user.as_ref(),
@@ -116,7 +119,7 @@ pub async fn detail(
             unit: &current,
             window,
             uptime,
-            history: &shown,
+            history: shown,
             now,
             restart,
         },

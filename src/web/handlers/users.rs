@@ -109,6 +109,7 @@ pub(crate) async fn set_role(
         .await
         .map_err(account_error)?;
     state.auth.sessions.forget_username(&name);
+    state.auth.basic.forget_username(&name);
     Ok(back())
 }
 
@@ -130,6 +131,7 @@ pub async fn disable(
         .await
         .map_err(account_error)?;
     state.auth.sessions.forget_user(target.id);
+    state.auth.basic.forget_username(&name);
     Ok(back())
 }
 

@@ -66,9 +66,9 @@ pub(crate) fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
 pub struct HostDetail<'a> {
     pub host: &'a HostSummary,
     pub range: &'a str,
-    pub start: f64,
     pub now: f64,
-    pub points: &'a [MetricPoint],
+    /// The five charts (`host_charts`), rendered once per bucket or sample.
+    pub charts: &'a Markup,
     pub services: Markup,
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
                     a href=(format!("/hosts/{name}?range={value}")) aria-current=[(value == d.range).then_some("page")] { (label) }
                 }
             }
-            div #host-charts .charts data-live-refresh="metrics" data-live-host=(name) { (host_charts(d)) }
+            div #host-charts .charts data-live-refresh="metrics" data-live-host=(name) { (d.charts) }
             h2 { "Services on " (name) }
             (d.services)
         },
@@ -147,11 +147,10 @@ fn bytes_rate(v: f64) -> String {
     }
 }
 
-/// The five history charts for the chosen range.
-pub(crate) fn host_charts(d: &HostDetail) -> Markup {
-    let p = d.points;
+/// The five history charts of `p` drawn over `[start, now]`.
+pub(crate) fn host_charts(p: &[MetricPoint], start: f64, now: f64) -> Markup {
     let chart =
-        |title, series: Vec<Series>, max, fmt| line_chart(title, &series, d.start, d.now, max, fmt);
+        |title, series: Vec<Series>, max, fmt| line_chart(title, &series, start, now, max, fmt);
     html! {
         (chart("CPU", vec![Series { label: "cpu", class: "series-a", points: pick(p, |m| m.cpu) }], Some(100.0), pct))
         (chart("Memory", vec![

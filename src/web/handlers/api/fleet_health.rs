@@ -115,7 +115,8 @@ pub async fn alerts(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = alert_filter(&params(&req)?)?;
-    let (rows, total) = alert_list::find_page(&state.db.conn, &filter).await?;
+    let page = state.current.alerts(&filter).await?;
+    let (rows, total) = (&page.0, page.1);
     Ok(HttpResponse::Ok().json(AlertList {
         items: rows.iter().map(alert_json).collect(),
         total,
@@ -230,7 +231,7 @@ pub(crate) struct DriveList<'a> {
     responses((status = 200, description = "OK", body = DriveList), ApiErrors)
 )]
 pub async fn smart(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = disks::latest(&state.db.conn).await?;
+    let rows = state.current.disks().await?;
     let items: Vec<Drive<'_>> = rows.iter().map(drive_json).collect();
     let total = items.len();
     Ok(HttpResponse::Ok().json(DriveList { items, total }))
@@ -251,7 +252,7 @@ pub(crate) struct CheckList<'a> {
     responses((status = 200, description = "OK", body = CheckList), ApiErrors)
 )]
 pub(crate) async fn network_targets(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = checks::latest(&state.db.conn).await?;
+    let rows = state.current.checks().await?;
     let items: Vec<Check<'_>> = rows.iter().map(check_json).collect();
     let total = items.len();
     Ok(HttpResponse::Ok().json(CheckList { items, total }))

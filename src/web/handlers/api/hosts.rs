@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
 use crate::db::entities::system_metrics;
-use crate::db::hosts::{self, HostSummary, MetricPoint};
+use crate::db::hosts::{HostSummary, MetricPoint};
 use crate::db::services::ServiceFilter;
 use crate::live_state::host_is_up;
 use crate::web::handlers::api::services::{ServiceJson, service_json};
@@ -100,7 +100,7 @@ pub(crate) struct HostList<'a> {
 )]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let hosts = hosts::list(&state.db.conn, now).await?;
+    let hosts = state.current.hosts(now).await?;
     let items: Vec<Host<'_>> = hosts.iter().map(|h| host_json(h, now)).collect();
     let total = items.len();
     Ok(HttpResponse::Ok().json(HostList { items, total }))
@@ -166,8 +166,7 @@ pub async fn metrics(
 ) -> Result<HttpResponse, ApiError> {
     let host = host_from_path(&path)?;
     let minutes = params(&req)?.clamped("minutes", 60, 1, 525_600)?;
-    let db = &state.db.conn;
-    if hosts::find(db, host.as_str()).await?.is_none() {
+    if state.current.host(host.as_str()).await?.is_none() {
         return Err(ApiError::NotFound(format!(
             "no host named {host} has reported"
         )));
@@ -175,7 +174,10 @@ pub async fn metrics(
     let seconds = minutes as f64 * 60.0;
     let now = state.clock.now();
     let bucket = (seconds / MAX_POINTS).max(15.0);
-    let points = hosts::series(state.db.history(), host.as_str(), now - seconds, bucket).await?;
+    let points = state
+        .current
+        .series(state.db.history(), host.as_str(), now - seconds, bucket)
+        .await?;
     Ok(HttpResponse::Ok().json(HostMetrics {
         hostname: host.as_str(),
         minutes,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
-use crate::db::{alert_list, disks, hosts};
+use crate::db::disks;
 use crate::live_state::host_is_up;
 use crate::web::handlers::api::{ApiError, ApiErrors};
 use crate::web::state::AppState;
@@ -57,9 +57,8 @@ pub(crate) struct DiskCounts {
     responses((status = 200, description = "OK", body = Summary), ApiErrors)
 )]
 pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let db = &state.db.conn;
     let now = state.clock.now();
-    let hosts = hosts::list(db, now).await?;
+    let hosts = state.current.hosts(now).await?;
     let up = hosts.iter().filter(|h| host_is_up(h, now)).count();
     state.current.ensure_loaded().await?;
     let services = state
@@ -68,8 +67,8 @@ pub async fn summary(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         .into_iter()
         .map(|(s, n)| (s.as_str().to_owned(), n))
         .collect();
-    let (critical, warning) = alert_list::open_counts(db).await?;
-    let disks = disks::latest(db).await?;
+    let (critical, warning) = *state.current.open_alert_counts().await?;
+    let disks = state.current.disks().await?;
     let attention = disks
         .iter()
         .filter(|d| disks::ATTENTION.contains(&d.health.as_str()))
