@@ -103,6 +103,7 @@ impl Application {
             rows,
             restart,
         };
+        crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;
         Ok(Self {
             port,

@@ -3,7 +3,8 @@
 //!
 //! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
 //! names a topic and host (`services web01`, `metrics web01`, `*` after a gap) so pages reload the parts
-//! that depend on it; `status` carries the database banner.
+//! that depend on it; `part` carries a whole page part rendered once for everyone (`live_parts`);
+//! `status` carries the database banner.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -107,6 +108,16 @@ impl LiveFeed {
             }
             Change::Database { up } => self.send("status", &database_banner(up).into_string()),
         }
+    }
+
+    /// Whether any page is connected.
+    pub(crate) fn has_subscribers(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
+    /// Sends a page part (its whole element, `data-live-part` naming it) to every open page.
+    pub(crate) fn push_part(&self, html: &str) {
+        self.send("part", html);
     }
 
     fn send(&self, event: &str, data: &str) {

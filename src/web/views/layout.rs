@@ -113,7 +113,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                 div #db-status sse-swap=[chrome.live.then_some("status")] aria-live="polite" {
                     (database_banner(chrome.database_up))
                 }
-                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} }
+                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} div #live-parts hidden sse-swap="part" {} }
                 @if let (Some(error), Some(user)) = (&chrome.policy_error, user)
                     && user.role >= Role::Admin
                 {
