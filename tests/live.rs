@@ -144,6 +144,55 @@ async fn a_change_reaches_the_page_before_the_busy_database_holds_it(backend: Ba
 
 both_backends!(a_change_reaches_the_page_before_the_busy_database_holds_it);
 
+/// The overview's part as pushed: the whole `#overview` element, counting `failed` units.
+fn is_overview_with_failed(data: &str, failed: u32) -> bool {
+    data.starts_with("<div id=\"overview\"")
+        && data.contains("data-live-part=\"overview\"")
+        && data.contains(&format!(
+            "<span class=\"tile-label\">Services failed</span><span class=\"tile-value\">{failed}</span>"
+        ))
+}
+
+async fn a_change_pushes_the_new_overview_to_every_open_page(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let app = app_on_bus(backend, &bus, &[]).await;
+    let viewer = app.login_as("viewer", Role::Viewer).await;
+    let collector = collector_for(&app).await;
+    let _watcher = collector.spawn_services();
+    eventually("the initial sync", WAIT, || async {
+        let n = rows(
+            &app,
+            "SELECT service_name FROM service_current WHERE service_name = 'ssh.service'",
+        )
+        .await;
+        (n.len() == 1).then_some(())
+    })
+    .await;
+    let overview = viewer.get("/").await.text().await.expect("page");
+    assert!(
+        overview.contains("data-live-part=\"overview\""),
+        "the page marks its pushed part"
+    );
+    let mut first = SseClient::connect(&viewer).await;
+    let mut second = SseClient::connect(&viewer).await;
+
+    bus.set_state("ssh.service", "failed", "failed").await;
+    let pushed = first
+        .expect("part", WAIT, |d| is_overview_with_failed(d, 1))
+        .await;
+    assert!(
+        pushed.data.contains("id=\"svc:BackendServer:ssh.service\""),
+        "the failed unit is listed: {}",
+        pushed.data
+    );
+    let same = second
+        .expect("part", WAIT, |d| is_overview_with_failed(d, 1))
+        .await;
+    assert_eq!(same.data, pushed.data, "one rendering for every page");
+}
+
+both_backends!(a_change_pushes_the_new_overview_to_every_open_page);
+
 #[tokio::test]
 async fn a_change_written_by_another_process_reaches_the_page() {
     let bus = FakeSystemd::start(&units()).await;
