@@ -2,7 +2,7 @@
 // - "rows": HTML rows; a row already on the page (same id) is replaced in place and flashes.
 // - "part": a whole page part rendered once on the server for every page; an element with the same id
 //   and data-live-part is replaced, when the page shows its default view (no query string).
-// - "changed": "topic host" (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
+// - "changed": "topic host" lines (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
 //   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s; a part the server
 //   pushes is not reloaded for a topic in the default view (its "part" frame brings the change).
 // - "status": the database banner (swapped by the extension); when the database returns (down before this
@@ -108,8 +108,10 @@
       replaceParts(msg.data);
     } else if (msg.type === "changed") {
       e.preventDefault();
-      var words = String(msg.data).split(" ");
-      refreshAll(words[0], words[1]);
+      String(msg.data).split("\n").forEach(function (line) {
+        var words = line.split(" ");
+        refreshAll(words[0], words[1]);
+      });
     }
   });
 

@@ -2,12 +2,15 @@
 //! Server-Sent Events frames and fanned out to every connected browser (`GET /events`).
 //!
 //! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
-//! names a topic and host (`services web01`, `metrics web01`, `*` after a gap) so pages reload the parts
-//! that depend on it; `part` carries a whole page part rendered once for everyone (`live_parts`);
+//! names topics and hosts, one `topic host` a line (`services web01`, `metrics web01`; `*` after a gap),
+//! gathered for up to `CHANGED_EVERY` so a busy fleet costs each page a few frames a second, and pages
+//! reload the parts that depend on them; `part` carries a whole page part rendered once for everyone (`live_parts`);
 //! `status` carries the database banner.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use actix_web::web::Bytes;
 use maud::Render;
@@ -22,6 +25,9 @@ use crate::web::views::services::service_row_cached;
 /// Frames buffered per client; a client further behind than this is disconnected (it reconnects and
 /// reloads what it shows), so a slow browser never holds up the others.
 const CLIENT_BUFFER: usize = 512;
+
+/// How long `changed` topics gather before they go out in one frame.
+const CHANGED_EVERY: Duration = Duration::from_millis(250);
 
 /// Cheap to clone; in `AppState` as `feed`.
 #[derive(Clone)]
@@ -42,20 +48,54 @@ impl LiveFeed {
             closing: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let renderer = feed.clone();
-        let mut changes = current.subscribe();
-        tokio::spawn(async move {
-            loop {
-                match changes.recv().await {
-                    Ok(change) => renderer.render(&rows, change, clock.now()),
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        rows.clear();
-                        renderer.send("changed", "*");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
+        let changes = current.subscribe();
+        tokio::spawn(async move { renderer.follow(changes, &rows, clock).await });
         feed
+    }
+
+    /// Renders each change as it comes; `changed` topics go out together every `CHANGED_EVERY`.
+    async fn follow(
+        &self,
+        mut changes: broadcast::Receiver<Change>,
+        rows: &RowCache,
+        clock: Clock,
+    ) {
+        let mut topics = BTreeSet::new();
+        let mut flush_at: Option<tokio::time::Instant> = None;
+        loop {
+            let next = match flush_at {
+                Some(at) => match tokio::time::timeout_at(at, changes.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.send_topics(&mut topics);
+                        flush_at = None;
+                        continue;
+                    }
+                },
+                None => changes.recv().await,
+            };
+            match next {
+                Ok(change) => self.render(rows, change, clock.now(), &mut topics),
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    rows.clear();
+                    topics.clear();
+                    self.send("changed", "*");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+            if !topics.is_empty() && flush_at.is_none() {
+                flush_at = Some(tokio::time::Instant::now() + CHANGED_EVERY);
+            }
+        }
+    }
+
+    /// One `changed` frame for every gathered topic, one a line.
+    fn send_topics(&self, topics: &mut BTreeSet<String>) {
+        if topics.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = std::mem::take(topics).into_iter().collect();
+        self.send("changed", &lines.join("\n"));
     }
 
     /// Ends every open stream (the server is stopping; browsers reconnect to the next one).
@@ -82,7 +122,7 @@ impl LiveFeed {
         Bytes::from(frame)
     }
 
-    fn render(&self, rows: &RowCache, change: Change, now: f64) {
+    fn render(&self, rows: &RowCache, change: Change, now: f64, topics: &mut BTreeSet<String>) {
         match change {
             Change::Unit {
                 hostname,
@@ -96,14 +136,15 @@ impl LiveFeed {
                     let row = service_row_cached(&unit, now, rows);
                     self.send("rows", &row.render().into_string());
                 }
-                self.send("changed", &format!("services {hostname}"));
+                topics.insert(format!("services {hostname}"));
             }
             Change::Topic { topic, hostname } => {
-                self.send("changed", &format!("{topic} {hostname}"))
+                topics.insert(format!("{topic} {hostname}"));
             }
             Change::Reloaded => rows.clear(),
             Change::Gap => {
                 rows.clear();
+                topics.clear();
                 self.send("changed", "*");
             }
             Change::Database { up } => self.send("status", &database_banner(up).into_string()),

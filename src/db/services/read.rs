@@ -113,11 +113,11 @@ pub(crate) async fn with_seen(
 ) -> Result<Vec<service_current::Model>, DbErr> {
     let backend = db.get_database_backend();
     let mut sql = String::from(
-        "SELECT hostname, services_seen_at FROM hosts WHERE services_seen_at IS NOT NULL",
+        "SELECT \"hostname\", \"services_seen_at\" FROM \"hosts\" WHERE \"services_seen_at\" IS NOT NULL",
     );
     let mut values = Vec::new();
     if let Some(hostname) = hostname {
-        sql.push_str(&format!(" AND hostname = {}", placeholder(backend, 1)));
+        sql.push_str(&format!(" AND \"hostname\" = {}", placeholder(backend, 1)));
         values.push(hostname.into());
     }
     let rows = db

@@ -77,8 +77,9 @@ pub(crate) async fn mark_seen(
         _ => ("?1", "?2"),
     };
     let sql = format!(
-        "INSERT INTO hosts (hostname, first_seen, last_seen, services_seen_at) VALUES ({p1}, {p2}, {p2}, {p2}) \
-         ON CONFLICT (hostname) DO UPDATE SET services_seen_at = excluded.services_seen_at"
+        "INSERT INTO \"hosts\" (\"hostname\", \"first_seen\", \"last_seen\", \"services_seen_at\") \
+         VALUES ({p1}, {p2}, {p2}, {p2}) \
+         ON CONFLICT (\"hostname\") DO UPDATE SET \"services_seen_at\" = excluded.\"services_seen_at\""
     );
     conn.execute_raw(Statement::from_sql_and_values(
         backend,

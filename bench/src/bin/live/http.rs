@@ -7,10 +7,11 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A response's status line and headers (the body is read and dropped).
+/// A response's status line, headers and body (de-chunked when it came chunked).
 pub struct Response {
     pub status: u16,
     pub head: String,
+    pub body: String,
 }
 
 /// Sends one request with `Connection: close` and reads until the server closes.
@@ -32,11 +33,26 @@ pub async fn request(
     stream.write_all(text.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    let raw = String::from_utf8_lossy(&raw);
-    let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let rest = raw.get(end + 4..).unwrap_or_default();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut body = Vec::new();
+        Dechunker::default().feed(rest, &mut body);
+        body
+    } else {
+        rest.to_vec()
+    };
     Ok(Response {
-        status: status_of(head)?,
-        head: head.to_owned(),
+        status: status_of(&head)?,
+        head,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
 
@@ -183,6 +199,7 @@ mod tests {
             status: 303,
             head: "HTTP/1.1 303 See Other\r\nset-cookie: smartmon_session=abc123; HttpOnly; Path=/"
                 .into(),
+            body: String::new(),
         };
         assert_eq!(
             cookie(&response, "smartmon_session").as_deref(),
