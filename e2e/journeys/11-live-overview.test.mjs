@@ -8,7 +8,7 @@ import { sql } from "../harness/postgres.mjs";
 import { eventually } from "../harness/wait.mjs";
 
 const UNITS = ["nginx.service", "cron.service", "ssh.service"];
-const failedTile = (page) => page.locator("#overview a.tile-failed .tile-value");
+const failedTile = (page) => page.locator('#overview a[href="/services?state=failed"] .tile-value');
 
 journey("11-live-overview", "overview: a unit that fails updates the tiles from a pushed fragment, with no extra request",
   { units: UNITS }, async ({ page, login, bus, directDatabaseUrl }) => {
