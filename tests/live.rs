@@ -172,11 +172,13 @@ async fn a_change_pushes_the_new_overview_to_every_open_page(backend: Backend) {
     .await;
     let overview = viewer.get("/").await.text().await.expect("page");
     assert!(
-        overview.contains("data-live-part=\"overview\""),
-        "the page marks its pushed part"
+        overview.contains("data-live-part=\"overview\"")
+            && overview.contains("sse-connect=\"/events?part=overview\""),
+        "the page marks its pushed part and asks for it"
     );
-    let mut first = SseClient::connect(&viewer).await;
-    let mut second = SseClient::connect(&viewer).await;
+    let mut first = SseClient::connect_to(&viewer, "/events?part=overview").await;
+    let mut second = SseClient::connect_to(&viewer, "/events?part=overview").await;
+    let mut services_page = SseClient::connect(&viewer).await;
 
     bus.set_state("ssh.service", "failed", "failed").await;
     let pushed = first
@@ -191,6 +193,13 @@ async fn a_change_pushes_the_new_overview_to_every_open_page(backend: Backend) {
         .expect("part", WAIT, |d| is_overview_with_failed(d, 1))
         .await;
     assert_eq!(same.data, pushed.data, "one rendering for every page");
+    // A page that does not show the overview gets its row, not the overview.
+    let row = services_page.expect("rows", WAIT, is_failed_ssh_row).await;
+    assert!(row.data.starts_with("<tr "));
+    let bad = viewer.get("/events?part=everything").await;
+    assert_eq!(bad.status(), 400, "an unknown part is refused");
+    let message = bad.text().await.expect("body");
+    assert!(message.contains("not a live page part"), "{message}");
 }
 
 both_backends!(a_change_pushes_the_new_overview_to_every_open_page);

@@ -4,10 +4,11 @@
 //! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
 //! names topics and hosts, one `topic host` a line (`services web01`, `metrics web01`; `*` after a gap),
 //! gathered for up to `CHANGED_EVERY` so a busy fleet costs each page a few frames a second, and pages
-//! reload the parts that depend on them; `part` carries a whole page part rendered once for everyone (`live_parts`);
+//! reload the parts that depend on them; `part` carries a whole page part rendered once for every page showing it
+//! (`live_parts`; a page names its part in `/events?part=…`);
 //! `status` carries the database banner.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -36,6 +37,8 @@ pub struct LiveFeed {
     next_id: Arc<AtomicU64>,
     /// Flips to true when the server stops, so every open stream ends.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// One channel per pushed page part, for the pages that show it.
+    parts: Arc<std::sync::Mutex<HashMap<&'static str, broadcast::Sender<Bytes>>>>,
 }
 
 impl LiveFeed {
@@ -46,6 +49,7 @@ impl LiveFeed {
             tx,
             next_id: Arc::new(AtomicU64::new(1)),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
+            parts: Arc::default(),
         };
         let renderer = feed.clone();
         let changes = current.subscribe();
@@ -151,14 +155,28 @@ impl LiveFeed {
         }
     }
 
-    /// Whether any page is connected.
-    pub(crate) fn has_subscribers(&self) -> bool {
-        self.tx.receiver_count() > 0
+    /// A receiver of page part `name`'s frames, for a page that shows it.
+    pub(crate) fn subscribe_part(&self, name: &'static str) -> broadcast::Receiver<Bytes> {
+        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts
+            .entry(name)
+            .or_insert_with(|| broadcast::channel(CLIENT_BUFFER).0)
+            .subscribe()
     }
 
-    /// Sends a page part (its whole element, `data-live-part` naming it) to every open page.
-    pub(crate) fn push_part(&self, html: &str) {
-        self.send("part", html);
+    /// Whether any open page shows part `name`.
+    pub(crate) fn watches_part(&self, name: &str) -> bool {
+        let parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts.get(name).is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// Sends page part `name` (its whole element, `data-live-part` naming it) to the pages showing it.
+    pub(crate) fn push_part(&self, name: &str, html: &str) {
+        let frame = self.frame("part", html);
+        let parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = parts.get(name) {
+            let _ = tx.send(frame);
+        }
     }
 
     fn send(&self, event: &str, data: &str) {

@@ -1,9 +1,9 @@
-//! Page parts rendered once per change and pushed to every open page as `part` frames: the overview,
-//! the hosts list, disks, checks and the unfiltered alerts table. A change marks the parts that show
-//! it; they are rendered together shortly after (`FIRST_DELAY`), at most once per `MIN_GAP` each, only
-//! while someone is watching, and only sent when the HTML differs from what was last sent. A page
-//! applies a part only in its default view (no query string); any other view reloads its own on the
-//! `changed` frame, as before.
+//! Page parts rendered once per change and pushed as `part` frames to the pages showing them: the
+//! overview, the hosts list, disks, checks and the unfiltered alerts table. A page in its default view
+//! (no query string) names its part in `/events?part=…`; any other view reloads its own on the
+//! `changed` frame, as before. A change marks the parts that show it; they are rendered together
+//! shortly after (`FIRST_DELAY`), at most once per `MIN_GAP` each, only while a page shows them, and
+//! only sent when the HTML differs from what was last sent.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -40,6 +40,36 @@ impl Part {
         Part::Checks,
         Part::Alerts,
     ];
+
+    /// The part `name` (as in `/events?part=`).
+    pub(crate) fn parse(name: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Part::Overview => "overview",
+            Part::Hosts => "hosts",
+            Part::Disks => "disks",
+            Part::Checks => "checks",
+            Part::Alerts => "alerts",
+        }
+    }
+
+    /// The part pushed to the page at `path`, in its default view (no query string) only.
+    pub(crate) fn of_page(path: &str, query: &str) -> Option<Part> {
+        if !query.is_empty() {
+            return None;
+        }
+        match path {
+            "/" => Some(Part::Overview),
+            "/hosts" => Some(Part::Hosts),
+            "/disks" => Some(Part::Disks),
+            "/checks" => Some(Part::Checks),
+            "/alerts" => Some(Part::Alerts),
+            _ => None,
+        }
+    }
 
     /// The parts that show what `change` changed.
     fn affected_by(change: &Change) -> &'static [Part] {
@@ -133,17 +163,17 @@ fn take_ready(dirty: &mut BTreeSet<Part>, last_render: &HashMap<Part, Instant>) 
     ready
 }
 
-/// Renders `part` once and sends it to every open page, unless nobody watches or nothing changed.
+/// Renders `part` once and sends it to every page showing it, unless none does or nothing changed.
 async fn push(state: &AppState, part: Part, last_sent: &mut HashMap<Part, String>) {
-    if !state.feed.has_subscribers() {
-        last_sent.clear();
+    if !state.feed.watches_part(part.name()) {
+        last_sent.remove(&part);
         return;
     }
     match part.render(state).await {
         Ok(html) => {
             let html = html.into_string();
             if last_sent.get(&part) != Some(&html) {
-                state.feed.push_part(&html);
+                state.feed.push_part(part.name(), &html);
                 last_sent.insert(part, html);
             }
         }

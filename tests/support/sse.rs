@@ -24,7 +24,12 @@ pub struct SseClient {
 
 impl SseClient {
     pub async fn connect(user: &LoggedIn) -> SseClient {
-        let response = user.get("/events").await;
+        Self::connect_to(user, "/events").await
+    }
+
+    /// The stream at `path` (`/events?part=overview`, as the overview page opens it).
+    pub async fn connect_to(user: &LoggedIn, path: &str) -> SseClient {
+        let response = user.get(path).await;
         assert_eq!(response.status(), 200, "the live stream opens");
         let header = |name: &str| {
             response

@@ -82,15 +82,18 @@ pub struct EventStream {
     stream: TcpStream,
     chunks: Dechunker,
     body: Vec<u8>,
+    /// How much of `body` is known to hold no frame end (a large frame is scanned once, not per read).
+    scanned: usize,
     buf: Vec<u8>,
 }
 
 impl EventStream {
-    /// Connects with the session cookie and reads the response head; the body must be chunked.
-    pub async fn open(addr: SocketAddr, cookie: &str) -> anyhow::Result<EventStream> {
+    /// Connects to `path` (`/events`, or the URL a page names) with the session cookie and reads the
+    /// response head; the body must be chunked.
+    pub async fn open(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<EventStream> {
         let mut stream = TcpStream::connect(addr).await?;
         let request = format!(
-            "GET /events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut raw = Vec::new();
@@ -114,6 +117,7 @@ impl EventStream {
             stream,
             chunks: Dechunker::default(),
             body: Vec::new(),
+            scanned: 0,
             buf,
         };
         events.chunks.feed(&raw[end + 4..], &mut events.body);
@@ -123,11 +127,15 @@ impl EventStream {
     /// The next complete frame (without its blank line), or `None` when the server closed the stream.
     pub async fn next_frame(&mut self) -> anyhow::Result<Option<String>> {
         loop {
-            if let Some(end) = self.body.windows(2).position(|w| w == b"\n\n") {
+            let from = self.scanned.saturating_sub(1);
+            if let Some(at) = self.body[from..].windows(2).position(|w| w == b"\n\n") {
+                let end = from + at;
                 let frame = String::from_utf8_lossy(&self.body[..end]).into_owned();
                 self.body.drain(..end + 2);
+                self.scanned = 0;
                 return Ok(Some(frame));
             }
+            self.scanned = self.body.len();
             let n = self.stream.read(&mut self.buf).await?;
             if n == 0 {
                 return Ok(None);

@@ -28,6 +28,8 @@ const TOPICS: [&str; 6] = [
 /// the request counter.
 pub struct Overview {
     pub addr: SocketAddr,
+    /// The stream the page opens (its `sse-connect`).
+    pub events: String,
     pub cookie: String,
     pub units: Vec<String>,
     pub pushed: bool,
@@ -44,8 +46,16 @@ impl Overview {
     ) -> anyhow::Result<Overview> {
         let page = http::request(addr, "GET", "/", &[("Cookie", cookie)], "").await?;
         anyhow::ensure!(page.status == 200, "/ answered {}", page.status);
+        let events = page
+            .body
+            .split("sse-connect=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("/events")
+            .to_owned();
         Ok(Overview {
             addr,
+            events,
             cookie: cookie.to_owned(),
             units,
             pushed: page.body.contains("data-live-part=\"overview\""),
@@ -61,7 +71,7 @@ impl Overview {
     ) -> Seen {
         let mut seen = Seen::default();
         let mut shown: HashMap<String, bool> = HashMap::new();
-        let mut stream = match EventStream::open(self.addr, &self.cookie).await {
+        let mut stream = match EventStream::open(self.addr, &self.events, &self.cookie).await {
             Ok(stream) => stream,
             Err(err) => {
                 seen.dropped = true;
