@@ -211,10 +211,12 @@ impl CurrentState {
     /// Reads every unit and host name from the database and replaces what is held (except changes
     /// applied from events that the database does not show yet).
     pub async fn reload(&self) -> Result<(), DbErr> {
-        let mut pending = self.writer.lock().await;
+        // Read without holding the writer: changes keep being applied meanwhile, and the ones that
+        // came with their state stay pending, so the merge below keeps them over this older read.
         let db = &self.db;
         let units = services::all_current(&db.conn).await?;
         let host_names = hosts::names(&db.conn).await?;
+        let mut pending = self.writer.lock().await;
         let mut units: std::collections::BTreeMap<_, _> = units
             .into_iter()
             .map(|u| {
