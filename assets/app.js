@@ -1,7 +1,10 @@
 // smartmon console: live updates on top of htmx and its SSE extension. No inline script, no eval.
 // - "rows": HTML rows; a row already on the page (same id) is replaced in place and flashes.
-// - "changed": "topic host" (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
-//   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s.
+// - "part": a whole page part rendered once on the server for every page; an element with the same id
+//   and data-live-part is replaced, when the page shows its default view (no query string).
+// - "changed": "topic host" lines (e.g. "services web01") or "*"; parts whose data-live-refresh lists the topic
+//   (and whose data-live-host, if any, is that host) reload, at most every 1.5 s; a part the server
+//   pushes is not reloaded for a topic in the default view (its "part" frame brings the change).
 // - "status": the database banner (swapped by the extension); when the database returns (down before this
 //   frame, up after it), an outage page fetches itself again and live parts reload. The frame every new
 //   connection starts with only confirms what the page was rendered with, so it reloads nothing.
@@ -28,11 +31,17 @@
 
   // topic: null or "*" reloads every live part; else only parts listing the topic (and, when a part
   // names a host with data-live-host, only for that host).
+  // Pushed parts (data-live-part) are the default view of their page.
+  function pushed(el) {
+    return el.hasAttribute("data-live-part") && !location.search;
+  }
+
   function refreshAll(topic, host) {
     if (topic === "*") topic = null;
     document.querySelectorAll("[data-live-refresh]").forEach(function (el) {
       var topics = el.getAttribute("data-live-refresh");
       if (topic && topics.split(" ").indexOf(topic) < 0) return;
+      if (topic && pushed(el)) return;
       var onlyHost = el.getAttribute("data-live-host");
       if (topic && host && onlyHost && onlyHost !== host) return;
       var key = el.id || "live";
@@ -61,6 +70,23 @@
     });
   }
 
+  function replaceParts(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    Array.prototype.forEach.call(tpl.content.children, function (fresh) {
+      var old = fresh.id && document.getElementById(fresh.id);
+      if (!old || !pushed(old) || !databaseUp()) return;
+      if (old.getAttribute("data-live-part") !== fresh.getAttribute("data-live-part")) return;
+      var focused = old.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+      old.replaceWith(fresh);
+      if (window.htmx) htmx.process(fresh);
+      if (focused) {
+        var again = fresh.querySelector('[href="' + focused + '"]');
+        if (again) again.focus();
+      }
+    });
+  }
+
   function reloadOutagePage() {
     var main = document.getElementById("main");
     if (!main || !main.querySelector("[data-outage]") || !window.htmx) return;
@@ -77,10 +103,15 @@
     } else if (msg.type === "rows") {
       e.preventDefault();
       replaceRows(msg.data);
+    } else if (msg.type === "part") {
+      e.preventDefault();
+      replaceParts(msg.data);
     } else if (msg.type === "changed") {
       e.preventDefault();
-      var words = String(msg.data).split(" ");
-      refreshAll(words[0], words[1]);
+      String(msg.data).split("\n").forEach(function (line) {
+        var words = line.split(" ");
+        refreshAll(words[0], words[1]);
+      });
     }
   });
 

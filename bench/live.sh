@@ -32,6 +32,6 @@ soft=$(ulimit -n)
 [[ $soft == unlimited ]] || ((soft >= 1100)) || echo "bench/live.sh: warning: open-file limit $soft may be short of 500 clients" >&2
 
 cargo build --release --locked --quiet -p smartmon --bin smartmon -p smartmon-testbed --bin fake-systemd \
-  -p smartmon-bench --bin live
+  -p smartmon-bench --bin live --bin ingest
 target=$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release
 exec "$target/live" "$@"

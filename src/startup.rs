@@ -106,6 +106,7 @@ impl Application {
             restart,
             streams: Arc::default(),
         };
+        crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;
         Ok(Self {
             port,

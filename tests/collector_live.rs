@@ -40,6 +40,7 @@ async fn events_reach_other_replicas_through_postgres_and_never_echo() {
         LiveEvent::ServiceChanged {
             hostname: "web01".into(),
             service_name: "nginx.service".into(),
+            news: None,
         },
         LiveEvent::DiskUpdated {
             hostname: "web01".into(),
@@ -47,12 +48,25 @@ async fn events_reach_other_replicas_through_postgres_and_never_echo() {
     ];
     first.state.live.publish(batch.clone()).await;
     published += 1;
-    for expected in &batch {
-        let got = tokio::time::timeout(Duration::from_secs(5), at_second.recv())
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(5), at_second.recv())
             .await
             .expect("the batch arrives")
-            .expect("event");
+            .expect("event")
+    };
+    for expected in &batch {
+        let got = next().await;
         assert_eq!(&got, expected, "one notification per event, in order");
+        if matches!(got, LiveEvent::ServiceChanged { .. }) {
+            assert_eq!(
+                next().await,
+                LiveEvent::ServiceStored {
+                    hostname: "web01".into(),
+                    service_name: "nginx.service".into(),
+                },
+                "another process's unit change is stored already"
+            );
+        }
     }
 
     tokio::time::sleep(Duration::from_millis(300)).await; // let any echo arrive

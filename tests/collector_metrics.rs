@@ -7,7 +7,7 @@ use sea_orm::{EntityTrait, QueryOrder};
 use smartmon::db::entities::{alerts, filesystem_usage, hosts, system_metrics};
 
 use crate::both_backends;
-use crate::support::collector::collector_for;
+use crate::support::collector::{collector_for, rows};
 use crate::support::{Backend, spawn_app_with};
 
 fn write(root: &Path, file: &str, text: &str) {
@@ -160,3 +160,93 @@ async fn metrics_come_from_the_host_tree_not_the_container(backend: Backend) {
 }
 
 both_backends!(metrics_come_from_the_host_tree_not_the_container);
+
+/// The memory alert's rows, oldest first: (resolved, last seen).
+async fn memory_alerts(app: &crate::support::TestApp) -> Vec<(bool, f64)> {
+    alerts::Entity::find()
+        .order_by_asc(alerts::Column::Id)
+        .all(&app.state.db.conn)
+        .await
+        .expect("alerts")
+        .into_iter()
+        .filter(|a| a.source == "usage:memory")
+        .map(|a| (a.resolved_at.is_some(), a.last_seen_at))
+        .collect()
+}
+
+fn memory_used(proc: &Path, percent: u64) {
+    let available = 1_000_000 - percent * 10_000;
+    write(
+        proc,
+        "meminfo",
+        &format!(
+            "MemTotal:        1000000 kB\nMemFree:          100000 kB\nMemAvailable:     {available} kB\nSwapTotal:          1000 kB\nSwapFree:            500 kB\n"
+        ),
+    );
+}
+
+/// The writer holds each host's open alerts in memory: a condition that stays keeps its one alert (seen
+/// again), one that clears resolves it, also after the agent restarts, and an alert resolved behind the
+/// agent's back is not refreshed but replaced by a new one.
+async fn alerts_stay_right_while_the_writer_holds_them_in_memory(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    host_tree(dir.path());
+    let proc = dir.path().join("proc");
+    let sys = dir.path().join("sys");
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("PROCFS_ROOT", proc.to_str().expect("utf-8")),
+            ("SYSFS_ROOT", sys.to_str().expect("utf-8")),
+            ("ALERT_MEMORY_PERCENT", "70"),
+            ("HOSTNAME_OVERRIDE", "web01"),
+        ],
+    )
+    .await;
+    let collector = collector_for(&app).await;
+    collector.collect_metrics().await;
+    let opened = memory_alerts(&app).await;
+    assert_eq!(opened.len(), 1, "75 % opens one alert: {opened:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    collector.collect_metrics().await;
+    let kept = memory_alerts(&app).await;
+    assert_eq!(kept.len(), 1, "still over: the same alert: {kept:?}");
+    assert!(
+        !kept[0].0 && kept[0].1 > opened[0].1,
+        "seen again: {kept:?}"
+    );
+
+    // The agent restarts and memory recovers: the alert the previous run opened resolves.
+    let restarted = collector_for(&app).await;
+    memory_used(&proc, 50);
+    restarted.collect_metrics().await;
+    let resolved = memory_alerts(&app).await;
+    assert_eq!(resolved.len(), 1);
+    assert!(resolved[0].0, "50 % resolves it: {resolved:?}");
+
+    // Over again; then someone resolves it in the database while the writer believes it open.
+    memory_used(&proc, 90);
+    restarted.collect_metrics().await;
+    assert_eq!(
+        memory_alerts(&app).await.len(),
+        2,
+        "a new episode, a new alert"
+    );
+    rows(
+        &app,
+        "UPDATE alerts SET resolved_at = last_seen_at WHERE resolved_at IS NULL",
+    )
+    .await;
+    restarted.collect_metrics().await;
+    let episodes = memory_alerts(&app).await;
+    assert_eq!(
+        episodes
+            .iter()
+            .map(|(resolved, _)| *resolved)
+            .collect::<Vec<_>>(),
+        [true, true, false],
+        "the condition still holds, so it is open again as a new alert: {episodes:?}"
+    );
+}
+
+both_backends!(alerts_stay_right_while_the_writer_holds_them_in_memory);

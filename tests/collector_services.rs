@@ -62,11 +62,14 @@ pub(crate) fn row(cells: &[&str]) -> Vec<String> {
     cells.iter().map(|c| (*c).to_owned()).collect()
 }
 
-/// When the least recently observed unit was last seen (`ts_epoch`, the API's `observed_at`).
+/// When the least recently observed unit was last seen (the API's `observed_at`: the later of the unit's
+/// `ts_epoch` and its host's last resync, `services_seen_at`).
 async fn oldest_observation(app: &TestApp) -> f64 {
     rows(
         app,
-        "SELECT CAST(MIN(ts_epoch) AS TEXT) FROM service_current",
+        "SELECT CAST(MIN(CASE WHEN h.services_seen_at > s.ts_epoch THEN h.services_seen_at
+                              ELSE s.ts_epoch END) AS TEXT)
+         FROM service_current s LEFT JOIN hosts h ON h.hostname = s.hostname",
     )
     .await[0][0]
         .parse()
@@ -182,11 +185,11 @@ async fn a_unit_failing_and_recovering_is_written_as_it_happens(backend: Backend
 
     let mut changed = 0;
     while let Ok(event) = events.try_recv() {
-        if event
-            == (smartmon::live::LiveEvent::ServiceChanged {
-                hostname: "BackendServer".into(),
-                service_name: "ssh.service".into(),
-            })
+        if matches!(event, smartmon::live::LiveEvent::ServiceChanged {
+                ref hostname,
+                ref service_name,
+                news: Some(_),
+            } if hostname == "BackendServer" && service_name == "ssh.service")
         {
             changed += 1;
         }

@@ -15,6 +15,7 @@ mod m20261127_003000_restart_requests;
 mod m20261127_004000_rollups_and_retention;
 mod m20261127_004100_partitioned_history;
 mod m20261201_000100_replica_coordination;
+mod m20261201_000200_hosts_services_seen;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_004000_rollups_and_retention::Migration),
             Box::new(m20261127_004100_partitioned_history::Migration),
             Box::new(m20261201_000100_replica_coordination::Migration),
+            Box::new(m20261201_000200_hosts_services_seen::Migration),
         ]
     }
 }

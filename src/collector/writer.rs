@@ -1,8 +1,11 @@
 //! The batched writer: every source hands it records; it writes each batch in one transaction and
-//! publishes what changed. When the database is unreachable it keeps a bounded, ordered buffer
-//! (`SMARTMON_BUFFER_SECS`, `SMARTMON_BUFFER_MAX_RECORDS`) and flushes it first when the database returns.
+//! publishes what changed. A unit's change is told to this process first, from memory, with its new
+//! state (so open pages never wait on the database), and to other processes after the commit. When the
+//! database is unreachable it keeps a bounded, ordered buffer (`SMARTMON_BUFFER_SECS`,
+//! `SMARTMON_BUFFER_MAX_RECORDS`) and flushes it first when the database returns. Each host's open
+//! alerts are held in memory (read once per host), so unchanged alert conditions cost no reads.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseTransaction;
@@ -14,7 +17,10 @@ use crate::db::entities::{
     disk_health, filesystem_usage, hosts, network_checks, service_current, system_metrics,
 };
 use crate::db::{self, Db};
-use crate::live::{LiveBus, LiveEvent};
+use crate::live::{LiveBus, LiveEvent, UnitNews};
+
+/// Each host's open alerts, id by source, as this writer last read or wrote them.
+type OpenAlerts = HashMap<String, HashMap<String, i64>>;
 
 /// One thing to store.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +71,7 @@ struct Buffer {
     /// The wait before the next attempt: doubles per failed attempt (2 s up to 30 s), so a long outage
     /// costs the sources one blocked write now and then, not one per write.
     retry_delay: Duration,
+    open_alerts: OpenAlerts,
 }
 
 /// A batch the database did not finish in time: slow or locked, not wrong, so it is kept and retried.
@@ -112,6 +119,7 @@ impl Writer {
                 dropped: 0,
                 retry_at: None,
                 retry_delay: RETRY_FIRST,
+                open_alerts: OpenAlerts::new(),
             }),
         }
     }
@@ -128,6 +136,8 @@ impl Writer {
     }
 
     async fn write_with(&self, records: Vec<Record>, force: bool) -> WriteReport {
+        // What people see does not wait for the database (nor for a batch still being written).
+        self.live.broadcast(&unit_news(&records));
         let mut buffer = self.buffer.lock().await;
         let queued_at = self.clock.now();
         buffer
@@ -151,11 +161,14 @@ impl Writer {
                 .take(n)
                 .map(|(_, r)| r.clone())
                 .collect();
-            match self.write_batch(&chunk).await {
+            match self.write_batch(&chunk, &mut buffer.open_alerts).await {
                 Ok(events) => {
                     buffer.items.drain(..n);
                     written += n;
-                    self.live.publish(events).await;
+                    // Unit changes were told here before the write (now they are stored); other
+                    // processes hear all of it now.
+                    self.live.broadcast(&stored_here(&events));
+                    self.live.notify_others(events).await;
                 }
                 Err(err) if !is_transient(&err) && self.db.ping().await.is_ok() => {
                     // The database answers and refused this batch, so the batch itself is at fault:
@@ -221,17 +234,27 @@ impl Writer {
         }
     }
 
-    async fn write_batch(&self, records: &[Record]) -> anyhow::Result<Vec<LiveEvent>> {
+    /// One transaction; `known` (each host's open alerts) takes what it changed only once it commits.
+    async fn write_batch(
+        &self,
+        records: &[Record],
+        known: &mut OpenAlerts,
+    ) -> anyhow::Result<Vec<LiveEvent>> {
         let work = async {
             let txn = crate::db::begin_write(&self.db.conn).await?;
-            let mut events = BTreeSet::new();
+            let mut events = Vec::new();
+            let mut touched = OpenAlerts::new();
             for record in records {
-                if let Some(event) = apply(&txn, record).await? {
-                    events.insert(event);
+                let event = apply(&txn, record, known, &mut touched).await?;
+                if let Some(event) = event
+                    && !events.contains(&event)
+                {
+                    events.push(event);
                 }
             }
             txn.commit().await?;
-            Ok::<_, anyhow::Error>(events.into_iter().collect())
+            known.extend(touched);
+            Ok::<_, anyhow::Error>(events)
         };
         tokio::time::timeout(self.timeout * 2, work)
             .await
@@ -239,7 +262,12 @@ impl Writer {
     }
 }
 
-async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Option<LiveEvent>> {
+async fn apply(
+    txn: &DatabaseTransaction,
+    record: &Record,
+    known: &OpenAlerts,
+    touched: &mut OpenAlerts,
+) -> anyhow::Result<Option<LiveEvent>> {
     Ok(match record {
         Record::HostSeen(host) => {
             db::hosts::upsert_seen(txn, host).await?;
@@ -253,6 +281,7 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
             history.then(|| LiveEvent::ServiceChanged {
                 hostname: row.hostname.to_string(),
                 service_name: row.service_name.to_string(),
+                news: Some(UnitNews::now(row)),
             })
         }
         Record::ServiceGone(row) => {
@@ -262,6 +291,7 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
             Some(LiveEvent::ServiceChanged {
                 hostname: row.hostname.to_string(),
                 service_name: row.service_name.to_string(),
+                news: Some(UnitNews::Gone),
             })
         }
         Record::ServicesSeen { hostname, at } => {
@@ -292,11 +322,73 @@ async fn apply(txn: &DatabaseTransaction, record: &Record) -> anyhow::Result<Opt
                 hostname: row.hostname.to_string(),
             })
         }
-        Record::Alert(condition) => match db::alerts::apply(txn, condition).await? {
-            AlertChange::Unchanged => None,
-            AlertChange::Opened | AlertChange::Resolved => Some(LiveEvent::AlertChanged {
-                hostname: condition.hostname.to_string(),
-            }),
-        },
+        Record::Alert(condition) => apply_alert(txn, condition, known, touched).await?,
     })
+}
+
+/// Applies an alert condition against the host's open alerts as known (`known`, or `touched` by this
+/// batch); the host's open alerts are read once, the first time it is seen.
+async fn apply_alert(
+    txn: &DatabaseTransaction,
+    condition: &AlertCondition,
+    known: &OpenAlerts,
+    touched: &mut OpenAlerts,
+) -> anyhow::Result<Option<LiveEvent>> {
+    let host = condition.hostname.as_str();
+    if !touched.contains_key(host) {
+        let open = match known.get(host) {
+            Some(open) => open.clone(),
+            None => db::alerts::open_for_host(txn, host).await?,
+        };
+        touched.insert(host.to_owned(), open);
+    }
+    let open = touched.entry(host.to_owned()).or_default();
+    let (change, id) =
+        db::alerts::apply_known(txn, condition, open.get(&condition.source).copied()).await?;
+    match id {
+        Some(id) => open.insert(condition.source.clone(), id),
+        None => open.remove(&condition.source),
+    };
+    Ok(match change {
+        AlertChange::Unchanged => None,
+        AlertChange::Opened | AlertChange::Resolved => Some(LiveEvent::AlertChanged {
+            hostname: condition.hostname.to_string(),
+        }),
+    })
+}
+
+/// What this process hears after a commit: unit changes as stored (they were told before), the rest
+/// as they are.
+fn stored_here(events: &[LiveEvent]) -> Vec<LiveEvent> {
+    events
+        .iter()
+        .map(|event| match event {
+            LiveEvent::ServiceChanged {
+                hostname,
+                service_name,
+                ..
+            } => LiveEvent::ServiceStored {
+                hostname: hostname.clone(),
+                service_name: service_name.clone(),
+            },
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// The unit changes among `records`, each with its new state, for this process's subscribers.
+fn unit_news(records: &[Record]) -> Vec<LiveEvent> {
+    records
+        .iter()
+        .filter_map(|record| match record {
+            Record::Service { row, history: true } => Some((row, UnitNews::now(row))),
+            Record::ServiceGone(row) => Some((row, UnitNews::Gone)),
+            _ => None,
+        })
+        .map(|(row, news)| LiveEvent::ServiceChanged {
+            hostname: row.hostname.to_string(),
+            service_name: row.service_name.to_string(),
+            news: Some(news),
+        })
+        .collect()
 }

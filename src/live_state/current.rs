@@ -1,6 +1,9 @@
 //! The console's in-memory current state: every unit's latest state and the known host names, loaded from
-//! the database at start, kept fresh by its own task (which re-reads each unit the bus says changed, then
-//! announces the change to its subscribers) and reloaded in full every `RELOAD_EVERY` as a safety net. The
+//! the database at start, kept fresh by its own task (which applies the new state a unit's change event
+//! carries, or re-reads a unit whose event carries none, then announces the change to its subscribers)
+//! and reloaded in full every `RELOAD_EVERY` as a safety net. A change applied from an event may reach
+//! memory before the database holds it: until a reload sees the database agree, that change is kept
+//! over what the reload read (`Pending`). The
 //! services table, its API and the overview's counts are filtered, sorted and paged in memory, with no
 //! database round trip.
 
@@ -17,13 +20,21 @@ use crate::db::health::DbHealth;
 use crate::db::services::{self, ServiceFilter};
 use crate::db::{Db, hosts};
 use crate::domain::ServiceState;
-use crate::live::{LiveBus, LiveEvent};
+use crate::live::{LiveBus, LiveEvent, UnitNews};
 use crate::live_state::reads::{Reads, Topic};
 use crate::live_state::snapshot::{ServicePage, Snapshot};
 
 /// How often the whole state is re-read, catching anything the live bus did not carry (a lost
 /// `NOTIFY`, a row written by a tool, a unit's `ts_epoch` refreshed by a resync without a change).
 pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
+
+/// How long a change applied from an event is kept over a database that does not show it yet (the
+/// collector's outage buffer holds records about this long by default).
+const PENDING_FOR_SECS: f64 = 600.0;
+
+/// Changes applied from events that the database may not hold yet, by (host, unit): when it was
+/// applied, its `ts_epoch`, and the unit (None: gone).
+type Pending = std::collections::HashMap<(String, String), (f64, f64, Option<Arc<CurrentUnit>>)>;
 
 /// Changes announced per subscriber before a slow one misses some (it then reloads what it shows).
 const CHANGES_BUFFER: usize = 1024;
@@ -87,10 +98,11 @@ pub struct CurrentState {
     snapshot: RwLock<Snapshot>,
     loaded: AtomicBool,
     /// Serialises writers, so a full reload never overwrites a newer single-unit change.
-    writer: tokio::sync::Mutex<()>,
+    writer: tokio::sync::Mutex<Pending>,
     changes: broadcast::Sender<Change>,
     /// The pages' other reads, held until a change says they are stale.
     reads: Arc<Reads>,
+    clock: crate::clock::Clock,
 }
 
 impl CurrentState {
@@ -100,9 +112,10 @@ impl CurrentState {
             db,
             snapshot: RwLock::default(),
             loaded: AtomicBool::new(false),
-            writer: tokio::sync::Mutex::new(()),
+            writer: tokio::sync::Mutex::new(Pending::new()),
             changes: broadcast::channel(CHANGES_BUFFER).0,
             reads: Arc::default(),
+            clock: crate::clock::Clock::default(),
         })
     }
 
@@ -163,7 +176,7 @@ impl CurrentState {
         }
     }
 
-    /// Applies one bus event (re-reading a changed unit), then announces it.
+    /// Applies one bus event (a changed unit's news, or a re-read when it carries none), then announces it.
     pub async fn apply(&self, event: LiveEvent) {
         // Before anything is announced, so a page reloading on the announcement reads the change.
         let (topic, host) = Topic::of(&event);
@@ -172,8 +185,13 @@ impl CurrentState {
             LiveEvent::ServiceChanged {
                 hostname,
                 service_name,
+                news,
             } => {
-                match self.refresh_unit(&hostname, &service_name).await {
+                let applied = match news {
+                    Some(news) => self.apply_news(&hostname, &service_name, news).await,
+                    None => self.refresh_unit(&hostname, &service_name).await,
+                };
+                match applied {
                     Ok((unit, replaced)) => self.announce(Change::Unit {
                         hostname,
                         unit,
@@ -183,6 +201,8 @@ impl CurrentState {
                 }
                 return;
             }
+            // Already applied when its `ServiceChanged` came.
+            LiveEvent::ServiceStored { .. } => return,
             LiveEvent::MetricsUpdated { hostname } => {
                 self.saw_host(&hostname);
                 ("metrics", hostname)
@@ -200,21 +220,44 @@ impl CurrentState {
         let _ = self.changes.send(change);
     }
 
-    /// Reads every unit and host name from the database and replaces what is held.
+    /// Reads every unit and host name from the database and replaces what is held (except changes
+    /// applied from events that the database does not show yet).
     pub async fn reload(&self) -> Result<(), DbErr> {
-        let _writer = self.writer.lock().await;
+        // Read without holding the writer: changes keep being applied meanwhile, and the ones that
+        // came with their state stay pending, so the merge below keeps them over this older read.
         let db = &self.db;
         let units = services::all_current(&db.conn).await?;
         let host_names = hosts::names(&db.conn).await?;
-        let mut snapshot = self.write();
-        snapshot.units = units
+        let mut pending = self.writer.lock().await;
+        let mut units: std::collections::BTreeMap<_, _> = units
             .into_iter()
             .map(|u| {
                 let key = (u.hostname.to_string(), u.service_name.to_string());
                 (key, Arc::new(CurrentUnit::new(u)))
             })
             .collect();
+        let now = self.clock.now();
+        pending.retain(|key, (applied_at, ts, unit)| {
+            let stored = units.get(key);
+            let agrees = match unit {
+                Some(_) => stored.is_some_and(|s| s.ts_epoch >= *ts),
+                None => stored.is_none(),
+            };
+            if agrees || now - *applied_at > PENDING_FOR_SECS {
+                return false;
+            }
+            match unit {
+                Some(unit) => units.insert(key.clone(), unit.clone()),
+                None => units.remove(key),
+            };
+            true
+        });
+        let mut snapshot = self.write();
+        snapshot.units = units;
         snapshot.hosts = host_names;
+        for (host, _) in pending.keys() {
+            snapshot.add_host(host);
+        }
         snapshot.orders = Default::default();
         drop(snapshot);
         self.loaded.store(true, AtomicOrdering::Release);
@@ -242,6 +285,38 @@ impl CurrentState {
         let row = services::find_one(&self.db.conn, hostname, unit)
             .await?
             .map(|row| Arc::new(CurrentUnit::new(row)));
+        Ok(self.put(hostname, unit, row))
+    }
+
+    /// Applies the new state a unit's change event carries (no database read), remembering it until a
+    /// reload sees the database agree. News that does not parse falls back to a re-read.
+    async fn apply_news(
+        &self,
+        hostname: &str,
+        unit: &str,
+        news: UnitNews,
+    ) -> Result<(Option<Arc<CurrentUnit>>, Option<u64>), DbErr> {
+        let row = match &news {
+            UnitNews::Now(row) => match row.to_model(hostname, unit) {
+                Some(model) => Some(Arc::new(CurrentUnit::new(model))),
+                None => return self.refresh_unit(hostname, unit).await,
+            },
+            UnitNews::Gone => None,
+        };
+        let mut pending = self.writer.lock().await;
+        let key = (hostname.to_owned(), unit.to_owned());
+        let ts = row.as_ref().map_or(0.0, |r| r.ts_epoch);
+        pending.insert(key, (self.clock.now(), ts, row.clone()));
+        Ok(self.put(hostname, unit, row))
+    }
+
+    /// Holds `row` as the unit's current copy (None: it is gone): the new copy and the replaced version.
+    fn put(
+        &self,
+        hostname: &str,
+        unit: &str,
+        row: Option<Arc<CurrentUnit>>,
+    ) -> (Option<Arc<CurrentUnit>>, Option<u64>) {
         let key = (hostname.to_owned(), unit.to_owned());
         let mut snapshot = self.write();
         let replaced = match &row {
@@ -252,7 +327,7 @@ impl CurrentState {
             None => snapshot.units.remove(&key),
         };
         snapshot.orders = Default::default();
-        Ok((row, replaced.map(|old| old.version)))
+        (row, replaced.map(|old| old.version))
     }
 
     /// Notes a host the bus mentioned (a new agent's first metrics) so filters list it at once.

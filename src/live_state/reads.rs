@@ -78,6 +78,8 @@ impl Topic {
     pub(crate) fn of(event: &LiveEvent) -> (Self, &str) {
         match event {
             LiveEvent::ServiceChanged { hostname, .. } => (Self::Units, hostname),
+            // Stored after pages heard of it: reads of unit history see the row only now.
+            LiveEvent::ServiceStored { hostname, .. } => (Self::Units, hostname),
             LiveEvent::MetricsUpdated { hostname } => (Self::Metrics, hostname),
             LiveEvent::DiskUpdated { hostname } => (Self::Disks, hostname),
             LiveEvent::CheckUpdated { hostname } => (Self::Checks, hostname),

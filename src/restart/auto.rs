@@ -35,7 +35,8 @@ pub async fn watch(restarter: Restarter) {
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         };
-        if let LiveEvent::ServiceChanged {
+        // Acted on once the database holds the change (the gates read it), not when pages first hear it.
+        if let LiveEvent::ServiceStored {
             hostname,
             service_name,
         } = event

@@ -7,6 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use crate::auth::CurrentUser;
 
 use crate::web::error::AppError;
+use crate::web::live_parts::Part;
 use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
 
@@ -19,6 +20,7 @@ impl Chrome {
             dry_run: state.restart.dry_run(),
             database_up: state.health.is_up(),
             policy_error: state.restart.policy_error(),
+            live_part: None,
         }
     }
 }
@@ -28,9 +30,10 @@ impl FromRequest for Chrome {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let chrome = req
-            .app_data::<web::Data<AppState>>()
-            .map(|state| Chrome::of(state, req.extensions().get::<CurrentUser>().cloned()));
+        let chrome = req.app_data::<web::Data<AppState>>().map(|state| Chrome {
+            live_part: Part::of_page(req.path(), req.query_string()).map(Part::name),
+            ..Chrome::of(state, req.extensions().get::<CurrentUser>().cloned())
+        });
         ready(
             chrome
                 .ok_or_else(|| AppError::Unexpected(anyhow::anyhow!("AppState is not registered"))),

@@ -2,11 +2,16 @@
 //! Server-Sent Events frames and fanned out to every connected browser (`GET /events`).
 //!
 //! Events: `rows` carries `<tr>` fragments of changed units (the page replaces a row it shows); `changed`
-//! names a topic and host (`services web01`, `metrics web01`, `*` after a gap) so pages reload the parts
-//! that depend on it; `status` carries the database banner.
+//! names topics and hosts, one `topic host` a line (`services web01`, `metrics web01`; `*` after a gap),
+//! gathered for up to `CHANGED_EVERY` so a busy fleet costs each page a few frames a second, and pages
+//! reload the parts that depend on them; `part` carries a whole page part rendered once for every page showing it
+//! (`live_parts`; a page names its part in `/events?part=…`);
+//! `status` carries the database banner.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use actix_web::web::Bytes;
 use maud::Render;
@@ -22,6 +27,9 @@ use crate::web::views::services::service_row_cached;
 /// reloads what it shows), so a slow browser never holds up the others.
 const CLIENT_BUFFER: usize = 512;
 
+/// How long `changed` topics gather before they go out in one frame.
+const CHANGED_EVERY: Duration = Duration::from_millis(250);
+
 /// Cheap to clone; in `AppState` as `feed`.
 #[derive(Clone)]
 pub struct LiveFeed {
@@ -29,6 +37,8 @@ pub struct LiveFeed {
     next_id: Arc<AtomicU64>,
     /// Flips to true when the server stops, so every open stream ends.
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// One channel per pushed page part, for the pages that show it.
+    parts: Arc<std::sync::Mutex<HashMap<&'static str, broadcast::Sender<Bytes>>>>,
 }
 
 impl LiveFeed {
@@ -39,22 +49,57 @@ impl LiveFeed {
             tx,
             next_id: Arc::new(AtomicU64::new(1)),
             closing: Arc::new(tokio::sync::watch::channel(false).0),
+            parts: Arc::default(),
         };
         let renderer = feed.clone();
-        let mut changes = current.subscribe();
-        tokio::spawn(async move {
-            loop {
-                match changes.recv().await {
-                    Ok(change) => renderer.render(&rows, change, clock.now()),
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        rows.clear();
-                        renderer.send("changed", "*");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        });
+        let changes = current.subscribe();
+        tokio::spawn(async move { renderer.follow(changes, &rows, clock).await });
         feed
+    }
+
+    /// Renders each change as it comes; `changed` topics go out together every `CHANGED_EVERY`.
+    async fn follow(
+        &self,
+        mut changes: broadcast::Receiver<Change>,
+        rows: &RowCache,
+        clock: Clock,
+    ) {
+        let mut topics = BTreeSet::new();
+        let mut flush_at: Option<tokio::time::Instant> = None;
+        loop {
+            let next = match flush_at {
+                Some(at) => match tokio::time::timeout_at(at, changes.recv()).await {
+                    Ok(next) => next,
+                    Err(_) => {
+                        self.send_topics(&mut topics);
+                        flush_at = None;
+                        continue;
+                    }
+                },
+                None => changes.recv().await,
+            };
+            match next {
+                Ok(change) => self.render(rows, change, clock.now(), &mut topics),
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    rows.clear();
+                    topics.clear();
+                    self.send("changed", "*");
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+            if !topics.is_empty() && flush_at.is_none() {
+                flush_at = Some(tokio::time::Instant::now() + CHANGED_EVERY);
+            }
+        }
+    }
+
+    /// One `changed` frame for every gathered topic, one a line.
+    fn send_topics(&self, topics: &mut BTreeSet<String>) {
+        if topics.is_empty() {
+            return;
+        }
+        let lines: Vec<String> = std::mem::take(topics).into_iter().collect();
+        self.send("changed", &lines.join("\n"));
     }
 
     /// Ends every open stream (the server is stopping; browsers reconnect to the next one).
@@ -81,7 +126,7 @@ impl LiveFeed {
         Bytes::from(frame)
     }
 
-    fn render(&self, rows: &RowCache, change: Change, now: f64) {
+    fn render(&self, rows: &RowCache, change: Change, now: f64, topics: &mut BTreeSet<String>) {
         match change {
             Change::Unit {
                 hostname,
@@ -95,17 +140,42 @@ impl LiveFeed {
                     let row = service_row_cached(&unit, now, rows);
                     self.send("rows", &row.render().into_string());
                 }
-                self.send("changed", &format!("services {hostname}"));
+                topics.insert(format!("services {hostname}"));
             }
             Change::Topic { topic, hostname } => {
-                self.send("changed", &format!("{topic} {hostname}"))
+                topics.insert(format!("{topic} {hostname}"));
             }
             Change::Reloaded => rows.clear(),
             Change::Gap => {
                 rows.clear();
+                topics.clear();
                 self.send("changed", "*");
             }
             Change::Database { up } => self.send("status", &database_banner(up).into_string()),
+        }
+    }
+
+    /// A receiver of page part `name`'s frames, for a page that shows it.
+    pub(crate) fn subscribe_part(&self, name: &'static str) -> broadcast::Receiver<Bytes> {
+        let mut parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts
+            .entry(name)
+            .or_insert_with(|| broadcast::channel(CLIENT_BUFFER).0)
+            .subscribe()
+    }
+
+    /// Whether any open page shows part `name`.
+    pub(crate) fn watches_part(&self, name: &str) -> bool {
+        let parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        parts.get(name).is_some_and(|tx| tx.receiver_count() > 0)
+    }
+
+    /// Sends page part `name` (its whole element, `data-live-part` naming it) to the pages showing it.
+    pub(crate) fn push_part(&self, name: &str, html: &str) {
+        let frame = self.frame("part", html);
+        let parts = self.parts.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = parts.get(name) {
+            let _ = tx.send(frame);
         }
     }
 

@@ -12,6 +12,7 @@ pub mod handlers;
 pub mod identity;
 pub mod limits;
 pub mod live_feed;
+pub mod live_parts;
 pub mod middleware;
 pub mod params;
 pub mod routes;

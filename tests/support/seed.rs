@@ -81,6 +81,7 @@ impl TestApp {
             .apply(LiveEvent::ServiceChanged {
                 hostname: unit.host.to_owned(),
                 service_name: unit.name.to_owned(),
+                news: None,
             })
             .await;
         self.seed_change(unit.host, unit.name, unit.state, now - since_secs)

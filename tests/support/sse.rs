@@ -24,7 +24,12 @@ pub struct SseClient {
 
 impl SseClient {
     pub async fn connect(user: &LoggedIn) -> SseClient {
-        Self::open(&user.client, &user.url("/events"))
+        Self::connect_to(user, "/events").await
+    }
+
+    /// The stream at `path` (`/events?part=overview`, as the overview page opens it).
+    pub async fn connect_to(user: &LoggedIn, path: &str) -> SseClient {
+        Self::open(&user.client, &user.url(path))
             .await
             .unwrap_or_else(|refused| panic!("the live stream opens: {}", refused.status()))
     }

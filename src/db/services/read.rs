@@ -1,11 +1,15 @@
 //! Reading units: every unit's latest state (which `current` holds in memory and pages from), one unit,
 //! one unit's history, and uptime computed from it.
 
+use std::collections::HashMap;
+
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
 };
 
 use crate::db::entities::{service_current, service_status};
+use crate::db::series::placeholder;
 use crate::domain::{Hostname, ServiceState};
 
 /// Columns the services table can be sorted by.
@@ -75,11 +79,12 @@ impl Default for ServiceFilter {
 pub(crate) async fn all_current(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<service_current::Model>, DbErr> {
-    service_current::Entity::find()
+    let units = service_current::Entity::find()
         .order_by(service_current::Column::Hostname, Order::Asc)
         .order_by(service_current::Column::ServiceName, Order::Asc)
         .all(db)
-        .await
+        .await?;
+    with_seen(db, None, units).await
 }
 
 /// One unit's latest state.
@@ -88,11 +93,48 @@ pub async fn find_one(
     hostname: &str,
     unit: &str,
 ) -> Result<Option<service_current::Model>, DbErr> {
-    service_current::Entity::find()
+    let Some(unit) = service_current::Entity::find()
         .filter(service_current::Column::Hostname.eq(hostname))
         .filter(service_current::Column::ServiceName.eq(unit))
         .one(db)
-        .await
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_seen(db, Some(hostname), vec![unit]).await?.pop())
+}
+
+/// `units` with each one's observed time (`ts_epoch`) moved to its host's last resync when that is
+/// later (a resync that finds nothing new writes the host's `services_seen_at`, not every unit).
+pub(crate) async fn with_seen(
+    db: &impl ConnectionTrait,
+    hostname: Option<&str>,
+    mut units: Vec<service_current::Model>,
+) -> Result<Vec<service_current::Model>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut sql = String::from(
+        "SELECT \"hostname\", \"services_seen_at\" FROM \"hosts\" WHERE \"services_seen_at\" IS NOT NULL",
+    );
+    let mut values = Vec::new();
+    if let Some(hostname) = hostname {
+        sql.push_str(&format!(" AND \"hostname\" = {}", placeholder(backend, 1)));
+        values.push(hostname.into());
+    }
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    let mut seen = HashMap::new();
+    for row in rows {
+        let host: String = row.try_get("", "hostname")?;
+        let at: f64 = row.try_get("", "services_seen_at")?;
+        seen.insert(host, at);
+    }
+    for unit in &mut units {
+        if let Some(at) = seen.get(unit.hostname.as_str()) {
+            unit.ts_epoch = unit.ts_epoch.max(*at);
+        }
+    }
+    Ok(units)
 }
 
 /// A unit's state changes, newest first, within `[since, now]`, at most `limit`.

@@ -1,10 +1,10 @@
 //! Writing units: `service_current` (latest state per unit, upserted) and `service_status` (one row per
 //! change), as the collector observes them.
 
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, Statement,
 };
 
 use crate::db::entities::{service_current, service_status};
@@ -62,20 +62,32 @@ pub(crate) async fn insert_history(
         .map(|_| ())
 }
 
-/// Every unit of `hostname` was observed at `at` (a resync that found nothing new): one statement
-/// instead of one upsert per unit.
+/// Every unit of `hostname` was observed at `at` (a resync that found nothing new): one row, the
+/// host's `services_seen_at`, moves on instead of every unit's. Readers take a unit's observed time as
+/// the later of its own `ts_epoch` and its host's `services_seen_at` (`read::with_seen`).
 pub(crate) async fn mark_seen(
     conn: &impl ConnectionTrait,
     hostname: &str,
     at: f64,
 ) -> Result<(), DbErr> {
-    service_current::Entity::update_many()
-        .col_expr(service_current::Column::TsEpoch, Expr::value(at))
-        .filter(service_current::Column::Hostname.eq(hostname))
-        .filter(service_current::Column::TsEpoch.lt(at))
-        .exec(conn)
-        .await
-        .map(|_| ())
+    let backend = conn.get_database_backend();
+    // Numbered on both backends: the time is used three times.
+    let (p1, p2) = match backend {
+        DbBackend::Postgres => ("$1", "$2"),
+        _ => ("?1", "?2"),
+    };
+    let sql = format!(
+        "INSERT INTO \"hosts\" (\"hostname\", \"first_seen\", \"last_seen\", \"services_seen_at\") \
+         VALUES ({p1}, {p2}, {p2}, {p2}) \
+         ON CONFLICT (\"hostname\") DO UPDATE SET \"services_seen_at\" = excluded.\"services_seen_at\""
+    );
+    conn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [hostname.into(), at.into()],
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Forgets a unit that systemd no longer knows.

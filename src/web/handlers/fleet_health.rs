@@ -12,9 +12,9 @@ use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params};
 use crate::web::state::AppState;
-use crate::web::views::alerts::{AlertsView, alerts_page, alerts_table};
-use crate::web::views::checks::{ChecksView, TargetChart, checks_body, checks_page};
-use crate::web::views::disks::{disks_page, disks_table};
+use crate::web::views::alerts::{AlertsView, alerts_page, alerts_part, alerts_table};
+use crate::web::views::checks::{ChecksView, TargetChart, checks_body, checks_page, checks_part};
+use crate::web::views::disks::{disks_page, disks_part, disks_table};
 use crate::web::views::layout::Chrome;
 
 /// The window of the checks page's charts and failure list.
@@ -38,11 +38,38 @@ pub async fn disks(
     })
 }
 
+/// The disks table's live part as every open disks page shows it (pushed once per change).
+pub(crate) async fn disks_now(state: &AppState) -> Result<Markup, AppError> {
+    let rows = state.current.disks().await?;
+    Ok(disks_part(&rows, state.clock.now()))
+}
+
 pub async fn checks(
     req: HttpRequest,
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
+    let partial = wants_partial(&req);
+    with_checks(&state, |view| {
+        if partial {
+            checks_body(view)
+        } else {
+            checks_page(&chrome, view)
+        }
+    })
+    .await
+}
+
+/// The checks page's live part as every open checks page shows it (pushed once per change).
+pub(crate) async fn checks_now(state: &AppState) -> Result<Markup, AppError> {
+    with_checks(state, checks_part).await
+}
+
+/// Reads what the checks page shows and renders it with `render`.
+async fn with_checks<R>(
+    state: &AppState,
+    render: impl FnOnce(&ChecksView) -> R,
+) -> Result<R, AppError> {
     let now = state.clock.now();
     let start = now - CHECKS_WINDOW_SECS;
     let latest = state.current.checks().await?;
@@ -59,11 +86,7 @@ pub async fn checks(
         start,
         now,
     };
-    Ok(if wants_partial(&req) {
-        checks_body(&view)
-    } else {
-        checks_page(&chrome, &view)
-    })
+    Ok(render(&view))
 }
 
 /// The latency charts of the first `MAX_CHARTS` checks and the failures since `start`.
@@ -124,4 +147,16 @@ pub async fn alerts(
     } else {
         alerts_page(&chrome, &view)
     })
+}
+
+/// The unfiltered alerts table's live part (pushed once per change; filtered pages reload their own).
+pub(crate) async fn alerts_now(state: &AppState) -> Result<Markup, AppError> {
+    let filter = AlertFilter::default();
+    let page = state.current.alerts(&filter).await?;
+    Ok(alerts_part(&AlertsView {
+        filter: &filter,
+        rows: &page.0,
+        total: page.1,
+        now: state.clock.now(),
+    }))
 }

@@ -10,7 +10,7 @@ use crate::web::error::AppError;
 use crate::web::handlers::{params, wants_partial};
 use crate::web::state::AppState;
 use crate::web::views::hosts::{
-    HostDetail, RANGES, host_charts, host_page, hosts_page, hosts_table,
+    HostDetail, RANGES, host_charts, host_page, hosts_page, hosts_part, hosts_table,
 };
 use crate::web::views::layout::Chrome;
 use crate::web::views::services::{ServicesView, services_table};
@@ -31,6 +31,13 @@ pub async fn list(
     } else {
         hosts_page(&chrome, &hosts, now)
     })
+}
+
+/// The hosts list's live part as every open hosts page shows it (pushed once per change).
+pub(crate) async fn hosts_now(state: &AppState) -> Result<Markup, AppError> {
+    let now = state.clock.now();
+    let hosts = state.current.hosts(now).await?;
+    Ok(hosts_part(&hosts, now))
 }
 
 pub async fn detail(

@@ -11,7 +11,7 @@ use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
 use crate::web::state::AppState;
 use crate::web::views::layout::Chrome;
-use crate::web::views::overview::{Overview, overview_body, overview_page};
+use crate::web::views::overview::{Overview, overview_body, overview_page, overview_part};
 
 /// Failed and transitioning units shown on the overview, at most.
 const ATTENTION_ROWS: u64 = 15;
@@ -26,6 +26,27 @@ pub async fn overview(
     chrome: Chrome,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
+    let partial = wants_partial(&req);
+    with_overview(&state, |view| {
+        if partial {
+            overview_body(view)
+        } else {
+            overview_page(&chrome, view)
+        }
+    })
+    .await
+}
+
+/// The overview's live part as every open overview shows it (pushed once per change).
+pub(crate) async fn overview_now(state: &AppState) -> Result<Markup, AppError> {
+    with_overview(state, overview_part).await
+}
+
+/// Reads what the overview shows (from memory) and renders it with `render`.
+async fn with_overview<R>(
+    state: &AppState,
+    render: impl FnOnce(&Overview) -> R,
+) -> Result<R, AppError> {
     let now = state.clock.now();
     let current = &state.current;
     let hosts = current.hosts(now).await?;
@@ -70,9 +91,5 @@ pub async fn overview(
         restarts: &restarts,
         now,
     };
-    Ok(if wants_partial(&req) {
-        overview_body(&view)
-    } else {
-        overview_page(&chrome, &view)
-    })
+    Ok(render(&view))
 }

@@ -64,9 +64,17 @@ pub(crate) fn alerts_page(chrome: &Chrome, v: &AlertsView) -> Markup {
                 label { "Host " input type="search" name="host" value=[f.host.as_ref().map(Hostname::as_str)] autocomplete="off"; }
                 noscript { button type="submit" { "Filter" } }
             }
-            div #alerts-table data-live-refresh="alerts" { (alerts_table(v)) }
+            (alerts_part(v))
         },
     )
+}
+
+/// The alerts table's live part: the unfiltered view is pushed whole when an alert opens or resolves
+/// (a filtered page reloads its own view instead).
+pub(crate) fn alerts_part(v: &AlertsView) -> Markup {
+    html! {
+        div #alerts-table data-live-refresh="alerts" data-live-part="alerts" { (alerts_table(v)) }
+    }
 }
 
 pub(crate) fn alerts_table(v: &AlertsView) -> Markup {

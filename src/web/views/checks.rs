@@ -42,9 +42,16 @@ pub(crate) fn checks_page(chrome: &Chrome, v: &ChecksView) -> Markup {
         "/checks",
         html! {
             h1 { "Network checks" }
-            div #checks data-live-refresh="checks" { (checks_body(v)) }
+            (checks_part(v))
         },
     )
+}
+
+/// The checks page's live part: pushed whole when a result comes in, reloaded after a reconnect.
+pub(crate) fn checks_part(v: &ChecksView) -> Markup {
+    html! {
+        div #checks data-live-refresh="checks" data-live-part="checks" { (checks_body(v)) }
+    }
 }
 
 pub(crate) fn checks_body(v: &ChecksView) -> Markup {

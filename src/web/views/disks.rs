@@ -27,9 +27,16 @@ pub(crate) fn disks_page(chrome: &Chrome, disks: &[disk_health::Model], now: f64
         "/disks",
         html! {
             h1 { "Disks" }
-            div #disks-table data-live-refresh="disks" { (disks_table(disks, now)) }
+            (disks_part(disks, now))
         },
     )
+}
+
+/// The disks table's live part: pushed whole when a reading changes, reloaded after a reconnect.
+pub(crate) fn disks_part(disks: &[disk_health::Model], now: f64) -> Markup {
+    html! {
+        div #disks-table data-live-refresh="disks" data-live-part="disks" { (disks_table(disks, now)) }
+    }
 }
 
 pub(crate) fn disks_table(disks: &[disk_health::Model], now: f64) -> Markup {

@@ -26,9 +26,16 @@ pub(crate) fn hosts_page(chrome: &Chrome, hosts: &[HostSummary], now: f64) -> Ma
         "/hosts",
         html! {
             h1 { "Hosts" }
-            div #hosts-table data-live-refresh="metrics services" { (hosts_table(hosts, now)) }
+            (hosts_part(hosts, now))
         },
     )
+}
+
+/// The hosts list's live part: pushed whole when a host's figures change, reloaded after a reconnect.
+pub(crate) fn hosts_part(hosts: &[HostSummary], now: f64) -> Markup {
+    html! {
+        div #hosts-table data-live-refresh="metrics services" data-live-part="hosts" { (hosts_table(hosts, now)) }
+    }
 }
 
 pub(crate) fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {

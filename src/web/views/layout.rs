@@ -31,6 +31,8 @@ pub struct Chrome {
     pub live: bool,
     /// Why the approved-services file is not in force (shown to admins only).
     pub policy_error: Option<String>,
+    /// The part the server pushes to this page (`/events?part=…`), when it shows its default view.
+    pub live_part: Option<&'static str>,
 }
 
 impl Chrome {
@@ -38,6 +40,7 @@ impl Chrome {
     /// connected to the live stream so it can recover by itself when the database returns.
     pub(crate) fn for_error(database_up: bool) -> Self {
         Self {
+            live_part: None,
             user: None,
             dry_run: false,
             database_up,
@@ -57,6 +60,14 @@ impl Chrome {
 
 /// A whole page around `content`; `active` is the navigation path to highlight. With a signed-in user,
 /// the page carries their CSRF token for HTMX (`hx-headers` on `<body>`), their name, and a logout button.
+/// The page's live stream: with the part the server pushes to it, if any.
+fn events_url(part: Option<&str>) -> String {
+    match part {
+        Some(part) => format!("/events?part={part}"),
+        None => "/events".to_owned(),
+    }
+}
+
 pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Markup {
     let user = chrome.user.as_ref();
     let hx_headers = user
@@ -78,7 +89,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                 script src=(asset_url("app.js")) defer {}
             }
             body hx-headers=[hx_headers] hx-ext=[chrome.live.then_some("sse")]
-                sse-connect=[chrome.live.then_some("/events")] {
+                sse-connect=[chrome.live.then(|| events_url(chrome.live_part))] {
                 a.skip-link href="#main" { "Skip to content" }
                 header.topbar {
                     a.brand href="/" { "smartmon" }
@@ -113,7 +124,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                 div #db-status sse-swap=[chrome.live.then_some("status")] aria-live="polite" {
                     (database_banner(chrome.database_up))
                 }
-                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} }
+                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} div #live-parts hidden sse-swap="part" {} }
                 @if let (Some(error), Some(user)) = (&chrome.policy_error, user)
                     && user.role >= Role::Admin
                 {

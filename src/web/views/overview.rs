@@ -38,9 +38,17 @@ pub(crate) fn overview_page(chrome: &Chrome, o: &Overview) -> Markup {
         "/",
         html! {
             h1 { "Overview" }
-            div #overview data-live-refresh="services metrics alerts disks checks restarts" { (overview_body(o)) }
+            (overview_part(o))
         },
     )
+}
+
+/// The overview's live part: pushed whole when what it shows changes (`part` frames); reloaded after a
+/// reconnect, or on a `changed` topic where the page is not the default view.
+pub(crate) fn overview_part(o: &Overview) -> Markup {
+    html! {
+        div #overview data-live-refresh="services metrics alerts disks checks restarts" data-live-part="overview" { (overview_body(o)) }
+    }
 }
 
 /// Everything below the heading; swapped whole on refresh.

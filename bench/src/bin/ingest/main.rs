@@ -79,6 +79,10 @@ struct Args {
     /// Print the section without rewriting BENCHMARKS.md.
     #[arg(long)]
     dry: bool,
+    /// Write the fleet into this database (migrated, then populated) instead of a fresh one: the live
+    /// fan-out bench points it at its console's database.
+    #[arg(long)]
+    into: Option<String>,
 }
 
 const FLEET_DB: &str = "smartmon_bench_ingest_fleet";
@@ -126,7 +130,10 @@ async fn run(args: &Args, admin: &sea_orm::DatabaseConnection) -> anyhow::Result
         window: Duration::from_secs(args.duration),
     };
     if args.phases.contains(&Phase::Fleet) || args.phases.contains(&Phase::Headroom) {
-        let url = fresh_database(admin, &args.admin_url, FLEET_DB).await?;
+        let url = match &args.into {
+            Some(url) => url.clone(),
+            None => fresh_database(admin, &args.admin_url, FLEET_DB).await?,
+        };
         let recorder = Arc::new(Recorder::default());
         let pools = pools(&url, args.pools, &recorder).await?;
         pools[0].0.migrate().await?;

@@ -99,9 +99,10 @@ fn method(s: &mut String, run: &RunSummary) {
         "Method: {hosts} simulated hosts × {units} units, {mounts} filesystems each, {churn} state changes per \
          unit per day (exponential gaps). Each host is a product `Collector` writing through its batched \
          writer (one transaction per batch, then the live bus's NOTIFY), what `smartmon agent` writes: \
-         every 15 s a metrics sample (heartbeat upsert, {conds} usage alert conditions, {mounts} \
+         every 15 s a metrics sample (heartbeat upsert, {conds} usage alert conditions checked against \
+         the open alerts the writer holds in memory, {mounts} \
          `filesystem_usage` rows, the `system_metrics` row); every 60 s a full service resync (nothing \
-         changed: one `UPDATE` moves the host's units' `ts_epoch` on); each state change \
+         changed: one upsert moves the host's `services_seen_at` on); each state change \
          as its own batch (current row, history row, alert). Start offsets are staggered across each \
          interval. The fleet shares the product's own pools (`Db::connect`, 16 connections each; {pools} \
          pools = {conns} connections), as a pgbouncer in front of the agents would, since 1,000 agents \

@@ -111,7 +111,7 @@ async fn follow(
     mut stopped: watch::Receiver<bool>,
     seen: &mut Seen,
 ) -> anyhow::Result<()> {
-    let mut stream = EventStream::open(addr, cookie).await?;
+    let mut stream = EventStream::open(addr, "/events", cookie).await?;
     let mut hello = false;
     loop {
         let frame = tokio::select! {

@@ -7,10 +7,11 @@ use anyhow::{Context, bail};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A response's status line and headers (the body is read and dropped).
+/// A response's status line, headers and body (de-chunked when it came chunked).
 pub struct Response {
     pub status: u16,
     pub head: String,
+    pub body: String,
 }
 
 /// Sends one request with `Connection: close` and reads until the server closes.
@@ -32,11 +33,26 @@ pub async fn request(
     stream.write_all(text.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    let raw = String::from_utf8_lossy(&raw);
-    let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let rest = raw.get(end + 4..).unwrap_or_default();
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        let mut body = Vec::new();
+        Dechunker::default().feed(rest, &mut body);
+        body
+    } else {
+        rest.to_vec()
+    };
     Ok(Response {
-        status: status_of(head)?,
-        head: head.to_owned(),
+        status: status_of(&head)?,
+        head,
+        body: String::from_utf8_lossy(&body).into_owned(),
     })
 }
 
@@ -66,15 +82,18 @@ pub struct EventStream {
     stream: TcpStream,
     chunks: Dechunker,
     body: Vec<u8>,
+    /// How much of `body` is known to hold no frame end (a large frame is scanned once, not per read).
+    scanned: usize,
     buf: Vec<u8>,
 }
 
 impl EventStream {
-    /// Connects with the session cookie and reads the response head; the body must be chunked.
-    pub async fn open(addr: SocketAddr, cookie: &str) -> anyhow::Result<EventStream> {
+    /// Connects to `path` (`/events`, or the URL a page names) with the session cookie and reads the
+    /// response head; the body must be chunked.
+    pub async fn open(addr: SocketAddr, path: &str, cookie: &str) -> anyhow::Result<EventStream> {
         let mut stream = TcpStream::connect(addr).await?;
         let request = format!(
-            "GET /events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCookie: {cookie}\r\n\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut raw = Vec::new();
@@ -98,6 +117,7 @@ impl EventStream {
             stream,
             chunks: Dechunker::default(),
             body: Vec::new(),
+            scanned: 0,
             buf,
         };
         events.chunks.feed(&raw[end + 4..], &mut events.body);
@@ -107,11 +127,15 @@ impl EventStream {
     /// The next complete frame (without its blank line), or `None` when the server closed the stream.
     pub async fn next_frame(&mut self) -> anyhow::Result<Option<String>> {
         loop {
-            if let Some(end) = self.body.windows(2).position(|w| w == b"\n\n") {
+            let from = self.scanned.saturating_sub(1);
+            if let Some(at) = self.body[from..].windows(2).position(|w| w == b"\n\n") {
+                let end = from + at;
                 let frame = String::from_utf8_lossy(&self.body[..end]).into_owned();
                 self.body.drain(..end + 2);
+                self.scanned = 0;
                 return Ok(Some(frame));
             }
+            self.scanned = self.body.len();
             let n = self.stream.read(&mut self.buf).await?;
             if n == 0 {
                 return Ok(None);
@@ -183,6 +207,7 @@ mod tests {
             status: 303,
             head: "HTTP/1.1 303 See Other\r\nset-cookie: smartmon_session=abc123; HttpOnly; Path=/"
                 .into(),
+            body: String::new(),
         };
         assert_eq!(
             cookie(&response, "smartmon_session").as_deref(),

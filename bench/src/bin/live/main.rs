@@ -6,7 +6,9 @@
 //! is an admin URL). `live --help` lists the knobs.
 
 mod clients;
+mod fanout;
 mod http;
+mod pages;
 mod procs;
 mod report;
 mod stats;
@@ -54,6 +56,22 @@ pub struct Args {
     /// Print the figures only; leave BENCHMARKS.md alone.
     #[arg(long)]
     no_write: bool,
+    /// Fan-out instead (Postgres): this many open overview pages, with `--services-pages`, while
+    /// `--fleet-hosts` simulated hosts report; prints its figures (BENCHMARKS.md is left alone).
+    #[arg(long, default_value_t = 0)]
+    overview_pages: usize,
+    /// Open services pages in the fan-out run.
+    #[arg(long, default_value_t = 500)]
+    services_pages: usize,
+    /// Simulated hosts reporting during the fan-out run (`ingest --into`; 0: none).
+    #[arg(long, default_value_t = 1000)]
+    fleet_hosts: usize,
+    /// After the fan-out run, measure again while pgbench saturates Postgres.
+    #[arg(long)]
+    pgbench: bool,
+    /// Open services pages in the pgbench run.
+    #[arg(long, default_value_t = 50)]
+    saturated_pages: usize,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -68,6 +86,24 @@ async fn main() -> anyhow::Result<()> {
         .context("bench binary directory")?
         .to_path_buf();
     let mut terminate = signal(SignalKind::terminate())?;
+    if args.overview_pages > 0 || args.pgbench {
+        let admin = args
+            .postgres
+            .clone()
+            .context("the fan-out run needs TEST_DATABASE_URL")?;
+        let dir = TempDir::create()?;
+        let url = create_database(&admin).await?;
+        let lines = tokio::select! {
+            lines = fanout::run(&bin, dir.path(), &admin, &url, &args) => lines,
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+            _ = terminate.recv() => Err(anyhow::anyhow!("terminated")),
+        };
+        drop_database(&admin).await;
+        for line in lines? {
+            println!("{line}");
+        }
+        return Ok(());
+    }
     // On a signal the runs are dropped, which stops the server and the double.
     let runs = tokio::select! {
         runs = all_stores(&bin, &args) => runs,

@@ -1,0 +1,180 @@
+//! Open overview pages, each behaving as the page's script does: it follows `/events`, applies a
+//! pushed overview (`part` frame), and, where the server does not push it (an older build), fetches
+//! the overview again at most every 1.5 s after a `changed` frame naming one of its topics. Each notes
+//! when a flipped unit appears in (failed) or leaves (running) its failed-units list, and counts its
+//! requests.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::clients::{Arrival, Seen};
+use crate::http::{self, EventStream};
+use crate::procs::HOST;
+
+/// The page's refresh throttle (`THROTTLE_MS` in assets/app.js).
+const THROTTLE: Duration = Duration::from_millis(1500);
+/// The topics the overview lists in `data-live-refresh`.
+const TOPICS: [&str; 6] = [
+    "services", "metrics", "alerts", "disks", "checks", "restarts",
+];
+
+/// What every overview page shares: the units to watch, whether the server pushes the overview, and
+/// the request counter.
+pub struct Overview {
+    pub addr: SocketAddr,
+    /// The stream the page opens (its `sse-connect`).
+    pub events: String,
+    pub cookie: String,
+    pub units: Vec<String>,
+    pub pushed: bool,
+    pub requests: Arc<AtomicU64>,
+}
+
+impl Overview {
+    /// Loads the overview once: whether it marks its pushed part.
+    pub async fn probe(
+        addr: SocketAddr,
+        cookie: &str,
+        units: Vec<String>,
+        requests: Arc<AtomicU64>,
+    ) -> anyhow::Result<Overview> {
+        let page = http::request(addr, "GET", "/", &[("Cookie", cookie)], "").await?;
+        anyhow::ensure!(page.status == 200, "/ answered {}", page.status);
+        let events = page
+            .body
+            .split("sse-connect=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or("/events")
+            .to_owned();
+        Ok(Overview {
+            addr,
+            events,
+            cookie: cookie.to_owned(),
+            units,
+            pushed: page.body.contains("data-live-part=\"overview\""),
+            requests,
+        })
+    }
+
+    /// One page until `stopped`; `ready` once its stream said hello.
+    pub async fn page(
+        self: Arc<Self>,
+        ready: mpsc::UnboundedSender<()>,
+        mut stopped: watch::Receiver<bool>,
+    ) -> Seen {
+        let mut seen = Seen::default();
+        let mut shown: HashMap<String, bool> = HashMap::new();
+        let mut stream = match EventStream::open(self.addr, &self.events, &self.cookie).await {
+            Ok(stream) => stream,
+            Err(err) => {
+                seen.dropped = true;
+                seen.error = Some(format!("{err:#}"));
+                return seen;
+            }
+        };
+        let mut fetch_at: Option<Instant> = None;
+        loop {
+            let far = Instant::now() + Duration::from_secs(3600);
+            let next = tokio::select! {
+                frame = stream.next_frame() => Next::Frame(frame),
+                _ = tokio::time::sleep_until(fetch_at.unwrap_or(far)) => Next::Fetch,
+                _ = stopped.wait_for(|stop| *stop) => Next::Stop,
+            };
+            let frame = match next {
+                Next::Stop => return seen,
+                Next::Fetch => {
+                    fetch_at = None;
+                    if let Some(html) = self.fetch().await {
+                        self.note(&html, &mut shown, &mut seen);
+                    }
+                    continue;
+                }
+                Next::Frame(Ok(Some(frame))) => frame,
+                Next::Frame(Ok(None) | Err(_)) => {
+                    seen.dropped = true;
+                    return seen;
+                }
+            };
+            if frame.contains(": connected") {
+                let _ = ready.send(());
+            }
+            let event = frame.lines().find_map(|l| l.strip_prefix("event: "));
+            let data: Vec<&str> = frame
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: "))
+                .collect();
+            match event {
+                Some("part")
+                    if data
+                        .iter()
+                        .any(|l| l.contains("data-live-part=\"overview\"")) =>
+                {
+                    self.note(&data.join("\n"), &mut shown, &mut seen);
+                }
+                Some("changed") if !self.pushed && fetch_at.is_none() && names_topic(&data) => {
+                    fetch_at = Some(Instant::now() + THROTTLE);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// `GET /` as htmx asks for the overview's part.
+    async fn fetch(&self) -> Option<String> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let headers = [("Cookie", self.cookie.as_str()), ("HX-Request", "true")];
+        let response = http::request(self.addr, "GET", "/", &headers, "")
+            .await
+            .ok()?;
+        (response.status == 200).then_some(response.body)
+    }
+
+    /// Notes each watched unit that entered or left the failed-units list in `html`.
+    fn note(&self, html: &str, shown: &mut HashMap<String, bool>, seen: &mut Seen) {
+        let at = Instant::now();
+        for unit in &self.units {
+            let failed = html.contains(&format!("id=\"svc:{HOST}:{unit}\""));
+            if shown.insert(unit.clone(), failed) != Some(failed) {
+                seen.arrivals.push(Arrival {
+                    at,
+                    unit: unit.clone(),
+                    failed,
+                });
+            }
+        }
+    }
+}
+
+/// What woke a page.
+enum Next {
+    Frame(anyhow::Result<Option<String>>),
+    Fetch,
+    Stop,
+}
+
+/// Whether a `changed` frame names one of the overview's topics (or everything).
+fn names_topic(lines: &[&str]) -> bool {
+    lines.iter().any(|line| {
+        let topic = line.split(' ').next().unwrap_or_default();
+        topic == "*" || TOPICS.contains(&topic)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_frames_wake_the_overview_for_its_topics_only() {
+        assert!(names_topic(&["metrics host0001", "users x"]));
+        assert!(names_topic(&["*"]));
+        assert!(!names_topic(&["users x"]));
+    }
+}
