@@ -8,6 +8,7 @@ use anyhow::Context;
 use crate::auth::backoff::LoginBackoff;
 use crate::auth::bootstrap::SetupGate;
 use crate::auth::cloudflare::CloudflareVerifier;
+use crate::auth::refusals::RefusalTally;
 use crate::auth::session::SessionCache;
 use crate::auth::settings::AuthSettings;
 use crate::auth::token::{hash_token, random_token};
@@ -27,6 +28,8 @@ pub struct AuthContext {
     pub cloudflare: Option<CloudflareVerifier>,
     /// Per-account login backoff (form and Basic Auth).
     pub backoff: LoginBackoff,
+    /// Limiter refusals, audited one row per client and window.
+    pub refusals: RefusalTally,
     pub sessions: SessionCache,
     pub setup: SetupGate,
     /// Per-process secret for CSRF tokens of identities without a session (SSO, Basic in a browser).
@@ -67,6 +70,7 @@ impl AuthContext {
                 settings.limits.login_backoff,
             ),
             cloudflare,
+            refusals: RefusalTally::new(db.clone(), clock.clone()),
             sessions: SessionCache::default(),
             setup,
             csrf_secret: random_token()?,

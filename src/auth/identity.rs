@@ -96,7 +96,22 @@ impl AuthContext {
         Resolved::Anonymous
     }
 
+    /// Wrong keys count against the client's address like failed logins: after
+    /// `SMARTMON_LOGIN_MAX_FAILURES` of them the address backs off (429), whatever key it sends next, so
+    /// a guess that happens to be right cannot be told from a wrong one while it waits.
     async fn api_key_user(&self, ip: Option<String>, given: &str) -> Resolved {
+        let address = format!("api-key-ip:{}", ip.as_deref().unwrap_or("unknown"));
+        if let Err(wait) = self.backoff.check(&address) {
+            let secs = wait.as_secs().max(1);
+            self.record_refusal(ip, AuditAction::ApiKeyRefused, None, "backing off")
+                .await;
+            return Resolved::Throttled {
+                message: format!(
+                    "Too many wrong API keys from your address. Try again in {secs} seconds."
+                ),
+                retry_after_secs: secs,
+            };
+        }
         let ok = self
             .api_key
             .as_ref()
@@ -110,17 +125,18 @@ impl AuthContext {
                 session_id: None,
             });
         }
+        self.backoff.failed(&address);
         let reason = "wrong or unconfigured API key";
-        self.refuse_audit(ip, AuditAction::ApiKeyRefused, None, reason)
+        self.record_refusal(ip, AuditAction::ApiKeyRefused, None, reason)
             .await;
         Resolved::refused("The API key is not valid.")
     }
 }
 
-/// How many password checks run at once. Each argon2 check holds 19 MiB for its duration; unbounded, a
-/// burst of logins or Basic Auth requests left the server at 250 MB (the footprint benchmark). Two keep
-/// both cores busy; the rest wait their turn.
-static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How many password checks run at once: one per buffer of argon2 memory (`hash_memory`), so a check
+/// waits here, on the async side, rather than on a blocking thread. Two keep both cores busy.
+static PASSWORD_CHECKS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(crate::auth::hash_memory::POOL_SIZE);
 
 impl AuthContext {
     async fn basic_user(&self, ip: Option<String>, username: String, password: String) -> Resolved {
@@ -133,18 +149,19 @@ impl AuthContext {
             _ => None,
         };
         if let Some(message) = throttled {
-            auth.refuse_audit(ip, AuditAction::LoginThrottled, Some(username), message)
+            auth.record_refusal(ip, AuditAction::LoginThrottled, Some(username), message)
                 .await;
             return Resolved::refused(message);
+        }
+        // While the database is known to be down, say so at once rather than after the pool's timeout.
+        if !auth.database_up() {
+            return Resolved::Unavailable;
         }
         let checked = match auth.check_password(&username, &password).await {
             Ok(checked) => checked,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot check a Basic Auth password");
-                return Resolved::Refused {
-                    forbidden: false,
-                    message: "The user database is unreachable; try again shortly.".into(),
-                };
+                return Resolved::Unavailable;
             }
         };
         match checked {
@@ -191,6 +208,26 @@ impl AuthContext {
         .await
         .unwrap_or(false);
         Ok(user.filter(|u| matches && !u.disabled))
+    }
+
+    /// Audits a limiter's refusal in aggregate: one row per client, action and window, with a count.
+    pub(crate) async fn record_refusal(
+        &self,
+        ip: Option<String>,
+        action: AuditAction,
+        username: Option<String>,
+        reason: &str,
+    ) {
+        tracing::debug!(action = action.as_str(), reason, "refused by a limit");
+        self.refusals
+            .record(AuditEntry {
+                username,
+                client_ip: ip,
+                success: false,
+                detail: Some(json!({ "reason": reason })),
+                ..AuditEntry::new(action)
+            })
+            .await;
     }
 
     pub(crate) async fn refuse_audit(

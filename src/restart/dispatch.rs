@@ -9,8 +9,12 @@ use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
-    /// Runs one ask to its end (or, for another host, until it is queued).
+    /// Runs one ask to its end (or, for another host, until it is queued). An ask over the caller's rate
+    /// limit is refused before anything is written, so a flood of asks cannot fill the history.
     pub async fn request(&self, ask: Ask) -> anyhow::Result<Report> {
+        if let Err(refusal) = self.rate_limit(&ask) {
+            return Ok(self.refuse_unrecorded(&ask, refusal).await);
+        }
         self.audit(
             &ask,
             AuditAction::RestartRequested,
@@ -29,7 +33,7 @@ impl Restarter {
             );
             return self.refuse(&ask, refusal).await;
         };
-        if let Err(refusal) = self.limits(&ask, host.as_str(), unit.as_str()).await? {
+        if let Err(refusal) = self.limits(host.as_str(), unit.as_str()).await? {
             return self.refuse(&ask, refusal).await;
         }
         if host == self.inner.hostname {
@@ -65,13 +69,8 @@ impl Restarter {
         gates::static_gates(&self.inner.policy, actor, host, unit, current)
     }
 
-    /// Cooldown, failure backoff, rate limit.
-    async fn limits(
-        &self,
-        ask: &Ask,
-        host: &str,
-        unit: &str,
-    ) -> anyhow::Result<Result<(), Refusal>> {
+    /// Cooldown, failure backoff.
+    async fn limits(&self, host: &str, unit: &str) -> anyhow::Result<Result<(), Refusal>> {
         let s = &self.inner.settings;
         let conn = &self.inner.db.conn;
         let now = self.inner.clock.now();
@@ -104,19 +103,24 @@ impl Restarter {
             );
             return Ok(Err(Refusal::new(Gate::Backoff, msg).retry_after(window)));
         }
-        if ask.actor != Actor::Auto
-            && let Some(limiter) = &self.inner.limiter
-            && let Err(wait) = limiter.check(ask.actor.name())
-        {
+        Ok(Ok(()))
+    }
+
+    /// The caller's asks per minute (`SMARTMON_RESTART_RATE_PER_MINUTE`); auto-remediation has its own.
+    fn rate_limit(&self, ask: &Ask) -> Result<(), Refusal> {
+        let Some(limiter) = &self.inner.limiter else {
+            return Ok(());
+        };
+        if ask.actor == Actor::Auto {
+            return Ok(());
+        }
+        limiter.check(ask.actor.name()).map_err(|wait| {
             let msg = format!(
                 "You have asked for many restarts in a short time. Try again in {} seconds.",
                 wait.as_secs().max(1)
             );
-            return Ok(Err(
-                Refusal::new(Gate::RateLimit, msg).retry_after(wait.as_secs_f64())
-            ));
-        }
-        Ok(Ok(()))
+            Refusal::new(Gate::RateLimit, msg).retry_after(wait.as_secs_f64())
+        })
     }
 
     fn take_flight(&self, host: &str, unit: &str) -> Option<InFlight> {
