@@ -151,9 +151,10 @@ mod tests {
         assert!(
             !format!(
                 "{:?}",
-                settings(&[("SMARTMON_API_KEY", "abc-0123456789abcdef-0123456789")]).expect("ok")
+                settings(&[("SMARTMON_API_KEY", "abc-0123456789abcdef-0123456789xyz")])
+                    .expect("ok")
             )
-            .contains("abc-0123456789abcdef-0123456789")
+            .contains("abc-0123456789abcdef-0123456789xyz")
         );
     }
 
@@ -169,7 +170,10 @@ mod tests {
         let err = settings(&[("SMARTMON_API_KEY", "k1")]).expect_err("too short");
         assert_eq!(err.variable, "SMARTMON_API_KEY");
         assert!(err.to_string().contains("at least 32 characters"), "{err}");
-        assert!(!err.to_string().contains("k1"), "the key is not printed: {err}");
+        assert!(
+            !err.to_string().contains("k1"),
+            "the key is not printed: {err}"
+        );
         let long = "x".repeat(MIN_API_KEY_LEN);
         let ok = settings(&[("SMARTMON_API_KEY", long.as_str())]);
         assert!(ok.is_ok());

@@ -269,7 +269,11 @@ async fn state_changes_need_the_csrf_token_and_same_origin(backend: Backend) {
 async fn the_origin_check_compares_the_scheme_too(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.login_as("ada", Role::Admin).await;
-    let form = [("username", "carol"), ("role", "viewer"), ("password", "carol-password")];
+    let form = [
+        ("username", "carol"),
+        ("role", "viewer"),
+        ("password", "carol-password"),
+    ];
     let https_origin = app.address.replacen("http://", "https://", 1);
     let response = admin
         .client
@@ -285,7 +289,13 @@ async fn the_origin_check_compares_the_scheme_too(backend: Backend) {
         403,
         "the same host over another scheme is another origin"
     );
-    assert!(response.text().await.expect("text").contains("another origin"));
+    assert!(
+        response
+            .text()
+            .await
+            .expect("text")
+            .contains("another origin")
+    );
     let behind_tls = spawn_app_with(backend, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
     let admin = behind_tls.login_as("ada", Role::Admin).await;
     let https_origin = behind_tls.address.replacen("http://", "https://", 1);
@@ -309,7 +319,13 @@ async fn the_origin_check_compares_the_scheme_too(backend: Backend) {
 async fn signed_in_pages_api_answers_and_exports_are_never_cached(backend: Backend) {
     let app = spawn_app(backend).await;
     let viewer = app.login_as("vic", Role::Operator).await;
-    for path in ["/", "/services", "/api/services", "/api/services.csv", "/api/audit.csv"] {
+    for path in [
+        "/",
+        "/services",
+        "/api/services",
+        "/api/services.csv",
+        "/api/audit.csv",
+    ] {
         let response = viewer.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(

@@ -22,7 +22,11 @@ async fn whoami_with_key(app: &TestApp, key: &str, forwarded_for: &str) -> reqwe
 }
 
 async fn the_api_key_opens_the_api_only(backend: Backend) {
-    let app = spawn_app_with(backend, &[("SMARTMON_API_KEY", "the-right-key-0123456789abcdef-0123")]).await;
+    let app = spawn_app_with(
+        backend,
+        &[("SMARTMON_API_KEY", "the-right-key-0123456789abcdef-0123")],
+    )
+    .await;
     let ok = app
         .client
         .get(app.url("/api/whoami"))
@@ -173,7 +177,12 @@ async fn wrong_api_keys_back_off_the_address_that_sends_them(backend: Backend) {
     let mut statuses = Vec::new();
     for i in 0..40 {
         let guess = format!("guess-{i:04}-0123456789abcdef-0123456789");
-        statuses.push(whoami_with_key(&app, &guess, "203.0.113.7").await.status().as_u16());
+        statuses.push(
+            whoami_with_key(&app, &guess, "203.0.113.7")
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
     assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");

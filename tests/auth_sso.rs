@@ -277,9 +277,7 @@ async fn a_proxy_identity_must_be_a_valid_username_before_an_account_is_made(bac
     assert_eq!(ok.status(), 200, "a valid identity still gets its account");
 }
 
-both_backends!(
-    a_proxy_identity_must_be_a_valid_username_before_an_account_is_made,
-);
+both_backends!(a_proxy_identity_must_be_a_valid_username_before_an_account_is_made,);
 
 both_backends!(
     cloudflare_access_tokens_are_verified,

@@ -63,7 +63,8 @@ async fn nul_bytes_are_refused_as_bad_input_on_both_backends(backend: Backend) {
         .await
         .expect("the audit log reads back");
     assert!(
-        rows.iter().all(|r| !r.username.as_deref().unwrap_or_default().contains('\0')),
+        rows.iter()
+            .all(|r| !r.username.as_deref().unwrap_or_default().contains('\0')),
         "{rows:?}"
     );
     assert_eq!(

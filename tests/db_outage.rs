@@ -25,7 +25,9 @@ async fn basic_auth_during_an_outage_answers_503_not_a_login_challenge() {
     let (app, proxy, db) = spawn_app_behind_proxy(&[]).await;
     let password = app.create_user("script", Role::Operator).await;
     assert_eq!(
-        app.get_basic("/api/whoami", "script", &password).await.status(),
+        app.get_basic("/api/whoami", "script", &password)
+            .await
+            .status(),
         200
     );
 
@@ -33,10 +35,16 @@ async fn basic_auth_during_an_outage_answers_503_not_a_login_challenge() {
     for _ in 0..2 {
         let api = app.get_basic("/api/whoami", "script", &password).await;
         assert_eq!(api.status(), 503, "the outage, not wrong credentials");
-        assert!(!api.headers().contains_key("www-authenticate"), "no re-prompt");
+        assert!(
+            !api.headers().contains_key("www-authenticate"),
+            "no re-prompt"
+        );
         let body: serde_json::Value = api.json().await.expect("JSON on the API");
         assert!(
-            body["error"].as_str().unwrap_or_default().contains("database"),
+            body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("database"),
             "{body}"
         );
     }
@@ -44,7 +52,10 @@ async fn basic_auth_during_an_outage_answers_503_not_a_login_challenge() {
     assert_eq!(page.status(), 503);
     assert!(!page.headers().contains_key("www-authenticate"));
     assert!(
-        page.text().await.expect("text").contains("Database unreachable"),
+        page.text()
+            .await
+            .expect("text")
+            .contains("Database unreachable"),
         "the outage banner that session users get"
     );
 
@@ -59,7 +70,10 @@ async fn basic_auth_during_an_outage_answers_503_not_a_login_challenge() {
         200,
     )
     .await;
-    assert_eq!(back, 200, "Basic Auth works again once the database is back");
+    assert_eq!(
+        back, 200,
+        "Basic Auth works again once the database is back"
+    );
     drop(db);
 }
 

@@ -66,10 +66,7 @@ fn checkout() -> Vec<Block> {
             drop(state);
             return vec![Block::new(); POOL_BLOCKS];
         }
-        state = POOL
-            .returned
-            .wait(state)
-            .unwrap_or_else(|p| p.into_inner());
+        state = POOL.returned.wait(state).unwrap_or_else(|p| p.into_inner());
     }
 }
 
@@ -92,8 +89,9 @@ mod tests {
         for t in threads {
             assert_eq!(t.join().expect("thread"), 64);
         }
+        // Other tests hash passwords at the same time; however many ran, no more buffers were made.
         let state = POOL.state.lock().expect("lock");
         assert!(state.created <= POOL_SIZE, "{}", state.created);
-        assert_eq!(state.free.len(), state.created);
+        assert!(state.free.len() <= state.created);
     }
 }

@@ -153,10 +153,6 @@ impl AuthContext {
                 .await;
             return Resolved::refused(message);
         }
-        // While the database is known to be down, say so at once rather than after the pool's timeout.
-        if !auth.database_up() {
-            return Resolved::Unavailable;
-        }
         let checked = match auth.check_password(&username, &password).await {
             Ok(checked) => checked,
             Err(err) => {
@@ -187,12 +183,16 @@ impl AuthContext {
 
     /// The enabled user with this name and password; `Ok(None)` otherwise, taking the same time whether or
     /// not the name exists. The hashing runs off the async workers, at most `PASSWORD_CHECKS` at a time.
-    /// `Err` only when the database fails.
+    /// `Err` only when the database fails, at once while it is known to be down.
     pub(crate) async fn check_password(
         &self,
         username: &str,
         password: &str,
     ) -> Result<Option<crate::db::entities::users::Model>, sea_orm::DbErr> {
+        if !self.database_up() {
+            let known = "the database is known to be down".to_owned();
+            return Err(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(known)));
+        }
         let user = users::find_by_username(&self.db.conn, username).await?;
         let password = password.to_owned();
         let stored = user.as_ref().map(|u| u.password_hash.clone());

@@ -103,7 +103,11 @@ impl RefusalTally {
             written: 1,
         };
         let old = open.insert(key.clone(), fresh);
-        Some(old.and_then(|t| t.row.filter(|_| t.count > t.written).map(|id| (id, t.count))))
+        Some(old.and_then(|t| {
+            t.row
+                .filter(|_| t.count > t.written)
+                .map(|id| (id, t.count))
+        }))
     }
 
     /// Writes every count not written yet and forgets windows that are over.

@@ -67,7 +67,11 @@ pub(crate) async fn insert_returning_id(
 }
 
 /// Sets how many times the event of row `id` happened (a tally of refusals within one window).
-pub(crate) async fn set_count(conn: &impl ConnectionTrait, id: i64, count: i64) -> Result<(), DbErr> {
+pub(crate) async fn set_count(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    count: i64,
+) -> Result<(), DbErr> {
     Entity::update_many()
         .col_expr(Column::Count, sea_orm::sea_query::Expr::value(count))
         .filter(Column::Id.eq(id))

@@ -56,7 +56,12 @@ impl Restarter {
     /// An ask over the rate limit: no `restart_requests` row and no audit row of its own, only a count in
     /// the caller's aggregate row for this window (`auth::refusals`).
     pub(super) async fn refuse_unrecorded(&self, ask: &Ask, refusal: Refusal) -> Report {
-        if let Some(refusals) = self.inner.limiter.as_ref().and_then(|l| l.refusals.as_ref()) {
+        if let Some(refusals) = self
+            .inner
+            .limiter
+            .as_ref()
+            .and_then(|l| l.refusals.as_ref())
+        {
             let entry = AuditEntry {
                 username: Some(ask.actor.name().to_owned()),
                 client_ip: ask.client_ip.clone(),
@@ -64,8 +69,10 @@ impl Restarter {
                 hostname: Some(ask.host.clone()),
                 target: Some(ask.unit.clone()),
                 success: false,
-                detail: Some(json!({ "gate": refusal.gate.code(), "reason": refusal.message,
-                    "source": ask.source.as_str() })),
+                detail: Some(
+                    json!({ "gate": refusal.gate.code(), "reason": refusal.message,
+                    "source": ask.source.as_str() }),
+                ),
             };
             refusals.record(entry).await;
         }

@@ -13,7 +13,8 @@ use crate::web::guard::is_machine_path;
 use crate::web::identity::basic_credentials;
 use crate::web::views::errors::error_page;
 
-const MESSAGE: &str = "The request contains a NUL character (\\0), which no name, path or filter may hold.";
+const MESSAGE: &str =
+    "The request contains a NUL character (\\0), which no name, path or filter may hold.";
 
 /// Refuses requests that carry a NUL anywhere a handler would read it.
 pub(crate) async fn reject_nul(
@@ -22,7 +23,8 @@ pub(crate) async fn reject_nul(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let in_url = has_nul(req.uri().path().as_bytes())
         || req.uri().query().is_some_and(|q| has_nul(q.as_bytes()));
-    let in_basic = basic_credentials(&req).is_some_and(|(u, p)| u.contains('\0') || p.contains('\0'));
+    let in_basic =
+        basic_credentials(&req).is_some_and(|(u, p)| u.contains('\0') || p.contains('\0'));
     if in_url || in_basic || body_has_nul(&mut req).await {
         let response = refusal(req.path());
         return Ok(req.into_response(response));

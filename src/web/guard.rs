@@ -88,34 +88,7 @@ pub(crate) async fn enforce(
     let presented = credentials(&req, &state.auth, access.api_key_allowed());
     let user = match state.auth.resolve(presented).await {
         Resolved::User(user) => user,
-        Resolved::Anonymous => return Ok(anonymous(req, &state)),
-        Resolved::Throttled {
-            message,
-            retry_after_secs,
-        } => {
-            let mut response = respond(&req, StatusCode::TOO_MANY_REQUESTS, &message);
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from(retry_after_secs),
-            );
-            return Ok(req.into_response(response));
-        }
-        Resolved::Unavailable => {
-            state.health.report(false);
-            let message = "The database did not answer, so your credentials cannot be checked yet. \
-                Try again shortly.";
-            let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, message);
-            return Ok(req.into_response(response));
-        }
-        Resolved::Refused { forbidden, message } => {
-            let status = if forbidden {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            let response = respond(&req, status, &message);
-            return Ok(req.into_response(with_challenge(response, &state, status)));
-        }
+        not_a_user => return Ok(not_signed_in(req, &state, not_a_user)),
     };
     let needed = access.min_role().unwrap_or(Role::Viewer);
     if user.role < needed {
@@ -146,14 +119,56 @@ pub(crate) async fn enforce(
     }
     req.extensions_mut().insert(user);
     if !state.health.is_up() && !WITHOUT_DATABASE.contains(&req.path()) {
-        let known = AppError::DatabaseUnavailable("known down; probing in the background".into());
-        if is_machine_path(req.path()) {
-            let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, &known.to_string());
-            return Ok(req.into_response(response));
-        }
-        return Ok(req.error_response(known));
+        return Ok(known_down(req));
     }
     next.call(req).await
+}
+
+/// The answer when the credentials presented are no user: the login redirect or 401, a refusal (with
+/// Basic Auth's challenge), a backoff's 429, or 503 when they could not be checked.
+fn not_signed_in(
+    req: ServiceRequest,
+    state: &AppState,
+    resolved: Resolved,
+) -> ServiceResponse<BoxBody> {
+    let (status, message) = match resolved {
+        Resolved::User(_) | Resolved::Anonymous => return anonymous(req, state),
+        Resolved::Throttled {
+            message,
+            retry_after_secs,
+        } => {
+            let mut response = respond(&req, StatusCode::TOO_MANY_REQUESTS, &message);
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs),
+            );
+            return req.into_response(response);
+        }
+        Resolved::Unavailable => {
+            state.health.report(false);
+            let message = "The database did not answer, so your credentials cannot be checked yet. \
+                Try again shortly.";
+            let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, message);
+            return req.into_response(response);
+        }
+        Resolved::Refused {
+            forbidden: true,
+            message,
+        } => (StatusCode::FORBIDDEN, message),
+        Resolved::Refused { message, .. } => (StatusCode::UNAUTHORIZED, message),
+    };
+    let response = respond(&req, status, &message);
+    req.into_response(with_challenge(response, state, status))
+}
+
+/// 503 without touching the database: the outage page in the user's frame, or the API's JSON.
+fn known_down(req: ServiceRequest) -> ServiceResponse<BoxBody> {
+    let known = AppError::DatabaseUnavailable("known down; probing in the background".into());
+    if is_machine_path(req.path()) {
+        let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, &known.to_string());
+        return req.into_response(response);
+    }
+    req.error_response(known)
 }
 
 /// Signed-in routes that answer from memory, so they keep working while the database is down; every

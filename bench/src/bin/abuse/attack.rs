@@ -12,7 +12,11 @@ use tokio::time::Instant;
 use crate::{ADMIN_PASSWORD, Args, Server, addresses, rss_kib};
 
 /// The three kinds of abuse, in turn per address.
-pub const KINDS: [&str; 3] = ["POST /login (wrong password)", "GET /api/whoami (wrong X-API-Key)", "GET /events (anonymous)"];
+pub const KINDS: [&str; 3] = [
+    "POST /login (wrong password)",
+    "GET /api/whoami (wrong X-API-Key)",
+    "GET /events (anonymous)",
+];
 
 /// What the run saw.
 #[derive(Debug, Default)]
@@ -51,8 +55,12 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Run> {
     let next = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
-        let (clients, answers, next, base) =
-            (clients.clone(), answers.clone(), next.clone(), server.base.clone());
+        let (clients, answers, next, base) = (
+            clients.clone(),
+            answers.clone(),
+            next.clone(),
+            server.base.clone(),
+        );
         workers.push(tokio::spawn(async move {
             while Instant::now() < until {
                 let n = next.fetch_add(1, Ordering::Relaxed);
@@ -95,8 +103,15 @@ pub async fn run(server: &Server, args: &Args) -> anyhow::Result<Run> {
 async fn abuse(client: &reqwest::Client, base: &str, kind: usize, n: u64) -> u16 {
     let sent = match kind {
         0 => {
-            let form = [("username", format!("guess-{n}")), ("password", "wrong-password".into())];
-            client.post(format!("{base}/login")).form(&form).send().await
+            let form = [
+                ("username", format!("guess-{n}")),
+                ("password", "wrong-password".into()),
+            ];
+            client
+                .post(format!("{base}/login"))
+                .form(&form)
+                .send()
+                .await
         }
         1 => {
             let key = format!("wrong-key-{n:016}-0123456789abcdef");
@@ -129,7 +144,11 @@ async fn real_user(base: &str, until: Instant) -> anyhow::Result<(Timed, Timed)>
             let status = fresh
                 .post(format!("{base}/login"))
                 .header("Origin", base)
-                .form(&[("username", "admin"), ("password", ADMIN_PASSWORD), ("next", "/")])
+                .form(&[
+                    ("username", "admin"),
+                    ("password", ADMIN_PASSWORD),
+                    ("next", "/"),
+                ])
                 .send()
                 .await
                 .map(|r| r.status().as_u16())

@@ -57,7 +57,9 @@ impl Server {
     fn start(bin: &std::path::Path) -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("smartmon-bench-abuse-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let db = dir.join("smartmon.db");
         let child = Command::new(bin.join("smartmon"))
             .arg("serve")

@@ -24,7 +24,8 @@ pub struct Audit {
 
 pub async fn audit_figures(db: &std::path::Path) -> anyhow::Result<Audit> {
     let conn = Database::connect(format!("sqlite://{}?mode=ro", db.display())).await?;
-    let rows = |sql: &str| conn.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql.to_owned()));
+    let rows =
+        |sql: &str| conn.query_all_raw(Statement::from_string(DbBackend::Sqlite, sql.to_owned()));
     let by_action = rows("SELECT action, COUNT(*) AS n, SUM(count) AS events FROM audit_log GROUP BY action ORDER BY n DESC")
         .await?
         .iter()
@@ -32,7 +33,13 @@ pub async fn audit_figures(db: &std::path::Path) -> anyhow::Result<Audit> {
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     let one = |sql: String| async move {
         let found = rows(&sql).await?;
-        Ok::<i64, sea_orm::DbErr>(found.first().map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
+        Ok::<i64, sea_orm::DbErr>(
+            found
+                .first()
+                .map(|r| r.try_get("", "n"))
+                .transpose()?
+                .unwrap_or(0),
+        )
     };
     Ok(Audit {
         by_action,
@@ -42,16 +49,29 @@ pub async fn audit_figures(db: &std::path::Path) -> anyhow::Result<Audit> {
     })
 }
 
-pub fn section(args: &Args, idle: (u64, u64), after: (u64, u64), run: &Run, audit: &Audit) -> String {
+pub fn section(
+    args: &Args,
+    idle: (u64, u64),
+    after: (u64, u64),
+    run: &Run,
+    audit: &Audit,
+) -> String {
     let windows = run.wall.as_secs().div_ceil(60) + 1;
     let mut answers = String::from("| abuse | requests | answers |\n| --- | --- | --- |\n");
     for (k, kind) in KINDS.iter().enumerate() {
         let of_kind: Vec<_> = run.answers.iter().filter(|((kk, _), _)| *kk == k).collect();
         let total: u64 = of_kind.iter().map(|(_, n)| **n).sum();
-        let by_status: Vec<String> = of_kind.iter().map(|((_, s), n)| format!("{n} × {}", status(*s))).collect();
-        answers.push_str(&format!("| {kind} | {total} | {} |\n", by_status.join(", ")));
+        let by_status: Vec<String> = of_kind
+            .iter()
+            .map(|((_, s), n)| format!("{n} × {}", status(*s)))
+            .collect();
+        answers.push_str(&format!(
+            "| {kind} | {total} | {} |\n",
+            by_status.join(", ")
+        ));
     }
-    let mut rows = String::from("| audit action | rows | events they record |\n| --- | --- | --- |\n");
+    let mut rows =
+        String::from("| audit action | rows | events they record |\n| --- | --- | --- |\n");
     for (action, n, events) in &audit.by_action {
         rows.push_str(&format!("| `{action}` | {n} | {events} |\n"));
     }
@@ -65,7 +85,8 @@ pub fn section(args: &Args, idle: (u64, u64), after: (u64, u64), run: &Run, audi
     };
     let rss_ok = run.rss_max_kib.max(after.1) < 64 * 1024;
     let rows_ok = audit.max_rows_per_client as u64 <= windows;
-    let user_ok = ok(&run.user_logins, 303) == run.user_logins.len() && ok(&run.user_pages, 200) == run.user_pages.len();
+    let user_ok = ok(&run.user_logins, 303) == run.user_logins.len()
+        && ok(&run.user_pages, 200) == run.user_pages.len();
     format!(
         "<!-- abuse:start -->\n## Abuse from many addresses (`bench/abuse.sh`)\n\n\
          `bench/abuse.sh` (runs `abuse --clients {clients} --seconds {seconds} --concurrency {conc}`) on {date}: {cores} cores, \
@@ -127,7 +148,11 @@ pub fn write(section: &str) -> anyhow::Result<()> {
 }
 
 fn status(code: u16) -> String {
-    if code == 0 { "no answer".into() } else { code.to_string() }
+    if code == 0 {
+        "no answer".into()
+    } else {
+        code.to_string()
+    }
 }
 
 fn ms(d: Duration) -> String {

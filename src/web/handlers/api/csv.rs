@@ -73,7 +73,11 @@ mod tests {
     #[test]
     fn formulas_behind_leading_spaces_are_defused_too() {
         for cell in ["  =cmd()", " +1", "   -2", " @SUM(A1)", "\u{a0}=x"] {
-            assert!(cell_text(cell).starts_with('\''), "{cell:?} -> {}", cell_text(cell));
+            assert!(
+                cell_text(cell).starts_with('\''),
+                "{cell:?} -> {}",
+                cell_text(cell)
+            );
         }
         assert_eq!(cell_text("  plain"), "  plain");
     }
