@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Abuse from many addresses: failed logins, wrong API keys and anonymous /events from 256 loopback source
+# Abuse from many addresses: failed logins, wrong API keys and anonymous /events from 128 loopback source
 # addresses against the release `smartmon serve`, while a real user logs in and loads pages. Reports the
 # server's RSS, audit rows per client and window, and the real user's answers; writes the "abuse" section
 # of BENCHMARKS.md. About 3 minutes.

@@ -7,8 +7,10 @@ use std::sync::{Condvar, Mutex};
 
 use argon2::{Block, Params};
 
-/// How many password hashes or checks run at once in this process (and so how many buffers exist).
-pub(crate) const POOL_SIZE: usize = 2;
+/// How many password hashes or checks run at once in this process (and so how many buffers exist). One:
+/// 19 MiB in all, and under a flood of logins the other core keeps serving pages (`bench/abuse.sh`: two
+/// buffers took the server to 67 MiB, over its 64 MiB budget).
+pub(crate) const POOL_SIZE: usize = 1;
 
 /// Blocks per buffer: enough for the default parameters, which is what `hash` writes.
 const POOL_BLOCKS: usize = Params::DEFAULT_M_COST as usize;

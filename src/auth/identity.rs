@@ -134,7 +134,7 @@ impl AuthContext {
 }
 
 /// How many password checks run at once: one per buffer of argon2 memory (`hash_memory`), so a check
-/// waits here, on the async side, rather than on a blocking thread. Two keep both cores busy.
+/// waits here, on the async side, rather than on a blocking thread.
 static PASSWORD_CHECKS: tokio::sync::Semaphore =
     tokio::sync::Semaphore::const_new(crate::auth::hash_memory::POOL_SIZE);
 

@@ -234,7 +234,7 @@ pub async fn history(
         .all(conn)
         .await?;
     rows.extend(refused);
-    rows.sort_by(|a, b| b.id.cmp(&a.id));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
     Ok(rows)
 }
 

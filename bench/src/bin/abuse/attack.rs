@@ -135,7 +135,7 @@ async fn real_user(base: &str, until: Instant) -> anyhow::Result<(Timed, Timed)>
     let mut browser = None;
     let mut round = 0u64;
     while Instant::now() < until {
-        if round % 5 == 0 || browser.is_none() {
+        if round.is_multiple_of(5) || browser.is_none() {
             let fresh = reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())

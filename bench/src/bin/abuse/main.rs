@@ -24,7 +24,7 @@ pub const API_KEY: &str = "bench-api-key-0123456789abcdef-0123456789";
 #[derive(Debug, Parser)]
 pub struct Args {
     /// Attacking client addresses (127.1.x.y).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 128)]
     clients: u16,
     /// How long the attack lasts, in seconds.
     #[arg(long, default_value_t = 150)]
