@@ -14,7 +14,7 @@ mod m20261127_001100_filesystem_usage;
 mod m20261127_003000_restart_requests;
 mod m20261127_004000_rollups_and_retention;
 mod m20261127_004100_partitioned_history;
-mod m20261201_000100_audit_refusal_count;
+mod m20261202_000100_audit_refusal_count;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -31,7 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_003000_restart_requests::Migration),
             Box::new(m20261127_004000_rollups_and_retention::Migration),
             Box::new(m20261127_004100_partitioned_history::Migration),
-            Box::new(m20261201_000100_audit_refusal_count::Migration),
+            Box::new(m20261202_000100_audit_refusal_count::Migration),
         ]
     }
 }

@@ -7,7 +7,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261201_000100_audit_refusal_count"
+        "m20261202_000100_audit_refusal_count"
     }
 }
 
