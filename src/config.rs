@@ -56,13 +56,34 @@ impl Settings {
             http: HttpSettings::from_vars(vars)?,
             log: LogSettings::from_vars(vars)?,
             site: SiteSettings::from_vars(vars)?,
-            api_key: vars.secret("SMARTMON_API_KEY")?,
+            api_key: api_key(vars)?,
             auth: AuthSettings::from_vars(vars)?,
             collector: CollectorSettings::from_vars(vars)?,
             restart: RestartSettings::from_vars(vars)?,
             lifecycle: LifecycleSettings::from_vars(vars)?,
         })
     }
+}
+
+/// The shortest `SMARTMON_API_KEY` accepted: long enough that guessing it (one address backs off after a
+/// few wrong keys) is hopeless. `openssl rand -hex 32` gives 64 characters.
+pub const MIN_API_KEY_LEN: usize = 32;
+
+fn api_key(vars: &Vars) -> Result<Option<Secret>, SettingsError> {
+    let key = vars.secret("SMARTMON_API_KEY")?;
+    if let Some(short) = key
+        .as_ref()
+        .map(|k| k.expose().chars().count())
+        .filter(|n| *n < MIN_API_KEY_LEN)
+    {
+        return Err(SettingsError::new(
+            "SMARTMON_API_KEY",
+            format!(
+                "expected at least {MIN_API_KEY_LEN} characters (e.g. `openssl rand -hex 32`), got {short}"
+            ),
+        ));
+    }
+    Ok(key)
 }
 
 #[cfg(test)]
@@ -121,18 +142,19 @@ mod tests {
     fn secrets_come_from_files_and_are_never_printed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("key");
-        std::fs::write(&path, "s3cret-key\n").expect("write secret");
+        std::fs::write(&path, "s3cret-key-0123456789abcdef-0123456789\n").expect("write secret");
         let s = settings(&[("SMARTMON_API_KEY_FILE", path.to_str().expect("utf-8 path"))])
             .expect("file secret");
         let key = s.api_key.expect("key read from file");
-        assert_eq!(key.expose(), "s3cret-key");
+        assert_eq!(key.expose(), "s3cret-key-0123456789abcdef-0123456789");
         assert_eq!(format!("{key:?}"), "[redacted]");
         assert!(
             !format!(
                 "{:?}",
-                settings(&[("SMARTMON_API_KEY", "abc")]).expect("ok")
+                settings(&[("SMARTMON_API_KEY", "abc-0123456789abcdef-0123456789xyz")])
+                    .expect("ok")
             )
-            .contains("abc")
+            .contains("abc-0123456789abcdef-0123456789xyz")
         );
     }
 
@@ -141,6 +163,20 @@ mod tests {
         let err = settings(&[("SMARTMON_API_KEY", "a"), ("SMARTMON_API_KEY_FILE", "/x")])
             .expect_err("ambiguous");
         assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn a_short_api_key_is_refused_at_start() {
+        let err = settings(&[("SMARTMON_API_KEY", "k1")]).expect_err("too short");
+        assert_eq!(err.variable, "SMARTMON_API_KEY");
+        assert!(err.to_string().contains("at least 32 characters"), "{err}");
+        assert!(
+            !err.to_string().contains("k1"),
+            "the key is not printed: {err}"
+        );
+        let long = "x".repeat(MIN_API_KEY_LEN);
+        let ok = settings(&[("SMARTMON_API_KEY", long.as_str())]);
+        assert!(ok.is_ok());
     }
 
     #[test]

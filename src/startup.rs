@@ -62,8 +62,13 @@ impl Application {
             setup,
             csrf_secret,
         })?;
-        let limits = Limits::new(&settings.auth.limits, &settings.auth.trusted_proxies)?;
+        let limits = Limits::new(
+            &settings.auth.limits,
+            &settings.auth.trusted_proxies,
+            settings.api_key.as_ref(),
+        )?;
         limits.spawn_housekeeping();
+        auth.refusals.spawn_flusher();
         let live = start_live(&db, &settings.database);
         let site = settings.site.resolve()?;
         let restart = Restarter::new(
@@ -73,10 +78,10 @@ impl Application {
             db.clone(),
             live.clone(),
             clock.clone(),
-            Some(RestartLimiter::new(
-                clock.clone(),
-                settings.restart.per_user_per_minute,
-            )),
+            Some(
+                RestartLimiter::new(clock.clone(), settings.restart.per_user_per_minute)
+                    .with_refusals(auth.refusals.clone()),
+            ),
         );
         // The console restarts this host's units itself; queued requests are for other hosts' agents.
         restart.spawn_background(false);
@@ -193,6 +198,7 @@ fn serve(
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(web::FormConfig::default().limit(max_body))
             .app_data(web::JsonConfig::default().limit(max_body))
+            .wrap(from_fn(crate::web::bad_input::reject_nul))
             .wrap(Compress::default())
             .wrap(from_fn(middleware::error_pages))
             .wrap(from_fn(middleware::security_headers))

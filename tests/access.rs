@@ -7,7 +7,7 @@ use smartmon::web::guard::is_machine_path;
 use smartmon::web::routes;
 
 use crate::both_backends;
-use crate::support::{Backend, spawn_app};
+use crate::support::{Backend, spawn_app, spawn_app_with};
 
 /// The only routes anyone may call. Adding a public route means adding it here, on purpose.
 const PUBLIC: &[&str] = &["/healthz", "/readyz", "/assets/{file}", "/login"];
@@ -265,6 +265,84 @@ async fn state_changes_need_the_csrf_token_and_same_origin(backend: Backend) {
     assert_eq!(htmx.status(), 303);
     assert!(!app.audit("csrf_refused").await.is_empty());
 }
+
+async fn the_origin_check_compares_the_scheme_too(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.login_as("ada", Role::Admin).await;
+    let form = [
+        ("username", "carol"),
+        ("role", "viewer"),
+        ("password", "carol-password"),
+    ];
+    let https_origin = app.address.replacen("http://", "https://", 1);
+    let response = admin
+        .client
+        .post(admin.url("/users"))
+        .header("Origin", &https_origin)
+        .header("X-CSRF-Token", &admin.csrf)
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        response.status(),
+        403,
+        "the same host over another scheme is another origin"
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .expect("text")
+            .contains("another origin")
+    );
+    let behind_tls = spawn_app_with(backend, &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let admin = behind_tls.login_as("ada", Role::Admin).await;
+    let https_origin = behind_tls.address.replacen("http://", "https://", 1);
+    let through_proxy = admin
+        .client
+        .post(admin.url("/users"))
+        .header("Origin", &https_origin)
+        .header("X-Forwarded-Proto", "https")
+        .header("X-CSRF-Token", &admin.csrf)
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(
+        through_proxy.status(),
+        303,
+        "https at a trusted TLS proxy is this console's own origin"
+    );
+}
+
+async fn signed_in_pages_api_answers_and_exports_are_never_cached(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let viewer = app.login_as("vic", Role::Operator).await;
+    for path in [
+        "/",
+        "/services",
+        "/api/services",
+        "/api/services.csv",
+        "/api/audit.csv",
+    ] {
+        let response = viewer.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+}
+
+both_backends!(
+    the_origin_check_compares_the_scheme_too,
+    signed_in_pages_api_answers_and_exports_are_never_cached,
+);
 
 async fn pages_carry_a_strict_csp_and_the_token_for_htmx(backend: Backend) {
     let app = spawn_app(backend).await;

@@ -3,15 +3,34 @@
 
 use smartmon::auth::Role;
 
+use std::time::Duration;
+
 use crate::both_backends;
-use crate::support::{Backend, spawn_app_with};
+use crate::support::{Backend, TestApp, spawn_app_with};
+
+/// A key of the length start-up requires.
+const K1: &str = "k1-0123456789abcdef-0123456789abcdef";
+
+async fn whoami_with_key(app: &TestApp, key: &str, forwarded_for: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/api/whoami"))
+        .header("X-API-Key", key)
+        .header("X-Forwarded-For", forwarded_for)
+        .send()
+        .await
+        .expect("get")
+}
 
 async fn the_api_key_opens_the_api_only(backend: Backend) {
-    let app = spawn_app_with(backend, &[("SMARTMON_API_KEY", "the-right-key")]).await;
+    let app = spawn_app_with(
+        backend,
+        &[("SMARTMON_API_KEY", "the-right-key-0123456789abcdef-0123")],
+    )
+    .await;
     let ok = app
         .client
         .get(app.url("/api/whoami"))
-        .header("X-API-Key", "the-right-key")
+        .header("X-API-Key", "the-right-key-0123456789abcdef-0123")
         .send()
         .await
         .expect("get");
@@ -21,7 +40,7 @@ async fn the_api_key_opens_the_api_only(backend: Backend) {
     let wrong = app
         .client
         .get(app.url("/api/whoami"))
-        .header("X-API-Key", "the-wrong-key")
+        .header("X-API-Key", "the-wrong-key-0123456789abcdef-0123")
         .send()
         .await
         .expect("get");
@@ -30,7 +49,7 @@ async fn the_api_key_opens_the_api_only(backend: Backend) {
     let page = app
         .client
         .get(app.url("/"))
-        .header("X-API-Key", "the-right-key")
+        .header("X-API-Key", "the-right-key-0123456789abcdef-0123")
         .send()
         .await
         .expect("get");
@@ -66,7 +85,7 @@ async fn the_api_is_limited_per_key_and_per_ip(backend: Backend) {
     let app = spawn_app_with(
         backend,
         &[
-            ("SMARTMON_API_KEY", "k1"),
+            ("SMARTMON_API_KEY", K1),
             ("SMARTMON_API_RATE_PER_MINUTE", "2"),
         ],
     )
@@ -78,9 +97,9 @@ async fn the_api_is_limited_per_key_and_per_ip(backend: Backend) {
         }
         request.send()
     };
-    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
-    assert_eq!(call(Some("k1")).await.expect("get").status(), 200);
-    let limited = call(Some("k1")).await.expect("get");
+    assert_eq!(call(Some(K1)).await.expect("get").status(), 200);
+    assert_eq!(call(Some(K1)).await.expect("get").status(), 200);
+    let limited = call(Some(K1)).await.expect("get");
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
     assert_eq!(
@@ -228,6 +247,92 @@ async fn a_basic_credential_changed_by_another_process_stops_working_within_the_
         "the account row is read again and the credential refused"
     );
 }
+
+async fn wrong_api_keys_back_off_the_address_that_sends_them(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_API_KEY", K1),
+            ("SMARTMON_LOGIN_MAX_FAILURES", "5"),
+            ("SMARTMON_LOGIN_BACKOFF_SECS", "30"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let guess = format!("guess-{i:04}-0123456789abcdef-0123456789");
+        statuses.push(
+            whoami_with_key(&app, &guess, "203.0.113.7")
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+    let right = whoami_with_key(&app, K1, "203.0.113.7").await;
+    assert_eq!(
+        right.status(),
+        429,
+        "while it backs off, even the right key from that address waits (a hit is not told apart)"
+    );
+    let retry: u64 = right.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=30).contains(&retry), "{retry}");
+    let body: serde_json::Value = right.json().await.expect("json");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Too many wrong API keys from your address"),
+        "{body}"
+    );
+    assert_eq!(
+        whoami_with_key(&app, K1, "203.0.113.8").await.status(),
+        200,
+        "another address is not blocked"
+    );
+    app.state.clock.advance(Duration::from_secs(31));
+    assert_eq!(
+        whoami_with_key(&app, K1, "203.0.113.7").await.status(),
+        200,
+        "the backoff ends"
+    );
+}
+
+async fn wrong_api_keys_share_their_address_allowance(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_API_KEY", K1),
+            ("SMARTMON_API_RATE_PER_MINUTE", "3"),
+            ("SMARTMON_LOGIN_MAX_FAILURES", "1000"),
+        ],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let guess = format!("guess-{i:04}-0123456789abcdef-0123456789");
+        let response = app
+            .client
+            .get(app.url("/api/whoami"))
+            .header("X-API-Key", guess)
+            .send()
+            .await
+            .expect("get");
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429, 429, 429]);
+}
+
+both_backends!(
+    wrong_api_keys_back_off_the_address_that_sends_them,
+    wrong_api_keys_share_their_address_allowance,
+);
 
 both_backends!(
     a_held_basic_credential_stops_working_at_once_after_a_password_change_or_disable,

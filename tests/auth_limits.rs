@@ -138,7 +138,59 @@ async fn failed_logins_back_off_one_account_without_blocking_another(backend: Ba
     assert!(!app.audit("login_throttled").await.is_empty());
 }
 
+async fn limiter_refusals_are_audited_once_per_client_and_window_with_a_count(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SMARTMON_LOGIN_RATE_PER_MINUTE", "3"),
+            ("TRUSTED_PROXIES", "127.0.0.1"),
+        ],
+    )
+    .await;
+    let mut refused = [0, 0];
+    for (i, (client, attempts)) in [("203.0.113.1", 25), ("203.0.113.2", 5)].iter().enumerate() {
+        for n in 0..*attempts {
+            // A new name each time: the per-account backoff stays out of it.
+            let name = format!("x{i}-{n}");
+            let response = post_login(&app, &name, "wrong-password", Some(client)).await;
+            if response.status() == 429 {
+                refused[i] += 1;
+            }
+        }
+    }
+    assert_eq!(refused, [22, 2]);
+    app.state.auth.refusals.flush().await;
+    let rows = app.audit("rate_limited").await;
+    assert_eq!(rows.len(), 2, "one row per client, not one per refusal");
+    let count_of = |ip: &str| {
+        rows.iter()
+            .find(|r| r.client_ip.as_deref() == Some(ip))
+            .map(|r| r.count)
+    };
+    assert_eq!(count_of("203.0.113.1"), Some(22));
+    assert_eq!(count_of("203.0.113.2"), Some(2));
+
+    let admin = app.login_as("auditor", Role::Admin).await;
+    let page = admin
+        .get("/audit?action=rate_limited")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("refused 22 times"), "the page says how many");
+
+    app.state.clock.advance(Duration::from_secs(61));
+    let next = post_login(&app, "x", "wrong-password", Some("203.0.113.1")).await;
+    assert_eq!(next.status(), 429);
+    assert_eq!(
+        app.audit("rate_limited").await.len(),
+        3,
+        "the next window starts a new row"
+    );
+}
+
 both_backends!(
+    limiter_refusals_are_audited_once_per_client_and_window_with_a_count,
     login_attempts_are_limited_per_client_ip,
     forwarded_headers_from_untrusted_peers_do_not_dodge_the_limit,
     failed_logins_back_off_one_account_without_blocking_another,

@@ -243,6 +243,42 @@ async fn the_auth_proxy_header_is_honoured_only_from_trusted_peers(backend: Back
     );
 }
 
+async fn a_proxy_identity_must_be_a_valid_username_before_an_account_is_made(backend: Backend) {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("SSO_USER_HEADER", "Remote-User"),
+            ("TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    )
+    .await;
+    let long = "a".repeat(5000);
+    for identity in ["<b>mallory</b>", "../../admin", "a/b", long.as_str()] {
+        let page = app
+            .client
+            .get(app.url("/"))
+            .header("Remote-User", identity)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(page.status(), 403, "{:.40}", identity);
+        let text = page.text().await.expect("text");
+        assert!(
+            text.contains("cannot be used as a username"),
+            "a clear page: {:.400}",
+            text
+        );
+    }
+    let users = smartmon::db::users::list(&app.state.db.conn)
+        .await
+        .expect("users");
+    assert!(users.is_empty(), "no account was created: {users:?}");
+    let ok = whoami(&app, "Remote-User", "alice@example.com").await;
+    assert_eq!(ok.status(), 200, "a valid identity still gets its account");
+}
+
+both_backends!(a_proxy_identity_must_be_a_valid_username_before_an_account_is_made,);
+
 both_backends!(
     cloudflare_access_tokens_are_verified,
     rotated_keys_are_picked_up_by_refreshing_the_cache,

@@ -161,6 +161,10 @@ fn healthcheck_fails_within_seconds_when_nothing_listens() {
     assert!(stderr.starts_with("unhealthy:"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(
+        stderr.contains("connection refused"),
+        "a refused port is reported as such, not as a timeout: {stderr}"
+    );
+    assert!(
         !stderr.contains("secretpw"),
         "the password is never printed: {stderr}"
     );

@@ -218,6 +218,81 @@ async fn both_allow_list_formats_work_and_a_malformed_file_keeps_the_last_policy
     assert_eq!(bus.restart_count(), 0);
 }
 
+async fn asks_over_the_rate_limit_are_refused_before_anything_is_written(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let policy = Policy::new(ALLOW);
+    let app = console(
+        backend,
+        &bus,
+        &policy,
+        &[
+            ("DRY_RUN", "false"),
+            ("SMARTMON_RESTART_RATE_PER_MINUTE", "6"),
+        ],
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..50 {
+        statuses.push(app.api_restart(HOST, "ssh.service").await.0);
+    }
+    assert_eq!(&statuses[..6], [403; 6], "{statuses:?}");
+    assert!(statuses[6..].iter().all(|s| *s == 429), "{statuses:?}");
+    assert_eq!(
+        app.restart_rows().await.len(),
+        6,
+        "asks over the limit record no request"
+    );
+    app.state.auth.refusals.flush().await;
+    assert_eq!(app.audit("restart_requested").await.len(), 6);
+    let refused = app.audit("restart_refused").await;
+    assert_eq!(
+        refused.len(),
+        7,
+        "one row per refusal by a gate, and one row counting the asks over the limit"
+    );
+    assert!(refused.iter().any(|r| r.count == 44), "{refused:?}");
+    assert_eq!(bus.restart_count(), 0);
+}
+
+async fn refused_asks_do_not_push_real_results_out_of_a_units_history(backend: Backend) {
+    let bus = FakeSystemd::start(&units()).await;
+    let policy = Policy::new(ALLOW);
+    let app = console(
+        backend,
+        &bus,
+        &policy,
+        &[
+            ("DRY_RUN", "false"),
+            ("SMARTMON_RESTART_COOLDOWN_MIN", "60"),
+        ],
+    )
+    .await;
+    assert_eq!(app.api_restart(HOST, "nginx").await.0, 200);
+    for _ in 0..30 {
+        app.state.clock.advance(std::time::Duration::from_secs(11));
+        let (status, body) = app.api_restart(HOST, "nginx").await;
+        assert_eq!((status, body["reason"].as_str()), (429, Some("cooldown")));
+    }
+    let operator = app.login_as("otto", Role::Operator).await;
+    let history = operator
+        .get(&format!("/services/{HOST}/nginx.service/restarts/history"))
+        .await
+        .text()
+        .await
+        .expect("history");
+    assert!(
+        history.contains(">done<"),
+        "the real restart is still in the unit's history"
+    );
+    let shown = history.matches("data-restart-id").count();
+    assert!(shown <= 20, "{shown} rows");
+}
+
+both_backends!(
+    asks_over_the_rate_limit_are_refused_before_anything_is_written,
+    refused_asks_do_not_push_real_results_out_of_a_units_history,
+);
+
 both_backends!(
     each_gate_refuses_with_its_own_reason_and_no_call,
     a_viewer_sees_no_restart_button_and_is_refused,

@@ -16,6 +16,7 @@ mod m20261127_004000_rollups_and_retention;
 mod m20261127_004100_partitioned_history;
 mod m20261201_000100_replica_coordination;
 mod m20261201_000200_hosts_services_seen;
+mod m20261202_000100_audit_refusal_count;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_004100_partitioned_history::Migration),
             Box::new(m20261201_000100_replica_coordination::Migration),
             Box::new(m20261201_000200_hosts_services_seen::Migration),
+            Box::new(m20261202_000100_audit_refusal_count::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use crate::auth::backoff::LoginBackoff;
 use crate::auth::basic_cache::BasicCache;
 use crate::auth::bootstrap::SetupGate;
 use crate::auth::cloudflare::CloudflareVerifier;
+use crate::auth::refusals::RefusalTally;
 use crate::auth::session::SessionCache;
 use crate::auth::settings::AuthSettings;
 use crate::auth::token::{hash_token, random_token};
@@ -28,6 +29,8 @@ pub struct AuthContext {
     pub cloudflare: Option<CloudflareVerifier>,
     /// Per-account login backoff (form and Basic Auth).
     pub backoff: LoginBackoff,
+    /// Limiter refusals, audited one row per client and window.
+    pub refusals: RefusalTally,
     pub sessions: SessionCache,
     /// Basic Auth credentials verified in the last minute (`basic_cache`).
     pub basic: BasicCache,
@@ -84,6 +87,7 @@ impl AuthContext {
                 settings.limits.login_backoff,
             ),
             cloudflare,
+            refusals: RefusalTally::new(db.clone(), clock.clone()),
             sessions: SessionCache::default(),
             basic: BasicCache::new()?,
             setup,

@@ -98,7 +98,22 @@ impl AuthContext {
         Resolved::Anonymous
     }
 
+    /// Wrong keys count against the client's address like failed logins: after
+    /// `SMARTMON_LOGIN_MAX_FAILURES` of them the address backs off (429), whatever key it sends next, so
+    /// a guess that happens to be right cannot be told from a wrong one while it waits.
     async fn api_key_user(&self, ip: Option<String>, given: &str) -> Resolved {
+        let address = format!("api-key-ip:{}", ip.as_deref().unwrap_or("unknown"));
+        if let Err(wait) = self.backoff.check(&address) {
+            let secs = wait.as_secs().max(1);
+            self.record_refusal(ip, AuditAction::ApiKeyRefused, None, "backing off")
+                .await;
+            return Resolved::Throttled {
+                message: format!(
+                    "Too many wrong API keys from your address. Try again in {secs} seconds."
+                ),
+                retry_after_secs: secs,
+            };
+        }
         let ok = self
             .api_key
             .as_ref()
@@ -112,17 +127,18 @@ impl AuthContext {
                 session_id: None,
             });
         }
+        self.backoff.failed(&address);
         let reason = "wrong or unconfigured API key";
-        self.refuse_audit(ip, AuditAction::ApiKeyRefused, None, reason)
+        self.record_refusal(ip, AuditAction::ApiKeyRefused, None, reason)
             .await;
         Resolved::refused("The API key is not valid.")
     }
 }
 
-/// How many password checks run at once. Each argon2 check holds 19 MiB for its duration; unbounded, a
-/// burst of logins or Basic Auth requests left the server at 250 MB (the footprint benchmark). Two keep
-/// both cores busy; the rest wait their turn.
-static PASSWORD_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How many password checks run at once: one per buffer of argon2 memory (`hash_memory`), so a check
+/// waits here, on the async side, rather than on a blocking thread.
+static PASSWORD_CHECKS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(crate::auth::hash_memory::POOL_SIZE);
 
 impl AuthContext {
     async fn basic_user(&self, ip: Option<String>, username: String, password: String) -> Resolved {
@@ -135,7 +151,7 @@ impl AuthContext {
             _ => None,
         };
         if let Some(message) = throttled {
-            auth.refuse_audit(ip, AuditAction::LoginThrottled, Some(username), message)
+            auth.record_refusal(ip, AuditAction::LoginThrottled, Some(username), message)
                 .await;
             return Resolved::refused(message);
         }
@@ -149,10 +165,7 @@ impl AuthContext {
             Ok(checked) => checked,
             Err(err) => {
                 tracing::warn!(error = %err, "cannot check a Basic Auth password");
-                return Resolved::Refused {
-                    forbidden: false,
-                    message: "The user database is unreachable; try again shortly.".into(),
-                };
+                return Resolved::Unavailable;
             }
         };
         match checked {
@@ -201,12 +214,16 @@ impl AuthContext {
 
     /// The enabled user with this name and password; `Ok(None)` otherwise, taking the same time whether or
     /// not the name exists. The hashing runs off the async workers, at most `PASSWORD_CHECKS` at a time.
-    /// `Err` only when the database fails.
+    /// `Err` only when the database fails, at once while it is known to be down.
     pub(crate) async fn check_password(
         &self,
         username: &str,
         password: &str,
     ) -> Result<Option<crate::db::entities::users::Model>, sea_orm::DbErr> {
+        if !self.database_up() {
+            let known = "the database is known to be down".to_owned();
+            return Err(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(known)));
+        }
         let user = users::find_by_username(&self.db.conn, username).await?;
         let password = password.to_owned();
         let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -222,6 +239,26 @@ impl AuthContext {
         .await
         .unwrap_or(false);
         Ok(user.filter(|u| matches && !u.disabled))
+    }
+
+    /// Audits a limiter's refusal in aggregate: one row per client, action and window, with a count.
+    pub(crate) async fn record_refusal(
+        &self,
+        ip: Option<String>,
+        action: AuditAction,
+        username: Option<String>,
+        reason: &str,
+    ) {
+        tracing::debug!(action = action.as_str(), reason, "refused by a limit");
+        self.refusals
+            .record(AuditEntry {
+                username,
+                client_ip: ip,
+                success: false,
+                detail: Some(json!({ "reason": reason })),
+                ..AuditEntry::new(action)
+            })
+            .await;
     }
 
     pub(crate) async fn refuse_audit(

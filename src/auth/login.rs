@@ -45,12 +45,9 @@ impl AuthContext {
         };
         if let Err(wait) = self.backoff.check(username) {
             let detail = json!({ "retry_after": wait.as_secs() });
-            audit(
-                &self.db,
-                &self.clock,
-                entry(AuditAction::LoginThrottled, false, detail),
-            )
-            .await;
+            self.refusals
+                .record(entry(AuditAction::LoginThrottled, false, detail))
+                .await;
             return Ok(LoginOutcome::Throttled { wait });
         }
         let Some(user) = self.check_password(username, attempt.password).await? else {

@@ -13,10 +13,12 @@ pub mod bootstrap;
 pub mod cli;
 pub mod cloudflare;
 pub mod context;
+mod hash_memory;
 pub mod identity;
 pub mod login;
 pub mod password;
 pub mod proxies;
+pub mod refusals;
 pub mod revocation;
 pub mod session;
 pub mod settings;
@@ -37,13 +39,28 @@ pub use user::{CurrentUser, Resolved, Via};
 pub use crate::domain::Role;
 
 /// Appends an audit row; a failure to record is logged, never hidden, and never blocks the request.
-/// Attacker-supplied names (a login form's username) are cut to 128 characters.
-pub async fn audit(db: &Db, clock: &Clock, mut entry: AuditEntry) {
+pub async fn audit(db: &Db, clock: &Clock, entry: AuditEntry) {
+    let entry = tidy(entry);
     let action = entry.action;
-    let cut = |text: Option<String>| text.map(|t| t.chars().take(128).collect::<String>());
-    entry.username = cut(entry.username);
-    entry.target = cut(entry.target);
     if let Err(err) = audit_log::insert(&db.conn, clock.now(), entry).await {
         tracing::error!(action = action.as_str(), error = %err, "cannot write the audit row");
     }
+}
+
+/// Attacker-supplied names (a login form's username) are cut to 128 characters, and control characters
+/// (a NUL, which Postgres cannot store) become U+FFFD, so the row is always written.
+pub(crate) fn tidy(mut entry: AuditEntry) -> AuditEntry {
+    let clean = |text: Option<String>| {
+        text.map(|t| {
+            t.chars()
+                .take(128)
+                .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+                .collect::<String>()
+        })
+    };
+    entry.username = clean(entry.username);
+    entry.target = clean(entry.target);
+    entry.client_ip = clean(entry.client_ip);
+    entry.hostname = clean(entry.hostname);
+    entry
 }

@@ -1,7 +1,11 @@
-//! Password hashing with argon2id (argon2 0.6): hash for storage, verify in constant time.
+//! Password hashing with argon2id (argon2 0.6): hash for storage, verify in constant time. Both run in
+//! working memory borrowed from a fixed pool (`hash_memory`), never in a fresh 19 MiB allocation.
 
-use argon2::{Argon2, PasswordHash as Phc, PasswordHasher, PasswordVerifier};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Params, PasswordHash as Phc, Version};
+use subtle::ConstantTimeEq;
 
+use crate::auth::hash_memory::with_blocks;
 use crate::domain::PasswordHash;
 
 /// Shortest password accepted for a local account.
@@ -9,10 +13,24 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 
 /// The PHC string (`$argon2id$v=19$...`) for `password`, with a fresh random salt.
 pub(crate) fn hash(password: &str) -> anyhow::Result<PasswordHash> {
-    let hashed: Result<Phc, _> = Argon2::default().hash_password(password.as_bytes());
-    hashed
-        .map(|h| PasswordHash::Argon2(h.to_string()))
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+    let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("cannot hash the password: {e}");
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| fail(&e))?;
+    let params = Params::DEFAULT;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    with_blocks(params.block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+    })
+    .map_err(|e| fail(&e))?;
+    let phc = Phc {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| fail(&e))?,
+        salt: Some(Salt::new(&salt).map_err(|e| fail(&e))?),
+        hash: Some(Output::new(&out).map_err(|e| fail(&e))?),
+    };
+    Ok(PasswordHash::Argon2(phc.to_string()))
 }
 
 /// Whether `password` matches the stored hash; an SSO-only account (which takes as long to refuse as a
@@ -28,12 +46,25 @@ pub fn verify(password: &str, stored: &PasswordHash) -> bool {
 }
 
 fn verify_phc(password: &str, phc: &str) -> bool {
-    match Phc::new(phc) {
-        Ok(parsed) => Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
-    }
+    let Ok(parsed) = Phc::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let algorithm = Algorithm::new(parsed.algorithm.as_str());
+    let version = Version::try_from(parsed.version.unwrap_or(Version::V0x13.into()));
+    let params = Params::try_from(&parsed);
+    let (Ok(algorithm), Ok(version), Ok(params)) = (algorithm, version, params) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let hashed = with_blocks(blocks, |memory| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+    });
+    hashed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
 /// Spends the time a real verification takes, so an unknown username answers as slowly as a known one.
@@ -75,6 +106,26 @@ mod tests {
             &PasswordHash::Argon2("$argon2id$nonsense".into())
         ));
         assert!(!verify("!sso", &PasswordHash::SsoOnly));
+    }
+
+    #[test]
+    fn hashes_from_the_argon2_crate_verify_and_ours_verify_there() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery")
+            .expect("hash")
+            .to_string();
+        assert!(verify_phc("correct horse battery", &theirs));
+        assert!(!verify_phc("correct horse batterY", &theirs));
+        let PasswordHash::Argon2(ours) = hash("correct horse battery").expect("hash") else {
+            panic!("an argon2 hash");
+        };
+        let parsed = Phc::new(&ours).expect("a PHC string");
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
     }
 
     #[test]

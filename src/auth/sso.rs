@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use crate::auth::accounts::{AccountError, check_username};
 use crate::auth::{AuthContext, CurrentUser, Resolved, Role, Via, audit};
 use crate::db::audit_log::AuditEntry;
 use crate::db::users;
@@ -45,6 +46,15 @@ impl AuthContext {
             }
             Some(user) => listed.unwrap_or(user.role),
             None if sso.auto_create => {
+                // The same rule as the Users page, so every account can be managed there.
+                if let Err(AccountError::Invalid(why)) = check_username(&identity) {
+                    let reason = format!("identity is not a valid username: {why}");
+                    self.refuse_audit(ip, AuditAction::SsoRefused, Some(identity), &reason)
+                        .await;
+                    return Resolved::forbidden(&format!(
+                        "Your identity cannot be used as a username here ({why}); ask an admin."
+                    ));
+                }
                 let role = listed.unwrap_or(Role::Viewer);
                 let created = users::insert(
                     &self.db.conn,

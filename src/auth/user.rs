@@ -34,6 +34,13 @@ pub enum Resolved {
         forbidden: bool,
         message: String,
     },
+    /// Too many wrong credentials from this client: 429 with `Retry-After`, whatever it sent this time.
+    Throttled {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The credentials cannot be checked because the database does not answer: 503, not a refusal.
+    Unavailable,
 }
 
 impl Resolved {

@@ -40,6 +40,15 @@ pub async fn insert(
     ts_epoch: f64,
     entry: AuditEntry,
 ) -> Result<(), DbErr> {
+    insert_returning_id(conn, ts_epoch, entry).await.map(|_| ())
+}
+
+/// Appends a row and returns its id (for a tally that updates its count later).
+pub(crate) async fn insert_returning_id(
+    conn: &impl ConnectionTrait,
+    ts_epoch: f64,
+    entry: AuditEntry,
+) -> Result<i64, DbErr> {
     audit_log::ActiveModel {
         ts_epoch: Set(ts_epoch),
         username: Set(entry.username),
@@ -49,11 +58,26 @@ pub async fn insert(
         target: Set(entry.target),
         success: Set(entry.success),
         detail: Set(entry.detail.map(|d| d.to_string())),
+        count: Set(1),
         ..Default::default()
     }
     .insert(conn)
     .await
-    .map(|_| ())
+    .map(|row| row.id)
+}
+
+/// Sets how many times the event of row `id` happened (a tally of refusals within one window).
+pub(crate) async fn set_count(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    count: i64,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::Count, sea_orm::sea_query::Expr::value(count))
+        .filter(Column::Id.eq(id))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// The latest rows, newest first, optionally only one action.

@@ -223,20 +223,36 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Model>,
     Entity::find_by_id(id).one(conn).await
 }
 
-/// A unit's restart history, newest first.
+/// Refusals shown in a unit's history beside its `limit` latest real requests.
+const HISTORY_REFUSALS: u64 = 5;
+
+/// A unit's restart history, newest first: its `limit` latest requests that were not refused, and its
+/// few latest refusals, so a run of refused asks cannot push the real results out of sight.
 pub async fn history(
     conn: &impl ConnectionTrait,
     host: &str,
     unit: &str,
     limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
-    Entity::find()
-        .filter(Column::Hostname.eq(host))
-        .filter(Column::ServiceName.eq(unit))
-        .order_by_desc(Column::Id)
+    let of_unit = || {
+        Entity::find()
+            .filter(Column::Hostname.eq(host))
+            .filter(Column::ServiceName.eq(unit))
+            .order_by_desc(Column::Id)
+    };
+    let mut rows = of_unit()
+        .filter(Column::State.ne(RestartState::Refused))
         .limit(limit)
         .all(conn)
-        .await
+        .await?;
+    let refused = of_unit()
+        .filter(Column::State.eq(RestartState::Refused))
+        .limit(HISTORY_REFUSALS)
+        .all(conn)
+        .await?;
+    rows.extend(refused);
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    Ok(rows)
 }
 
 /// The latest requests on every host (the overview), newest first, refusals left out.

@@ -123,6 +123,7 @@ impl CurrentState {
     /// announced, a gap or a database outage reloads everything, and so does `RELOAD_EVERY`.
     pub async fn start(db: Db, live: &LiveBus, health: &DbHealth) -> Arc<Self> {
         let current = Self::new(db);
+        current.reads.watch_health(health.clone());
         let reads = current.reads.clone();
         live.observe(Box::new(move |event| {
             let (topic, host) = Topic::of(event);

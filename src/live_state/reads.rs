@@ -10,10 +10,11 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
-use sea_orm::DbErr;
+use sea_orm::{DbErr, RuntimeErr};
 
+use crate::db::health::DbHealth;
 use crate::live::LiveEvent;
 
 /// Reads held at most; beyond it the table starts over (keys come from validated query parameters).
@@ -55,6 +56,8 @@ pub(crate) struct Reads {
     topics: [AtomicU64; TOPICS],
     hosts: RwLock<HashMap<(Topic, String), u64>>,
     held: RwLock<HashMap<String, Held>>,
+    /// While the database is known down, a read serves what it holds (stale or not) or fails at once.
+    health: OnceLock<DbHealth>,
 }
 
 impl Default for Reads {
@@ -65,6 +68,7 @@ impl Default for Reads {
             topics: Default::default(),
             hosts: RwLock::default(),
             held: RwLock::default(),
+            health: OnceLock::new(),
         }
     }
 }
@@ -91,6 +95,11 @@ impl Topic {
 
 impl Reads {
     /// `topic` changed on `hostname`: every read that shows it is read again on its next use.
+    /// Watches `health`: while the database is known down, reads do not wait for the pool.
+    pub(crate) fn watch_health(&self, health: DbHealth) {
+        let _ = self.health.set(health);
+    }
+
     pub(crate) fn changed(&self, topic: Topic, hostname: &str) {
         let generation = self.next.fetch_add(1, Ordering::AcqRel);
         self.topics[topic.index()].store(generation, Ordering::Release);
@@ -138,6 +147,16 @@ impl Reads {
             .map(|held| held.value.clone());
         if let Some(value) = found.and_then(|v| v.downcast::<T>().ok()) {
             return Ok(value);
+        }
+        if self.health.get().is_some_and(|health| !health.is_up()) {
+            // The last known figures, under the outage banner; none held: the outage's 503 at once.
+            let last = read(&self.held).get(key).map(|held| held.value.clone());
+            return match last.and_then(|v| v.downcast::<T>().ok()) {
+                Some(value) => Ok(value),
+                None => Err(DbErr::Conn(RuntimeErr::Internal(
+                    "the database is known to be unreachable".into(),
+                ))),
+            };
         }
         let value = Arc::new(load.await?);
         let mut held = write(&self.held);

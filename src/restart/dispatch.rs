@@ -12,8 +12,12 @@ use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
 
 impl Restarter {
-    /// Runs one ask to its end (or, for another host, until it is queued).
+    /// Runs one ask to its end (or, for another host, until it is queued). An ask over the caller's rate
+    /// limit is refused before anything is written, so a flood of asks cannot fill the history.
     pub async fn request(&self, ask: Ask) -> anyhow::Result<Report> {
+        if let Err(refusal) = self.rate_limit(&ask) {
+            return Ok(self.refuse_unrecorded(&ask, refusal).await);
+        }
         self.audit(
             &ask,
             AuditAction::RestartRequested,
@@ -43,7 +47,7 @@ impl Restarter {
         self.queued(&ask, &host, &unit, row).await
     }
 
-    /// Checks "one at a time", the cooldown, the failure backoff and the rate limit, and records the
+    /// Checks "one at a time", the cooldown and the failure backoff, and records the
     /// request, in one transaction that first writes the unit's `restart_locks` row: asks for one unit
     /// from any number of replicas and agents take turns there, so at most one is recorded as running
     /// (or queued) and the next one sees it.
@@ -56,7 +60,7 @@ impl Restarter {
         let now = self.inner.clock.now();
         let txn = crate::db::begin_write(&self.inner.db.conn).await?;
         restart_locks::lock(&txn, host.as_str(), unit.as_str(), now).await?;
-        if let Err(refusal) = self.limits(&txn, ask, host.as_str(), unit.as_str()).await? {
+        if let Err(refusal) = self.limits(&txn, host.as_str(), unit.as_str()).await? {
             txn.rollback().await?;
             return Ok(Err(refusal));
         }
@@ -110,11 +114,10 @@ impl Restarter {
         gates::static_gates(&self.inner.policy, actor, host, unit, current)
     }
 
-    /// One at a time (a `running` request by any process), cooldown, failure backoff, rate limit.
+    /// One at a time (a `running` request by any process), cooldown, failure backoff.
     async fn limits(
         &self,
         conn: &impl ConnectionTrait,
-        ask: &Ask,
         host: &str,
         unit: &str,
     ) -> anyhow::Result<Result<(), Refusal>> {
@@ -156,19 +159,24 @@ impl Restarter {
             );
             return Ok(Err(Refusal::new(Gate::Backoff, msg).retry_after(window)));
         }
-        if ask.actor != Actor::Auto
-            && let Some(limiter) = &self.inner.limiter
-            && let Err(wait) = limiter.check(ask.actor.name())
-        {
+        Ok(Ok(()))
+    }
+
+    /// The caller's asks per minute (`SMARTMON_RESTART_RATE_PER_MINUTE`); auto-remediation has its own.
+    fn rate_limit(&self, ask: &Ask) -> Result<(), Refusal> {
+        let Some(limiter) = &self.inner.limiter else {
+            return Ok(());
+        };
+        if ask.actor == Actor::Auto {
+            return Ok(());
+        }
+        limiter.check(ask.actor.name()).map_err(|wait| {
             let msg = format!(
                 "You have asked for many restarts in a short time. Try again in {} seconds.",
                 wait.as_secs().max(1)
             );
-            return Ok(Err(
-                Refusal::new(Gate::RateLimit, msg).retry_after(wait.as_secs_f64())
-            ));
-        }
-        Ok(Ok(()))
+            Refusal::new(Gate::RateLimit, msg).retry_after(wait.as_secs_f64())
+        })
     }
 
     fn take_flight(&self, host: &str, unit: &str) -> Option<InFlight> {

@@ -1,5 +1,6 @@
-//! The per-user restart rate limit (`SMARTMON_RESTART_RATE_PER_MINUTE`), one of the workflow's gates.
-//! It reads the application's clock, so tests advance time instead of sleeping.
+//! The per-user restart rate limit (`SMARTMON_RESTART_RATE_PER_MINUTE`), the workflow's first gate: every
+//! ask counts, refused or not, and an ask over the limit writes nothing but a count in the audit log
+//! (`auth::refusals`). It reads the application's clock, so tests advance time instead of sleeping.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::governor::state::keyed::DashMapStateStore;
 use actix_governor::governor::{Quota, RateLimiter};
 
+use crate::auth::refusals::RefusalTally;
 use crate::clock::Clock;
 
 /// governor reading the application's clock.
@@ -27,6 +29,8 @@ impl GovernorClock for AppClock {
 pub struct RestartLimiter {
     clock: AppClock,
     limiter: RateLimiter<String, DashMapStateStore<String>, AppClock, NoOpMiddleware<Duration>>,
+    /// Where asks over the limit are counted (the console's audit log), if anywhere.
+    pub(crate) refusals: Option<RefusalTally>,
 }
 
 impl RestartLimiter {
@@ -36,7 +40,14 @@ impl RestartLimiter {
         Self {
             limiter: RateLimiter::dashmap_with_clock(Quota::per_minute(per_minute), clock.clone()),
             clock,
+            refusals: None,
         }
+    }
+
+    /// Counts asks over the limit in `refusals` (one audit row per user and window).
+    pub fn with_refusals(mut self, refusals: RefusalTally) -> Self {
+        self.refusals = Some(refusals);
+        self
     }
 
     /// Forgets users whose allowance is full again (housekeeping).

@@ -57,6 +57,42 @@ impl Restarter {
         })
     }
 
+    /// An ask over the rate limit: no `restart_requests` row and no audit row of its own, only a count in
+    /// the caller's aggregate row for this window (`auth::refusals`).
+    pub(super) async fn refuse_unrecorded(&self, ask: &Ask, refusal: Refusal) -> Report {
+        if let Some(refusals) = self
+            .inner
+            .limiter
+            .as_ref()
+            .and_then(|l| l.refusals.as_ref())
+        {
+            let entry = AuditEntry {
+                username: Some(ask.actor.name().to_owned()),
+                client_ip: ask.client_ip.clone(),
+                action: AuditAction::RestartRefused,
+                hostname: Some(ask.host.clone()),
+                target: Some(ask.unit.clone()),
+                success: false,
+                detail: Some(
+                    json!({ "gate": refusal.gate.code(), "reason": refusal.message,
+                    "source": ask.source.as_str() }),
+                ),
+            };
+            refusals.record(entry).await;
+        }
+        Report {
+            request_id: None,
+            host: ask.host.chars().take(253).collect(),
+            unit: ask.unit.chars().take(255).collect(),
+            message: refusal.message.clone(),
+            status: Status::Refused(refusal),
+            dry_run: self.dry_run(),
+            result: None,
+            active_state: None,
+            duration_secs: None,
+        }
+    }
+
     /// Records how a run ended (row, audit, live event) and reports it.
     pub(super) async fn finish(
         &self,

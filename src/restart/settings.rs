@@ -37,7 +37,8 @@ pub struct RestartSettings {
     /// `SMARTMON_RESTART_POLL_SECS`: how often an agent looks for queued requests (SQLite, or as a
     /// safety net beside `LISTEN`).
     pub poll_interval: Duration,
-    /// `SMARTMON_RESTART_RATE_PER_MINUTE`: restart requests per user per minute (the console's gate).
+    /// `SMARTMON_RESTART_RATE_PER_MINUTE`: restart asks per user per minute, refused ones included (the
+    /// console's first gate).
     pub per_user_per_minute: u32,
     /// `AUTO_RESTART`: restart approved, recoverable units that enter `failed`.
     pub auto_restart: bool,

@@ -11,6 +11,7 @@ use actix_web::web;
 use crate::auth::proxies::TrustedProxies;
 use crate::auth::token::constant_time_eq;
 use crate::auth::{CurrentUser, Via};
+use crate::web::client::is_tls;
 
 pub const HEADER: &str = "x-csrf-token";
 pub const FIELD: &str = "csrf_token";
@@ -19,7 +20,8 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// On unsafe methods: refuses cross-site requests (by `Sec-Fetch-Site`, then by `Origin` against `Host`).
+/// On unsafe methods: refuses cross-site requests (by `Sec-Fetch-Site`, then by `Origin` against the
+/// scheme the browser used, as `is_tls` tells it, and `Host`).
 pub(crate) fn check_origin(req: &ServiceRequest, trusted: &TrustedProxies) -> Result<(), String> {
     if is_safe(req.method()) {
         return Ok(());
@@ -35,10 +37,20 @@ pub(crate) fn check_origin(req: &ServiceRequest, trusted: &TrustedProxies) -> Re
     let Some(origin) = header("origin") else {
         return Ok(());
     };
-    let origin_host = origin
+    let (origin_scheme, origin_host) = origin
         .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/'))
-        .unwrap_or("");
+        .map(|(scheme, rest)| (scheme, rest.trim_end_matches('/')))
+        .unwrap_or(("", ""));
+    let scheme = if is_tls(req.request(), trusted) {
+        "https"
+    } else {
+        "http"
+    };
+    if !origin_scheme.eq_ignore_ascii_case(scheme) {
+        return Err(format!(
+            "Refused a request from another origin ({origin}): this console is served over {scheme}."
+        ));
+    }
     let peer_trusted = req.peer_addr().is_some_and(|p| trusted.contains(p.ip()));
     let forwarded_host = if peer_trusted {
         header("x-forwarded-host")

@@ -43,6 +43,16 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+impl AppError {
+    /// An `anyhow` error that may carry a database outage: the outage's 503, else `Unexpected`.
+    pub(crate) fn outage_or_unexpected(err: anyhow::Error) -> Self {
+        match err.downcast::<sea_orm::DbErr>() {
+            Ok(db) => AppError::from(db),
+            Err(other) => AppError::Unexpected(other),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {

@@ -1,6 +1,7 @@
 //! Enforcing each route's `Access`: resolve the caller, refuse the anonymous (pages redirect to
 //! `/login?next=…`; `/api/`, `/events`, `/metrics` answer 401), refuse the wrong role (403), and run the
-//! CSRF and Origin checks on state-changing requests.
+//! CSRF and Origin checks on state-changing requests. While the database is known to be down, routes that
+//! need it answer 503 at once (the background probe notices its return).
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,6 +15,7 @@ use crate::db::audit_log::AuditEntry;
 use crate::domain::AuditAction;
 use crate::web::client::client_ip_of;
 use crate::web::csrf;
+use crate::web::error::AppError;
 use crate::web::identity::credentials;
 use crate::web::state::AppState;
 use crate::web::views::errors::error_page;
@@ -86,16 +88,7 @@ pub(crate) async fn enforce(
     let presented = credentials(&req, &state.auth, access.api_key_allowed());
     let user = match state.auth.resolve(presented).await {
         Resolved::User(user) => user,
-        Resolved::Anonymous => return Ok(anonymous(req, &state)),
-        Resolved::Refused { forbidden, message } => {
-            let status = if forbidden {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            let response = respond(&req, status, &message);
-            return Ok(req.into_response(with_challenge(response, &state, status)));
-        }
+        not_a_user => return Ok(not_signed_in(req, &state, not_a_user)),
     };
     let needed = access.min_role().unwrap_or(Role::Viewer);
     if user.role < needed {
@@ -125,10 +118,76 @@ pub(crate) async fn enforce(
         return Ok(refuse_csrf(&state, req, message).await);
     }
     req.extensions_mut().insert(user);
+    if !state.health.is_up() && !WITHOUT_DATABASE.contains(&req.path()) {
+        return Ok(known_down(req));
+    }
     next.call(req).await
 }
 
-/// Wrapped around rate-limited resources: records each 429 in the audit log with the client IP.
+/// The answer when the credentials presented are no user: the login redirect or 401, a refusal (with
+/// Basic Auth's challenge), a backoff's 429, or 503 when they could not be checked.
+fn not_signed_in(
+    req: ServiceRequest,
+    state: &AppState,
+    resolved: Resolved,
+) -> ServiceResponse<BoxBody> {
+    let (status, message) = match resolved {
+        Resolved::User(_) | Resolved::Anonymous => return anonymous(req, state),
+        Resolved::Throttled {
+            message,
+            retry_after_secs,
+        } => {
+            let mut response = respond(&req, StatusCode::TOO_MANY_REQUESTS, &message);
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs),
+            );
+            return req.into_response(response);
+        }
+        Resolved::Unavailable => {
+            state.health.report(false);
+            let message = "The database did not answer, so your credentials cannot be checked yet. \
+                Try again shortly.";
+            let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, message);
+            return req.into_response(response);
+        }
+        Resolved::Refused {
+            forbidden: true,
+            message,
+        } => (StatusCode::FORBIDDEN, message),
+        Resolved::Refused { message, .. } => (StatusCode::UNAUTHORIZED, message),
+    };
+    let response = respond(&req, status, &message);
+    req.into_response(with_challenge(response, state, status))
+}
+
+/// 503 without touching the database: the outage page in the user's frame, or the API's JSON.
+fn known_down(req: ServiceRequest) -> ServiceResponse<BoxBody> {
+    let known = AppError::DatabaseUnavailable("known down; probing in the background".into());
+    if is_machine_path(req.path()) {
+        let response = respond(&req, StatusCode::SERVICE_UNAVAILABLE, &known.to_string());
+        return req.into_response(response);
+    }
+    req.error_response(known)
+}
+
+/// Signed-in routes that answer from memory, so they keep working while the database is down (the
+/// held reads serve their last known figures, or fail at once: `live_state::reads`); every other one
+/// needs it and, while it is known to be down, answers 503 without waiting for the pool.
+const WITHOUT_DATABASE: &[&str] = &[
+    "/",
+    "/hosts",
+    "/services",
+    "/api/services",
+    "/api/services.csv",
+    "/events",
+    "/api/whoami",
+    "/api/openapi.json",
+    "/logout",
+];
+
+/// Wrapped around rate-limited resources: records the 429s in the audit log with the client IP, one row
+/// per client and window with a count (`auth::refusals`).
 pub(crate) async fn audit_rate_limited(
     req: ServiceRequest,
     next: Next<impl actix_web::body::MessageBody + 'static>,
@@ -152,7 +211,7 @@ pub(crate) async fn audit_rate_limited(
             success: false,
             ..AuditEntry::new(AuditAction::RateLimited)
         };
-        audit(&state.db, &state.clock, entry).await;
+        state.auth.refusals.record(entry).await;
     }
     Ok(response)
 }

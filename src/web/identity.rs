@@ -63,7 +63,7 @@ pub fn credentials(req: &ServiceRequest, auth: &AuthContext, api_key_allowed: bo
     }
 }
 
-fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
+pub(crate) fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value
         .strip_prefix("Basic ")

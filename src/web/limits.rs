@@ -1,5 +1,6 @@
 //! HTTP rate limits: login per client IP and the API per key or IP, as actix-governor middleware keyed by
-//! the real client IP (`web::client`). A refusal is a 429 with `Retry-After` and a sentence saying when to
+//! the real client IP (`web::client`). Only the configured API key has an allowance of its own; any other
+//! key counts against the address that sends it. A refusal is a 429 with `Retry-After` and a sentence saying when to
 //! try again. (Restarts per user are a gate of the restart workflow: `restart::limiter`.)
 
 use std::net::IpAddr;
@@ -19,7 +20,8 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 
 use crate::auth::proxies::TrustedProxies;
 use crate::auth::settings::LimitSettings;
-use crate::auth::token::hash_token;
+use crate::auth::token::{constant_time_eq, hash_token};
+use crate::vars::Secret;
 use crate::web::client::client_ip_of;
 use crate::web::views::errors::error_page;
 
@@ -32,10 +34,12 @@ pub struct ClientIpKey {
     trusted: Arc<TrustedProxies>,
 }
 
-/// Keys API calls by the API key presented (hashed), else by the real client IP.
+/// Keys API calls by the API key presented when it is the configured one, else by the real client IP.
 #[derive(Clone)]
 pub struct ApiKeyOrIpKey {
     trusted: Arc<TrustedProxies>,
+    /// The hash of `SMARTMON_API_KEY`, if set.
+    key_hash: Option<Arc<str>>,
 }
 
 fn unknown_client() -> SimpleKeyExtractionError<&'static str> {
@@ -80,8 +84,11 @@ impl KeyExtractor for ApiKeyOrIpKey {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, req: &ServiceRequest) -> Result<String, Self::KeyExtractionError> {
-        if let Some(key) = req.headers().get("x-api-key").and_then(|v| v.to_str().ok()) {
-            return Ok(format!("key:{}", &hash_token(key)[..16]));
+        let presented = req.headers().get("x-api-key").and_then(|v| v.to_str().ok());
+        if let (Some(key), Some(configured)) = (presented, &self.key_hash)
+            && constant_time_eq(&hash_token(key), configured)
+        {
+            return Ok(format!("key:{}", &configured[..16]));
         }
         client_ip_of(req, &self.trusted)
             .map(|ip| format!("ip:{ip}"))
@@ -109,8 +116,13 @@ pub struct Limits {
 }
 
 impl Limits {
-    pub fn new(limits: &LimitSettings, trusted: &TrustedProxies) -> anyhow::Result<Self> {
-        let (login, api) = governors(limits, trusted)?;
+    pub fn new(
+        limits: &LimitSettings,
+        trusted: &TrustedProxies,
+        api_key: Option<&Secret>,
+    ) -> anyhow::Result<Self> {
+        let key_hash = api_key.map(|k| Arc::from(hash_token(k.expose())));
+        let (login, api) = governors(limits, trusted, key_hash)?;
         Ok(Self { login, api })
     }
 
@@ -133,6 +145,7 @@ impl Limits {
 fn governors(
     limits: &LimitSettings,
     trusted: &TrustedProxies,
+    key_hash: Option<Arc<str>>,
 ) -> anyhow::Result<(LoginLimit, ApiLimit)> {
     let trusted = Arc::new(trusted.clone());
     let login = GovernorConfigBuilder::default()
@@ -145,7 +158,7 @@ fn governors(
         .finish()
         .ok_or_else(|| anyhow::anyhow!("SMARTMON_LOGIN_RATE_PER_MINUTE gives no usable quota"))?;
     let api = GovernorConfigBuilder::default()
-        .key_extractor(ApiKeyOrIpKey { trusted })
+        .key_extractor(ApiKeyOrIpKey { trusted, key_hash })
         .period(Duration::from_secs(60) / limits.api_per_minute)
         .burst_size(limits.api_per_minute)
         .finish()

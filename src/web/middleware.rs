@@ -43,7 +43,9 @@ pub(crate) async fn log_request(
     Ok(response)
 }
 
-/// Adds the security headers every response carries (unless a handler set its own).
+/// Adds the security headers every response carries (unless a handler set its own). Pages, API answers
+/// and CSV exports hold what a signed-in user may see, so no cache (browser or proxy) keeps them:
+/// `Cache-Control: no-store`; assets and the live stream set their own.
 pub(crate) async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -55,6 +57,7 @@ pub(crate) async fn security_headers(
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
         (
             header::HeaderName::from_static("permissions-policy"),
             "camera=(), microphone=(), geolocation=(), payment=()",
@@ -85,15 +88,17 @@ pub(crate) async fn error_pages(
     else {
         return Ok(response);
     };
+    if let (AppError::DatabaseUnavailable(_), Some(state)) =
+        (error, request.app_data::<web::Data<AppState>>())
+    {
+        state.health.report(false); // the banner, the live stream and the 503 shortcut hear of it now
+    }
     let user = request.extensions().get::<CurrentUser>().cloned();
     let (Some(state), false, Some(user)) =
         (request.app_data::<web::Data<AppState>>(), partial, user)
     else {
         return Ok(response);
     };
-    if matches!(error, AppError::DatabaseUnavailable(_)) {
-        state.health.report(false); // the banner and the live stream hear of it now, not at the next probe
-    }
     let status = response.status();
     let chrome = Chrome::of(state, Some(user));
     let page = error_page_in(&chrome, status, &error.to_string()).into_string();

@@ -3,6 +3,7 @@
 //! handler shares (`state`). Everything that knows about HTTP lives here.
 
 pub mod assets;
+pub(crate) mod bad_input;
 pub mod chrome;
 pub mod client;
 pub mod csrf;

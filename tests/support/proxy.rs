@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::io::copy_bidirectional;
 use tokio::net::{TcpListener, TcpStream};
@@ -12,6 +13,9 @@ use super::{Backend, TestApp, TestDb, spawn_app_on};
 pub struct TcpProxy {
     pub addr: SocketAddr,
     open: Arc<watch::Sender<bool>>,
+    /// While cut: hold new connections open without an answer (a host that drops packets) rather than
+    /// closing them.
+    hang: Arc<AtomicBool>,
 }
 
 impl TcpProxy {
@@ -22,9 +26,18 @@ impl TcpProxy {
         let (open, _) = watch::channel(true);
         let open = Arc::new(open);
         let gate = open.clone();
+        let hang = Arc::new(AtomicBool::new(false));
+        let hanging = hang.clone();
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 if !*gate.borrow() {
+                    if hanging.load(Ordering::SeqCst) {
+                        let mut reopened = gate.subscribe();
+                        tokio::spawn(async move {
+                            let _held = inbound;
+                            let _ = reopened.wait_for(|open| *open).await;
+                        });
+                    }
                     continue; // dropped: the client sees the connection closed
                 }
                 let mut closed = gate.subscribe();
@@ -39,7 +52,7 @@ impl TcpProxy {
                 });
             }
         });
-        TcpProxy { addr, open }
+        TcpProxy { addr, open, hang }
     }
 
     /// Closes every proxied connection and refuses new ones.
@@ -47,8 +60,16 @@ impl TcpProxy {
         self.open.send_replace(false);
     }
 
+    /// Closes every proxied connection and leaves new ones unanswered, as a database host that stopped
+    /// answering does: a client waits for its timeout.
+    pub fn hang(&self) {
+        self.hang.store(true, Ordering::SeqCst);
+        self.open.send_replace(false);
+    }
+
     /// Lets connections through again.
     pub fn restore(&self) {
+        self.hang.store(false, Ordering::SeqCst);
         self.open.send_replace(true);
     }
 }

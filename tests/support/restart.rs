@@ -11,7 +11,7 @@ use super::fake_systemd::{FakeSystemd, FakeUnit};
 use super::{Backend, TestApp, spawn_app_with};
 
 /// The API key restart tests use.
-pub const KEY: &str = "test-api-key-restart-0123456789";
+pub const KEY: &str = "test-api-key-restart-0123456789abcdef";
 
 /// The host name the console reports under.
 pub const HOST: &str = "BackendServer";

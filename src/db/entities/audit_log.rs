@@ -20,6 +20,8 @@ pub struct Model {
     pub success: bool,
     /// Free-form JSON with the details.
     pub detail: Option<String>,
+    /// How many times it happened: 1, or a limiter's refusals of one client within one window.
+    pub count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -81,9 +81,11 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         "target",
         "success",
         "detail",
+        "count",
     ]);
     for r in &rows {
         let time = rfc3339(r.ts_epoch);
+        let count = r.count.to_string();
         csv.row([
             time.as_str(),
             r.username.as_deref().unwrap_or(""),
@@ -93,6 +95,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             r.target.as_deref().unwrap_or(""),
             if r.success { "true" } else { "false" },
             r.detail.as_deref().unwrap_or(""),
+            count.as_str(),
         ]);
     }
     Ok(csv.into_response("audit.csv"))

@@ -100,7 +100,12 @@ pub async fn login(
         user_agent: agent,
         old_session: old_session.as_ref().map(|c| c.value()),
     };
-    match state.auth.log_in(attempt).await? {
+    let outcome = state
+        .auth
+        .log_in(attempt)
+        .await
+        .map_err(AppError::outage_or_unexpected)?;
+    match outcome {
         LoginOutcome::Throttled { wait } => Err(AppError::TooManyRequests {
             message: format!(
                 "Too many failed logins for this account. Try again in {} seconds.",

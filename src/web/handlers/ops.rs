@@ -10,8 +10,17 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-/// `GET /readyz`: 200 when the database answers `SELECT 1` in time, 503 with the reason otherwise.
+/// `GET /readyz`: 200 when the database answers `SELECT 1` in time, 503 with the reason otherwise; while
+/// it is known to be down, 503 at once (the background probe tells when it is back), so a load balancer's
+/// short probe timeout sees an answer.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if !state.health.is_up() {
+        return HttpResponse::ServiceUnavailable().json(json!({
+            "status": "unavailable",
+            "database": state.db.backend.label(),
+            "reason": "the database did not answer its last probe; it is probed again in the background",
+        }));
+    }
     match state.db.ping().await {
         Ok(()) => HttpResponse::Ok().json(json!({
             "status": "ready",
@@ -19,6 +28,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         })),
         Err(reason) => {
             tracing::warn!(%reason, "readiness probe failed");
+            state.health.report(false);
             HttpResponse::ServiceUnavailable().json(json!({
                 "status": "unavailable",
                 "database": state.db.backend.label(),

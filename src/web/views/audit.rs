@@ -85,12 +85,26 @@ pub(crate) fn audit_table(v: &AuditView) -> Markup {
                         td { code { (r.action) } }
                         td { (r.hostname.as_deref().unwrap_or("—")) }
                         td { (r.target.as_deref().unwrap_or("—")) }
-                        td { @if r.success { span.badge.badge-ok { "ok" } } @else { span.badge.badge-danger { "refused/failed" } } }
+                        td { (result_badge(r)) }
                         td.detail { (r.detail.as_deref().unwrap_or("")) }
                     }
                 } }
             } }
             (pager(v.total, f.limit, f.offset, |offset| format!("/audit?{}", query(offset))))
         }
+    }
+}
+
+/// Whether it worked; a row that stands for many refusals of one client in one window says how many.
+fn result_badge(r: &audit_log::Model) -> Markup {
+    match (r.success, r.count > 1) {
+        (true, false) => html! { span.badge.badge-ok { "ok" } },
+        (true, true) => html! { span.badge.badge-ok { "ok, " (r.count) " times" } },
+        (false, false) => html! { span.badge.badge-danger { "refused/failed" } },
+        (false, true) => html! {
+            span.badge.badge-danger title="one row per client and minute while a limit refuses it" {
+                "refused " (r.count) " times"
+            }
+        },
     }
 }

@@ -39,7 +39,11 @@ impl Csv {
 }
 
 fn cell_text(cell: &str) -> String {
-    let defused = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    // Spreadsheets skip leading blanks before they look for a formula, so " =cmd()" runs too.
+    let formula = cell
+        .trim_start_matches([' ', '\u{a0}'])
+        .starts_with(['=', '+', '-', '@', '\t', '\r', '\n']);
+    let defused = if formula {
         format!("'{cell}")
     } else {
         cell.to_owned()
@@ -64,5 +68,17 @@ mod tests {
             csv.out,
             "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=cmd(),plain\r\n"
         );
+    }
+
+    #[test]
+    fn formulas_behind_leading_spaces_are_defused_too() {
+        for cell in ["  =cmd()", " +1", "   -2", " @SUM(A1)", "\u{a0}=x"] {
+            assert!(
+                cell_text(cell).starts_with('\''),
+                "{cell:?} -> {}",
+                cell_text(cell)
+            );
+        }
+        assert_eq!(cell_text("  plain"), "  plain");
     }
 }
