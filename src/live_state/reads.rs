@@ -58,6 +58,10 @@ pub(crate) struct Reads {
     held: RwLock<HashMap<String, Held>>,
     /// While the database is known down, a read serves what it holds (stale or not) or fails at once.
     health: OnceLock<DbHealth>,
+    /// One load per key at a time: requests that find a key stale together wait for the first one's
+    /// read (after the periodic reload, 16 connections each re-reading a day of check results was the
+    /// checks page's p99 of a second).
+    loading: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for Reads {
@@ -69,6 +73,7 @@ impl Default for Reads {
             hosts: RwLock::default(),
             held: RwLock::default(),
             health: OnceLock::new(),
+            loading: std::sync::Mutex::default(),
         }
     }
 }
@@ -141,11 +146,7 @@ impl Reads {
         F: Future<Output = Result<T, DbErr>>,
     {
         let stamp = self.stamp(deps);
-        let found = read(&self.held)
-            .get(key)
-            .filter(|held| held.stamp == stamp)
-            .map(|held| held.value.clone());
-        if let Some(value) = found.and_then(|v| v.downcast::<T>().ok()) {
+        if let Some(value) = self.fresh::<T>(key, &stamp) {
             return Ok(value);
         }
         if self.health.get().is_some_and(|health| !health.is_up()) {
@@ -158,7 +159,14 @@ impl Reads {
                 ))),
             };
         }
-        let value = Arc::new(load.await?);
+        let turn = self.turn(key);
+        let _turn = turn.lock().await;
+        if let Some(value) = self.fresh::<T>(key, &stamp) {
+            return Ok(value); // read by the request this one waited for
+        }
+        let loaded = load.await;
+        lock(&self.loading).remove(key);
+        let value = Arc::new(loaded?);
         let mut held = write(&self.held);
         if held.len() >= MAX_HELD {
             held.clear();
@@ -172,6 +180,26 @@ impl Reads {
         );
         Ok(value)
     }
+
+    /// The value held under `key` if it was read at `stamp`.
+    fn fresh<T: Send + Sync + 'static>(&self, key: &str, stamp: &Stamp) -> Option<Arc<T>> {
+        read(&self.held)
+            .get(key)
+            .filter(|held| held.stamp == *stamp)
+            .and_then(|held| held.value.clone().downcast::<T>().ok())
+    }
+
+    /// The lock that lets one request at a time load `key`.
+    fn turn(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.loading)
+            .entry(key.to_owned())
+            .or_default()
+            .clone()
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
@@ -215,5 +243,30 @@ mod tests {
         assert_eq!(get(&reads, &deps, 1).await, 1);
         reads.changed(Topic::Disks, "db01");
         assert_eq!(get(&reads, &deps, 2).await, 2);
+    }
+
+    #[tokio::test]
+    async fn requests_that_find_a_read_stale_together_share_one_load() {
+        let reads = Reads::default();
+        let deps = [Scope::Fleet(Topic::Checks)];
+        let loads = std::sync::atomic::AtomicU32::new(0);
+        let load = || async {
+            loads.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(7u32)
+        };
+        let answers =
+            futures_util::future::join_all((0..16).map(|_| reads.get("checks", &deps, load())))
+                .await;
+        assert!(
+            answers
+                .iter()
+                .all(|a| a.as_ref().ok().map(|v| **v) == Some(7))
+        );
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "one read for sixteen requests"
+        );
     }
 }

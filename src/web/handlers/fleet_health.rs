@@ -13,7 +13,9 @@ use crate::web::handlers::{params, wants_partial};
 use crate::web::params::{BadParam, Params};
 use crate::web::state::AppState;
 use crate::web::views::alerts::{AlertsView, alerts_page, alerts_part, alerts_table};
-use crate::web::views::checks::{ChecksView, TargetChart, checks_body, checks_page, checks_part};
+use crate::web::views::checks::{
+    ChecksView, TargetChart, checks_body, checks_page, checks_part, latency_charts,
+};
 use crate::web::views::disks::{disks_page, disks_part, disks_table};
 use crate::web::views::layout::Chrome;
 
@@ -73,10 +75,14 @@ async fn with_checks<R>(
     let now = state.clock.now();
     let start = now - CHECKS_WINDOW_SECS;
     let latest = state.current.checks().await?;
-    // Held until a check reports (or a new chart bucket starts).
+    // Held, charts drawn, until a check reports (or a new chart bucket starts: the time axis then lags
+    // by less than one bucket).
     let key = format!("checks page {}", (start / CHART_BUCKET_SECS).floor());
     let deps = [Scope::Fleet(Topic::Checks)];
-    let load = check_charts(&state.db.conn, &latest, start);
+    let load = async {
+        let (charts, failures) = check_charts(&state.db.conn, &latest, start).await?;
+        Ok((latency_charts(&charts, start, now), failures))
+    };
     let held = state.current.reads().get(&key, &deps, load).await?;
     let (charts, failures) = &*held;
     let view = ChecksView {

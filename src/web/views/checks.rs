@@ -16,7 +16,8 @@ pub struct TargetChart {
 
 pub struct ChecksView<'a> {
     pub latest: &'a [network_checks::Model],
-    pub charts: &'a [TargetChart],
+    /// The latency charts, rendered once by `latency_charts` and kept with the data they show.
+    pub charts: &'a Markup,
     pub failures: &'a [network_checks::Model],
     pub start: f64,
     pub now: f64,
@@ -54,6 +55,17 @@ pub(crate) fn checks_part(v: &ChecksView) -> Markup {
     }
 }
 
+/// Each target's latency chart from `start` to `now` (drawn once per new result or chart bucket).
+pub(crate) fn latency_charts(charts: &[TargetChart], start: f64, now: f64) -> Markup {
+    html! {
+        @for chart in charts {
+            (line_chart(&format!("{} → {}", chart.hostname, chart.target),
+                &[Series { label: "latency", class: "series-a", points: chart.points.clone() }],
+                start, now, None, ms))
+        }
+    }
+}
+
 pub(crate) fn checks_body(v: &ChecksView) -> Markup {
     html! {
         @if v.latest.is_empty() {
@@ -79,13 +91,7 @@ pub(crate) fn checks_body(v: &ChecksView) -> Markup {
                 } }
             } }
             h2 { "Latency, last 24 hours" }
-            div.charts {
-                @for chart in v.charts {
-                    (line_chart(&format!("{} → {}", chart.hostname, chart.target),
-                        &[Series { label: "latency", class: "series-a", points: chart.points.clone() }],
-                        v.start, v.now, None, ms))
-                }
-            }
+            div.charts { (v.charts) }
             h2 { "Recent failures" }
             @if v.failures.is_empty() {
                 p.muted { "No failures in the last 24 hours." }
