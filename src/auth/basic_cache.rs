@@ -2,7 +2,8 @@
 //! session costs instead of an argon2 verification (19 MiB, tens of milliseconds) per request.
 //!
 //! An entry is keyed by an HMAC-SHA256 of user name and password under a random per-process key: the
-//! password is never held, and the table is useless outside this process. Only a verified credential
+//! password is never held, and the table is useless outside this process. Requests that bring the same
+//! unverified credential at once take turns (`turn`): the first verifies it, the others find it held. Only a verified credential
 //! enters it (a wrong password never does); it is kept for at most `KEEP_SECS`. The account row it was
 //! verified against is compared again (one indexed read, no hashing) when any account changed in this
 //! process (`db::users::generation`: a password change, disable or role change acts at once) and at
@@ -10,7 +11,7 @@
 //! password, a disabled account or a new role takes effect there within `RECHECK_SECS`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
@@ -44,6 +45,26 @@ pub(crate) enum Lookup {
 pub struct BasicCache {
     key: Key,
     held: Mutex<HashMap<Key, Held>>,
+    /// One verification per credential in flight (a dashboard's 16 connections start together).
+    verifying: Mutex<HashMap<Key, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A turn to verify one credential; dropping it lets the next request with that credential look again.
+pub(crate) struct Turn<'a> {
+    cache: &'a BasicCache,
+    key: Key,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut verifying = self
+            .cache
+            .verifying
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        verifying.remove(&self.key);
+    }
 }
 
 impl BasicCache {
@@ -54,7 +75,23 @@ impl BasicCache {
         Ok(Self {
             key,
             held: Mutex::default(),
+            verifying: Mutex::default(),
         })
+    }
+
+    /// Waits until no other request is verifying this credential, then holds the turn: a request that
+    /// waited looks the credential up again before verifying it itself.
+    pub(crate) async fn turn(&self, username: &str, password: &str) -> Turn<'_> {
+        let key = self.key_for(username, password);
+        let lock = {
+            let mut verifying = self.verifying.lock().unwrap_or_else(|p| p.into_inner());
+            verifying.entry(key).or_default().clone()
+        };
+        Turn {
+            cache: self,
+            key,
+            _guard: lock.lock_owned().await,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Held>> {
@@ -238,5 +275,23 @@ mod tests {
         );
         cache.forget_username("alice");
         assert!(matches!(cache.lookup("alice", "pw", 1.0), Lookup::Missing));
+    }
+
+    #[tokio::test]
+    async fn one_request_at_a_time_verifies_the_same_credential() {
+        let cache = BasicCache::new().expect("cache");
+        let wait = std::time::Duration::from_millis(50);
+        let first = cache.turn("script", "pw").await;
+        let same = tokio::time::timeout(wait, cache.turn("script", "pw")).await;
+        assert!(
+            same.is_err(),
+            "the same credential waits for the first check"
+        );
+        let other = tokio::time::timeout(wait, cache.turn("script", "other")).await;
+        assert!(other.is_ok(), "another credential does not wait");
+        drop(other);
+        drop(first);
+        let after = tokio::time::timeout(wait, cache.turn("script", "pw")).await;
+        assert!(after.is_ok(), "its turn comes once the first is done");
     }
 }

@@ -159,6 +159,11 @@ impl AuthContext {
         if let Some(user) = auth.held_basic(&username, &password, now).await {
             return Resolved::User(auth.basic_identity(user));
         }
+        // Another request may be verifying this very credential: wait for it, then look again.
+        let _turn = auth.basic.turn(&username, &password).await;
+        if let Some(user) = auth.held_basic(&username, &password, now).await {
+            return Resolved::User(auth.basic_identity(user));
+        }
         // Read before the account row, so a change landing during the check is noticed on the next use.
         let generation = users::generation();
         let checked = match auth.check_password(&username, &password).await {
