@@ -24,6 +24,7 @@ use crate::web::limits::Limits;
 use crate::web::live_feed::LiveFeed;
 use crate::web::row_cache::RowCache;
 use crate::web::state::AppState;
+use crate::web::stream_limits::StreamSlots;
 use crate::web::{HttpSettings, middleware, routes};
 
 /// How often the background probe asks the database whether it answers.
@@ -109,7 +110,7 @@ impl Application {
             current,
             rows,
             restart,
-            streams: Arc::default(),
+            streams: Arc::new(StreamSlots::new(http.streams_per_user)),
         };
         crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;

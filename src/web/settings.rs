@@ -14,6 +14,8 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// `GUI_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: usize,
+    /// `SMARTMON_STREAMS_PER_USER`: live streams (open pages) one user may hold in this process.
+    pub streams_per_user: usize,
 }
 
 impl HttpSettings {
@@ -30,6 +32,11 @@ impl HttpSettings {
                 "GUI_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
                 1..=256,
+            )?,
+            streams_per_user: vars.number(
+                "SMARTMON_STREAMS_PER_USER",
+                crate::web::stream_limits::MAX_PER_USER,
+                1..=100_000,
             )?,
         })
     }

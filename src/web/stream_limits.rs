@@ -18,8 +18,17 @@ pub const MAX_PER_USER: usize = 8;
 pub const RECHECK: Duration = Duration::from_secs(2);
 
 /// Open streams per user; in `AppState` as `streams`.
-#[derive(Default)]
-pub struct StreamSlots(Mutex<HashMap<String, usize>>);
+pub struct StreamSlots {
+    open: Mutex<HashMap<String, usize>>,
+    /// `SMARTMON_STREAMS_PER_USER` (default `MAX_PER_USER`).
+    max: usize,
+}
+
+impl Default for StreamSlots {
+    fn default() -> Self {
+        Self::new(MAX_PER_USER)
+    }
+}
 
 /// One open stream's place; given back when the stream ends (dropped with it).
 pub struct Slot {
@@ -28,12 +37,25 @@ pub struct Slot {
 }
 
 impl StreamSlots {
-    /// A place for one more stream of `username`, or `None` when they already hold `MAX_PER_USER`.
+    /// At most `max` streams per user.
+    pub fn new(max: usize) -> Self {
+        Self {
+            open: Mutex::default(),
+            max,
+        }
+    }
+
+    /// The most streams one user may hold.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// A place for one more stream of `username`, or `None` when they already hold `max`.
     pub fn take(self: &Arc<Self>, username: &str) -> Option<Slot> {
         let key = username.to_lowercase();
-        let mut open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let count = open.entry(key.clone()).or_default();
-        if *count >= MAX_PER_USER {
+        if *count >= self.max {
             return None;
         }
         *count += 1;
@@ -45,14 +67,14 @@ impl StreamSlots {
 
     /// How many streams `username` holds now.
     pub fn open(&self, username: &str) -> usize {
-        let open = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         open.get(&username.to_lowercase()).copied().unwrap_or(0)
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut open = self.slots.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = self.slots.open.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(count) = open.get_mut(&self.key) {
             *count = count.saturating_sub(1);
             if *count == 0 {
@@ -76,5 +98,26 @@ pub async fn signed_out(auth: Arc<AuthContext>, user: CurrentUser, slot: Slot) {
             tracing::info!(user = %user.username, "ending a live stream: signed out");
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_user_holds_at_most_the_configured_number_of_streams() {
+        let slots = Arc::new(StreamSlots::new(2));
+        let first = slots.take("Ann").expect("first");
+        let _second = slots
+            .take("ann")
+            .expect("second (names are case-insensitive)");
+        assert!(slots.take("ANN").is_none(), "a third is refused");
+        assert!(slots.take("bob").is_some(), "another user is not");
+        drop(first);
+        assert!(
+            slots.take("ann").is_some(),
+            "a closed stream gives its place back"
+        );
     }
 }

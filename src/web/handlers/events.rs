@@ -14,7 +14,7 @@ use crate::auth::CurrentUser;
 use crate::web::error::AppError;
 use crate::web::live_parts::Part;
 use crate::web::state::AppState;
-use crate::web::stream_limits::{self, MAX_PER_USER};
+use crate::web::stream_limits;
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -25,8 +25,8 @@ pub struct EventsQuery {
     part: Option<String>,
 }
 
-/// The stream ends when its caller signs out (`stream_limits`); a user holding `MAX_PER_USER` streams
-/// already is answered 429.
+/// The stream ends when its caller signs out (`stream_limits`); a user holding
+/// `SMARTMON_STREAMS_PER_USER` streams already is answered 429.
 pub async fn events(
     state: web::Data<AppState>,
     query: web::Query<EventsQuery>,
@@ -43,7 +43,8 @@ pub async fn events(
     let Some(slot) = state.streams.take(&user.username) else {
         return Err(AppError::TooManyRequests {
             message: format!(
-                "You have {MAX_PER_USER} live pages open already; close one and reload this page."
+                "You have {} live pages open already; close one and reload this page.",
+                state.streams.max()
             ),
             retry_after_secs: stream_limits::RECHECK.as_secs(),
         });

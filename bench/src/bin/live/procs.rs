@@ -109,6 +109,8 @@ impl Server {
             .env("GUI_BIND", "127.0.0.1")
             .env("GUI_PORT", port.to_string())
             .env("SMARTMON_COLLECT", "true")
+            // The bench's pages are one user's: lift the per-user cap on open pages.
+            .env("SMARTMON_STREAMS_PER_USER", "100000")
             .env("DBUS_SYSTEM_BUS_ADDRESS", bus)
             .env("HOSTNAME_OVERRIDE", HOST)
             .env("SMARTMON_ADMIN_PASSWORD", PASSWORD)
