@@ -173,8 +173,62 @@ async fn disks_and_checks_follow_their_events(backend: Backend) {
     assert_eq!(json(&viewer, "/api/network/targets").await["total"], 2);
 }
 
+/// A busy fleet: the host list re-reads only the hosts whose metrics event came; a host that reports for
+/// the first time joins the list in name order, the others keep their held figures.
+async fn the_host_list_takes_in_only_the_hosts_that_reported(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let viewer = app.login_as("viewer", smartmon::auth::Role::Viewer).await;
+    for host in ["web01", "web03"] {
+        app.seed_host(host, 5.0).await;
+        app.seed_metrics(host, 5, 60.0, |_| 10.0).await;
+    }
+    let cpus = |body: serde_json::Value| -> Vec<(String, f64)> {
+        let items = body["items"].as_array().cloned().unwrap_or_default();
+        items
+            .iter()
+            .map(|h| {
+                let name = h["hostname"].as_str().unwrap_or_default().to_owned();
+                (name, h["latest"]["cpu_percent"].as_f64().unwrap_or(-1.0))
+            })
+            .collect()
+    };
+    let names = |list: &[(String, f64)]| list.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&cpus(json(&viewer, "/api/hosts").await)),
+        ["web01", "web03"]
+    );
+
+    let later = Clock::default().now() + 30.0;
+    app.seed_host("web02", 0.0).await;
+    for (host, cpu) in [("web01", 55.0), ("web02", 66.0), ("web03", 77.0)] {
+        app.exec(&format!(
+            "INSERT INTO system_metrics (hostname, ts_epoch, cpu_percent, memory_percent)
+             VALUES ('{host}', {later}, {cpu}, 40)"
+        ))
+        .await;
+    }
+    for host in ["web02", "web03"] {
+        app.written(LiveEvent::MetricsUpdated {
+            hostname: host.into(),
+        })
+        .await;
+    }
+    let list = cpus(json(&viewer, "/api/hosts").await);
+    assert_eq!(
+        list,
+        [
+            ("web01".to_owned(), 10.0),
+            ("web02".to_owned(), 66.0),
+            ("web03".to_owned(), 77.0)
+        ],
+        "the new host in order, the reported one fresh, the silent one as held"
+    );
+    assert!(text(&viewer, "/hosts").await.contains("web02"));
+}
+
 both_backends!(
     alerts_reach_the_overview_summary_and_alerts_page_with_their_event,
     host_figures_follow_metrics_events,
+    the_host_list_takes_in_only_the_hosts_that_reported,
     disks_and_checks_follow_their_events,
 );

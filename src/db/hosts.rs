@@ -2,9 +2,12 @@
 //! figures, chart series.
 
 use sea_orm::sea_query::OnConflict;
+use std::collections::HashMap;
+
 use sea_orm::{
-    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
-    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, Statement,
+    Value,
 };
 
 use crate::db::entities::{hosts, system_metrics};
@@ -29,23 +32,37 @@ pub struct HourAverage {
 
 /// Every host, by name, with its latest figures.
 pub async fn list(db: &impl ConnectionTrait, now: f64) -> Result<Vec<HostSummary>, DbErr> {
-    let hosts = hosts::Entity::find()
-        .order_by(hosts::Column::Hostname, Order::Asc)
-        .all(db)
-        .await?;
-    let latest = latest_metrics(db, now - 86_400.0).await?;
-    let averages = hour_averages(db, now - 3_600.0).await?;
+    list_of(db, now, None).await
+}
+
+/// The hosts named in `only` (every host when None), by name, with their latest figures: what the
+/// fleet list re-reads for the hosts that reported since it was last read.
+pub async fn list_of(
+    db: &impl ConnectionTrait,
+    now: f64,
+    only: Option<&[String]>,
+) -> Result<Vec<HostSummary>, DbErr> {
+    let mut find = hosts::Entity::find().order_by(hosts::Column::Hostname, Order::Asc);
+    if let Some(names) = only {
+        find = find.filter(hosts::Column::Hostname.is_in(names.iter().cloned()));
+    }
+    let hosts = find.all(db).await?;
+    let mut latest: HashMap<String, system_metrics::Model> =
+        latest_metrics(db, now - 86_400.0, only)
+            .await?
+            .into_iter()
+            .map(|m| (m.hostname.to_string(), m))
+            .collect();
+    let mut averages: HashMap<String, HourAverage> = hour_averages(db, now - 3_600.0, only)
+        .await?
+        .into_iter()
+        .map(|a| (a.hostname.clone(), a))
+        .collect();
     Ok(hosts
         .into_iter()
         .map(|host| HostSummary {
-            latest: latest
-                .iter()
-                .find(|m| host.hostname == m.hostname.as_str())
-                .cloned(),
-            hour_avg: averages
-                .iter()
-                .find(|a| host.hostname == a.hostname.as_str())
-                .cloned(),
+            latest: latest.remove(host.hostname.as_str()),
+            hour_avg: averages.remove(host.hostname.as_str()),
             host,
         })
         .collect())
@@ -87,6 +104,7 @@ pub async fn find(db: &impl ConnectionTrait, hostname: &str) -> Result<Option<Ho
 async fn latest_metrics(
     db: &impl ConnectionTrait,
     cutoff: f64,
+    only: Option<&[String]>,
 ) -> Result<Vec<system_metrics::Model>, DbErr> {
     // One index seek per host on (hostname, ts_epoch DESC), however long the history is.
     let backend = db.get_database_backend();
@@ -95,32 +113,54 @@ async fn latest_metrics(
          JOIN system_metrics m ON m.id = (
            SELECT s.id FROM system_metrics s
            WHERE s.hostname = h.hostname AND s.ts_epoch >= {cutoff}
-           ORDER BY s.ts_epoch DESC LIMIT 1)",
-        cutoff = placeholder(backend, 1)
+           ORDER BY s.ts_epoch DESC LIMIT 1){only}",
+        cutoff = placeholder(backend, 1),
+        only = host_filter(backend, "WHERE h.hostname", only),
     );
     system_metrics::Model::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
-        [cutoff.into()],
+        values(cutoff, only),
     ))
     .all(db)
     .await
 }
 
-async fn hour_averages(db: &impl ConnectionTrait, cutoff: f64) -> Result<Vec<HourAverage>, DbErr> {
+async fn hour_averages(
+    db: &impl ConnectionTrait,
+    cutoff: f64,
+    only: Option<&[String]>,
+) -> Result<Vec<HourAverage>, DbErr> {
     let backend = db.get_database_backend();
     let sql = format!(
         "SELECT hostname, AVG(cpu_percent) AS cpu, AVG(memory_percent) AS memory, AVG(load_1) AS load_1
-         FROM system_metrics WHERE ts_epoch >= {cutoff} GROUP BY hostname",
-        cutoff = placeholder(backend, 1)
+         FROM system_metrics WHERE ts_epoch >= {cutoff}{only} GROUP BY hostname",
+        cutoff = placeholder(backend, 1),
+        only = host_filter(backend, " AND hostname", only),
     );
     HourAverage::find_by_statement(Statement::from_sql_and_values(
         backend,
         sql,
-        [cutoff.into()],
+        values(cutoff, only),
     ))
     .all(db)
     .await
+}
+
+/// ` {column} IN (...)` over `only`'s names (placeholders from 2 on; 1 is the cutoff), or nothing.
+fn host_filter(backend: DbBackend, column: &str, only: Option<&[String]>) -> String {
+    only.map_or_else(String::new, |names| {
+        let marks: Vec<String> = (0..names.len())
+            .map(|i| placeholder(backend, i + 2))
+            .collect();
+        format!(" {column} IN ({})", marks.join(", "))
+    })
+}
+
+/// The cutoff, then `only`'s names.
+fn values(cutoff: f64, only: Option<&[String]>) -> Vec<Value> {
+    let names = only.unwrap_or_default().iter().map(|n| n.as_str().into());
+    std::iter::once(cutoff.into()).chain(names).collect()
 }
 
 /// Upserts by hostname; `first_seen` is kept from the first sighting.

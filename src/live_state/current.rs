@@ -21,6 +21,7 @@ use crate::db::services::{self, ServiceFilter};
 use crate::db::{Db, hosts};
 use crate::domain::ServiceState;
 use crate::live::{LiveBus, LiveEvent, UnitNews};
+use crate::live_state::fleet_hosts::FleetHosts;
 use crate::live_state::reads::{Reads, Topic};
 use crate::live_state::snapshot::{ServicePage, Snapshot};
 
@@ -102,6 +103,8 @@ pub struct CurrentState {
     changes: broadcast::Sender<Change>,
     /// The pages' other reads, held until a change says they are stale.
     reads: Arc<Reads>,
+    /// The fleet's host list, patched per host that reported.
+    pub(super) fleet_hosts: FleetHosts,
     clock: crate::clock::Clock,
 }
 
@@ -115,6 +118,7 @@ impl CurrentState {
             writer: tokio::sync::Mutex::new(Pending::new()),
             changes: broadcast::channel(CHANGES_BUFFER).0,
             reads: Arc::default(),
+            fleet_hosts: FleetHosts::default(),
             clock: crate::clock::Clock::default(),
         })
     }

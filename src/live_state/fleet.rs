@@ -22,10 +22,9 @@ pub(crate) struct UnitHistory {
 
 impl CurrentState {
     /// Every host, by name, with its latest figures and the last hour's averages at `now`.
+    /// Patched with only the hosts that reported since it was last read (`fleet_hosts`).
     pub(crate) async fn hosts(&self, now: f64) -> Result<Arc<Vec<HostSummary>>, DbErr> {
-        let deps = [Scope::Fleet(Topic::Metrics)];
-        let load = hosts::list(&self.db.conn, now);
-        self.reads().get("hosts", &deps, load).await
+        self.fleet_hosts.get(self.reads(), &self.db.conn, now).await
     }
 
     /// One host with its latest sample, if it has reported.

@@ -7,6 +7,7 @@
 
 mod current;
 mod fleet;
+mod fleet_hosts;
 mod reads;
 mod snapshot;
 

@@ -99,16 +99,40 @@ impl Topic {
 }
 
 impl Reads {
-    /// `topic` changed on `hostname`: every read that shows it is read again on its next use.
     /// Watches `health`: while the database is known down, reads do not wait for the pool.
     pub(crate) fn watch_health(&self, health: DbHealth) {
         let _ = self.health.set(health);
     }
 
+    /// `topic` changed on `hostname`: every read that shows it is read again on its next use.
     pub(crate) fn changed(&self, topic: Topic, hostname: &str) {
         let generation = self.next.fetch_add(1, Ordering::AcqRel);
         self.topics[topic.index()].store(generation, Ordering::Release);
         write(&self.hosts).insert((topic, hostname.to_owned()), generation);
+    }
+
+    /// The generation the next change will get: a read that starts now has seen every change before it.
+    pub(crate) fn generation(&self) -> u64 {
+        self.next.load(Ordering::Acquire)
+    }
+
+    /// Bumped whenever everything may be stale.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// The hosts on which `topic` changed at or after `generation`.
+    pub(crate) fn hosts_changed_since(&self, topic: Topic, generation: u64) -> Vec<String> {
+        read(&self.hosts)
+            .iter()
+            .filter(|((t, _), g)| *t == topic && **g >= generation)
+            .map(|((_, host), _)| host.clone())
+            .collect()
+    }
+
+    /// Whether the database is known to be down (reads then serve what they hold, or fail at once).
+    pub(crate) fn known_down(&self) -> bool {
+        self.health.get().is_some_and(|health| !health.is_up())
     }
 
     /// Everything may be stale (a reload, a gap, the database back): every read is read again.
@@ -149,7 +173,7 @@ impl Reads {
         if let Some(value) = self.fresh::<T>(key, &stamp) {
             return Ok(value);
         }
-        if self.health.get().is_some_and(|health| !health.is_up()) {
+        if self.known_down() {
             // The last known figures, under the outage banner; none held: the outage's 503 at once.
             let last = read(&self.held).get(key).map(|held| held.value.clone());
             return match last.and_then(|v| v.downcast::<T>().ok()) {

@@ -3,9 +3,11 @@
 //! (no query string) names its part in `/events?part=…`; any other view reloads its own on the
 //! `changed` frame, as before. A change marks the parts that show it; they are rendered together
 //! shortly after (`FIRST_DELAY`), at most once per `MIN_GAP` each, only while a page shows them, and
-//! only sent when the HTML differs from what was last sent.
+//! only sent when the HTML differs from what was last sent. A change of state (a unit, an alert, a
+//! drive, a check, a restart) is shown within `STATE_GAP`; figures alone (a host's metrics sample, every
+//! few milliseconds across a large fleet) at most once per `FIGURES_GAP`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use maud::Markup;
@@ -19,8 +21,39 @@ use crate::web::state::AppState;
 
 /// How long after the first change the marked parts are rendered (later changes ride along).
 const FIRST_DELAY: Duration = Duration::from_millis(50);
-/// The shortest time between two renders of the same part, however busy the fleet.
-const MIN_GAP: Duration = Duration::from_millis(500);
+/// The shortest time between two renders of a part when a state it shows changed.
+const STATE_GAP: Duration = Duration::from_millis(150);
+/// The shortest time between two renders of a part when only figures it shows changed.
+const FIGURES_GAP: Duration = Duration::from_millis(1000);
+
+/// Why a part is to be rendered again: the gap it waits for since its last render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Why {
+    Figures,
+    State,
+}
+
+impl Why {
+    fn gap(self) -> Duration {
+        match self {
+            Why::Figures => FIGURES_GAP,
+            Why::State => STATE_GAP,
+        }
+    }
+
+    fn of(change: &Change) -> Why {
+        match change {
+            Change::Topic {
+                topic: "metrics", ..
+            }
+            | Change::Reloaded => Why::Figures,
+            _ => Why::State,
+        }
+    }
+}
+
+/// The parts to render again, each with the most pressing reason given.
+type Dirty = BTreeMap<Part, Why>;
 
 /// A part of a page that is pushed rather than re-fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,18 +140,18 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 async fn push_parts(state: AppState, mut changes: broadcast::Receiver<Change>) {
-    let mut dirty = BTreeSet::new();
+    let mut dirty = Dirty::new();
     let mut last_render: HashMap<Part, Instant> = HashMap::new();
     let mut last_sent: HashMap<Part, String> = HashMap::new();
     loop {
         let next = if dirty.is_empty() {
             changes.recv().await
         } else {
-            let due = next_due(&dirty, &last_render);
+            let due = next_due(&dirty, &last_render, Instant::now());
             match tokio::time::timeout_at(due, changes.recv()).await {
                 Ok(change) => change,
                 Err(_) => {
-                    let ready = take_ready(&mut dirty, &last_render);
+                    let ready = take_ready(&mut dirty, &last_render, Instant::now());
                     for part in ready {
                         last_render.insert(part, Instant::now());
                         push(&state, part, &mut last_sent).await;
@@ -127,35 +160,42 @@ async fn push_parts(state: AppState, mut changes: broadcast::Receiver<Change>) {
                 }
             }
         };
-        match next {
-            Ok(change) => dirty.extend(Part::affected_by(&change)),
-            Err(broadcast::error::RecvError::Lagged(_)) => dirty.extend(Part::ALL),
+        let (parts, why) = match next {
+            Ok(change) => (Part::affected_by(&change), Why::of(&change)),
+            Err(broadcast::error::RecvError::Lagged(_)) => (&Part::ALL[..], Why::State),
             Err(broadcast::error::RecvError::Closed) => return,
+        };
+        for part in parts {
+            let marked = dirty.entry(*part).or_insert(why);
+            *marked = (*marked).max(why);
         }
     }
 }
 
 /// When the earliest marked part may be rendered.
-fn next_due(dirty: &BTreeSet<Part>, last_render: &HashMap<Part, Instant>) -> Instant {
-    let soonest = Instant::now() + FIRST_DELAY;
+fn next_due(dirty: &Dirty, last_render: &HashMap<Part, Instant>, now: Instant) -> Instant {
+    let soonest = now + FIRST_DELAY;
     dirty
         .iter()
-        .map(|part| {
+        .map(|(part, why)| {
             last_render
                 .get(part)
-                .map_or(soonest, |at| (*at + MIN_GAP).max(soonest))
+                .map_or(soonest, |at| (*at + why.gap()).max(soonest))
         })
         .min()
         .unwrap_or(soonest)
 }
 
 /// The marked parts whose gap has passed, unmarked.
-fn take_ready(dirty: &mut BTreeSet<Part>, last_render: &HashMap<Part, Instant>) -> Vec<Part> {
-    let now = Instant::now();
+fn take_ready(dirty: &mut Dirty, last_render: &HashMap<Part, Instant>, now: Instant) -> Vec<Part> {
     let ready: Vec<Part> = dirty
         .iter()
-        .copied()
-        .filter(|part| last_render.get(part).is_none_or(|at| *at + MIN_GAP <= now))
+        .filter(|(part, why)| {
+            last_render
+                .get(part)
+                .is_none_or(|at| *at + why.gap() <= now)
+        })
+        .map(|(part, _)| *part)
         .collect();
     for part in &ready {
         dirty.remove(part);
@@ -178,5 +218,49 @@ async fn push(state: &AppState, part: Part, last_sent: &mut HashMap<Part, String
             }
         }
         Err(err) => tracing::debug!(?part, error = %err, "live part not rendered"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics() -> Change {
+        Change::Topic {
+            topic: "metrics",
+            hostname: "web01".into(),
+        }
+    }
+
+    #[test]
+    fn a_state_change_is_rendered_soon_after_the_last_render_figures_wait_longer() {
+        let now = Instant::now();
+        let just_rendered = HashMap::from([(Part::Overview, now)]);
+        let state = Dirty::from([(Part::Overview, Why::of(&Change::Gap))]);
+        let figures = Dirty::from([(Part::Overview, Why::of(&metrics()))]);
+        assert_eq!(next_due(&state, &just_rendered, now) - now, STATE_GAP);
+        assert_eq!(next_due(&figures, &just_rendered, now) - now, FIGURES_GAP);
+        assert_eq!(
+            next_due(&state, &HashMap::new(), now) - now,
+            FIRST_DELAY,
+            "never rendered: right away"
+        );
+    }
+
+    #[test]
+    fn only_parts_whose_gap_has_passed_are_taken() {
+        let start = Instant::now();
+        let last = HashMap::from([(Part::Overview, start), (Part::Hosts, start)]);
+        let mut dirty = Dirty::from([(Part::Overview, Why::State), (Part::Hosts, Why::Figures)]);
+        assert!(take_ready(&mut dirty, &last, start).is_empty());
+        assert_eq!(
+            take_ready(&mut dirty, &last, start + STATE_GAP),
+            [Part::Overview]
+        );
+        assert_eq!(dirty.len(), 1, "the hosts table waits for its figures gap");
+        assert_eq!(
+            take_ready(&mut dirty, &last, start + FIGURES_GAP),
+            [Part::Hosts]
+        );
     }
 }
