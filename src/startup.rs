@@ -16,12 +16,14 @@ use crate::collector::Collector;
 use crate::config::Settings;
 use crate::db::health::DbHealth;
 use crate::db::{Backend, DatabaseSettings, Db};
+use crate::journal::Journal;
 use crate::live::LiveBus;
 use crate::live_state::CurrentState;
 use crate::restart::{RestartLimiter, Restarter};
 use crate::web::error::AppError;
 use crate::web::limits::Limits;
 use crate::web::live_feed::LiveFeed;
+use crate::web::log_feed::LogFeed;
 use crate::web::row_cache::RowCache;
 use crate::web::state::AppState;
 use crate::web::stream_limits::StreamSlots;
@@ -95,6 +97,7 @@ impl Application {
         let current = CurrentState::start(db.clone(), &live, &health).await;
         let rows = Arc::new(RowCache::default());
         let feed = LiveFeed::start(&current, rows.clone(), clock.clone());
+        let feed_for_logs = feed.clone();
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
@@ -111,6 +114,7 @@ impl Application {
             rows,
             restart,
             streams: Arc::new(StreamSlots::new(http.streams_per_user)),
+            logs: LogFeed::new(Journal::new(settings.journal), feed_for_logs),
         };
         crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;

@@ -7,6 +7,7 @@ pub mod data;
 pub mod events;
 pub mod fleet_health;
 pub mod hosts;
+pub mod logs;
 pub mod metrics;
 pub mod ops;
 pub mod overview;
