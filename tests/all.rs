@@ -47,4 +47,5 @@ mod restart_helper;
 mod restart_local;
 mod restart_remote;
 mod restart_replicas;
+mod unit_actions;
 mod unit_logs;

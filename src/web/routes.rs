@@ -32,7 +32,7 @@ use crate::web::assets;
 use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
     api, audit, auth, data, events, fleet_health, hosts, logs, metrics, ops, overview, restart,
-    services, users,
+    services, unit_actions, users,
 };
 use crate::web::limits::Limits;
 
@@ -122,6 +122,17 @@ pub fn table() -> Vec<Entry> {
             restart::request,
         ),
         post("/api/services/restart", ApiKeyOrOperator, restart::api),
+        get(
+            "/services/{host}/{unit}/actions/{action}",
+            Operator,
+            unit_actions::confirm_form,
+        ),
+        post(
+            "/services/{host}/{unit}/actions/{action}",
+            Operator,
+            unit_actions::request,
+        ),
+        post("/api/services/action", ApiKeyOrOperator, unit_actions::api),
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
         // Admins: the Users page, and the Data page (table sizes, retention).

@@ -1,6 +1,6 @@
 //! `smartmon helper`: the host side of the hardened deployment. A unix socket (mode 0660, group
-//! `SMARTMON_HELPER_GROUP`) that accepts one JSON request per connection, `restart` a unit or read
-//! `smart` for a device, each carrying the API key. The helper re-checks the unit name and the
+//! `SMARTMON_HELPER_GROUP`) that accepts one JSON request per connection, `restart`, `start`, `stop` or
+//! `reload` a unit or read `smart` for a device, each carrying the API key. The helper re-checks the unit name and the
 //! allow-list itself, honours its own `DRY_RUN`, and logs every call. `client` is what an agent with
 //! `RESTART_MODE=helper` uses.
 
@@ -16,7 +16,7 @@ pub const MAX_REQUEST_BYTES: usize = 4096;
 #[derive(Debug, Serialize, Deserialize)]
 pub struct HelperRequest {
     pub api_key: String,
-    /// `restart` or `smart`.
+    /// `restart`, `start`, `stop`, `reload` (a unit) or `smart` (a device).
     pub action: String,
     #[serde(default)]
     pub unit: Option<String>,

@@ -13,6 +13,7 @@ pub mod ops;
 pub mod overview;
 pub mod restart;
 pub mod services;
+pub mod unit_actions;
 pub mod users;
 
 use actix_web::HttpRequest;
