@@ -49,3 +49,4 @@ mod restart_remote;
 mod restart_replicas;
 mod unit_actions;
 mod unit_logs;
+mod unit_logs_live;

@@ -1,6 +1,7 @@
 //! `smartmon helper` on a real unix socket: mode 0660 and the configured group, refuses a bad key, a
 //! bad name and an unapproved unit (and says why), restarts an approved one, reads SMART for a device
-//! path only; a console with `RESTART_MODE=helper` restarts through it.
+//! path only; a console with `RESTART_MODE=helper` restarts through it. The `start`, `stop` and `reload`
+//! verbs pass the same checks.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
@@ -143,3 +144,30 @@ async fn the_helper_reads_smart_for_a_device_and_nothing_else() {
 }
 
 both_backends!(a_console_in_helper_mode_restarts_through_the_helper);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helper_stops_starts_and_reloads_approved_units_only() {
+    let bus = FakeSystemd::start(&[
+        crate::support::fake_systemd::FakeUnit::service("nginx.service", "active", "running")
+            .reloadable(),
+        crate::support::fake_systemd::FakeUnit::service("ssh.service", "active", "running"),
+    ])
+    .await;
+    let policy = Policy::new(ALLOW);
+    let socket = start_helper(&bus, &policy, policy.dir.path(), &[("DRY_RUN", "false")]).await;
+
+    let unapproved = ask_helper(&socket, KEY, "stop", "ssh.service").await;
+    assert_eq!(unapproved.state, "refused", "{unapproved:?}");
+    let stopped = ask_helper(&socket, KEY, "stop", "nginx.service").await;
+    assert_eq!(
+        (stopped.state.as_str(), stopped.active_state.as_deref()),
+        ("done", Some("inactive")),
+        "{stopped:?}"
+    );
+    let started = ask_helper(&socket, KEY, "start", "nginx.service").await;
+    assert_eq!(started.state, "done", "{started:?}");
+    let reloaded = ask_helper(&socket, KEY, "reload", "nginx.service").await;
+    assert_eq!(reloaded.state, "done", "{reloaded:?}");
+    let methods: Vec<String> = bus.job_calls().into_iter().map(|(m, _, _)| m).collect();
+    assert_eq!(methods, ["StopUnit", "StartUnit", "ReloadUnit"]);
+}

@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
+use super::auth::LoggedIn;
+use super::seed::Unit;
+use super::{Backend, TestApp, spawn_app_with};
+
 /// The double's path (a Python script in the source tree).
 pub const DOUBLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/fake-journalctl");
 
@@ -110,4 +114,47 @@ pub fn running(pid: u32) -> bool {
             !state.starts_with('Z')
         })
         .unwrap_or(false)
+}
+
+/// The console host of the log tests, and the unit page they open.
+pub const LOG_HOST: &str = "web01";
+pub const LOG_PAGE: &str = "/services/web01/nginx.service";
+
+pub async fn log_console(
+    backend: Backend,
+    journal: &FakeJournal,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    let env = journal.env();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.push(("HOSTNAME_OVERRIDE", LOG_HOST));
+    vars.extend_from_slice(extra);
+    let app = spawn_app_with(backend, &vars).await;
+    for (host, name) in [
+        (LOG_HOST, "nginx.service"),
+        (LOG_HOST, "cron.service"),
+        ("web02", "nginx.service"),
+    ] {
+        let unit = Unit {
+            host,
+            name,
+            state: "running",
+            sub: "running",
+        };
+        app.seed_unit(unit, 60.0).await;
+    }
+    app
+}
+
+pub async fn page_text(user: &LoggedIn, path: &str) -> String {
+    let response = user.get(path).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.text().await.expect("page")
+}
+
+/// The live stream the page opens (its `sse-connect`), as a browser would follow it.
+pub fn stream_of(html: &str) -> String {
+    let start = html.find("sse-connect=\"").expect("the page is live") + "sse-connect=\"".len();
+    let end = start + html[start..].find('"').expect("attribute ends");
+    html[start..end].replace("&amp;", "&")
 }
