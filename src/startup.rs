@@ -90,7 +90,9 @@ impl Application {
         restart.spawn_background(false);
         if settings.collector.enabled_in_serve {
             let collector =
-                Collector::new(settings.collector.clone(), &site, db.clone(), live.clone()).await?;
+                Collector::new(settings.collector.clone(), &site, db.clone(), live.clone())
+                    .await?
+                    .with_journal(Journal::new(settings.journal.clone()));
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
@@ -167,7 +169,9 @@ async fn shutdown_signal() -> std::io::Result<()> {
 /// The collector for the host `settings` name (what `serve` and `agent` run, and tests drive).
 pub async fn collector(settings: &Settings, db: Db, live: LiveBus) -> anyhow::Result<Collector> {
     let site = settings.site.resolve()?;
-    Collector::new(settings.collector.clone(), &site, db, live).await
+    Ok(Collector::new(settings.collector.clone(), &site, db, live)
+        .await?
+        .with_journal(Journal::new(settings.journal.clone())))
 }
 
 /// The live event bus; on Postgres it also listens for other processes' events.

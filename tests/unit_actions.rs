@@ -1,23 +1,17 @@
 //! Start, stop and reload beside restart: the same gates, dry run, job tracking, audit and result,
 //! against the systemd double over D-Bus; the buttons a unit's page offers; a stop's typed
-//! confirmation; reload only where the unit can; other hosts' units through the agent's queue.
-
-use std::process::Stdio;
-use std::time::Duration;
+//! confirmation; reload only where the unit can (other hosts' units: `unit_actions_remote`).
 
 use smartmon::auth::Role;
 use smartmon::domain::{RestartState, UnitAction};
 
 use crate::both_backends;
 use crate::support::Backend;
-use crate::support::collector::{eventually, rows};
+use crate::support::collector::rows;
 use crate::support::fake_systemd::{FakeSystemd, FakeUnit};
 use crate::support::restart::{ALLOW, HOST, KEY, Policy, console};
-use crate::support::seed::Unit;
 
-const BIN: &str = env!("CARGO_BIN_EXE_smartmon");
-
-fn units() -> Vec<FakeUnit> {
+pub(crate) fn units() -> Vec<FakeUnit> {
     vec![
         FakeUnit::service("nginx.service", "active", "running").reloadable(),
         FakeUnit::service("cron.service", "failed", "failed"),
@@ -25,7 +19,7 @@ fn units() -> Vec<FakeUnit> {
     ]
 }
 
-async fn api_action(
+pub(crate) async fn api_action(
     app: &crate::support::TestApp,
     host: &str,
     unit: &str,
@@ -263,81 +257,8 @@ async fn each_refusal_of_an_action_says_why(backend: Backend) {
     assert!(bus.job_calls().is_empty());
 }
 
-async fn a_stop_for_another_host_is_queued_and_run_by_its_agent(backend: Backend) {
-    let console_bus = FakeSystemd::start(&units()).await;
-    let web02_bus = FakeSystemd::start(&units()).await;
-    let policy = Policy::new(ALLOW);
-    let app = console(backend, &console_bus, &policy, &[("DRY_RUN", "false")]).await;
-    app.seed_unit(
-        Unit {
-            host: "web02",
-            name: "nginx.service",
-            state: "running",
-            sub: "running",
-        },
-        60.0,
-    )
-    .await;
-    let (status, body) = api_action(&app, "web02", "nginx.service", "stop").await;
-    assert_eq!(
-        (status, body["state"].as_str()),
-        (202, Some("queued")),
-        "{body}"
-    );
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("will stop nginx.service"),
-        "{body}"
-    );
-
-    let mut agent = tokio::process::Command::new(BIN);
-    agent
-        .arg("agent")
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(app.db.env())
-        .env("HOSTNAME_OVERRIDE", "web02")
-        .env("DBUS_SYSTEM_BUS_ADDRESS", web02_bus.address())
-        .env("SMARTCTL", "/nonexistent/smartctl")
-        .env("LOG_LEVEL", "ERROR")
-        .env("DRY_RUN", "false")
-        .env("SMARTMON_APPROVED_JSON", policy.path())
-        .env("SMARTMON_RESTART_POLL_SECS", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let _agent = agent.spawn().expect("start the agent");
-    let row = eventually(
-        "the agent to run the stop",
-        Duration::from_secs(20),
-        || async {
-            app.restart_rows()
-                .await
-                .into_iter()
-                .find(|r| r.state == RestartState::Done)
-        },
-    )
-    .await;
-    assert_eq!(row.action, UnitAction::Stop);
-    assert_eq!(
-        web02_bus
-            .job_calls()
-            .first()
-            .map(|(m, u, _)| (m.as_str(), u.as_str())),
-        Some(("StopUnit", "nginx.service"))
-    );
-    assert!(
-        console_bus.job_calls().is_empty(),
-        "the console's own host was not touched"
-    );
-}
-
 both_backends!(
     stop_start_and_reload_reach_systemd_and_are_recorded,
     in_dry_run_a_stop_is_recorded_and_never_performed,
     each_refusal_of_an_action_says_why,
-    a_stop_for_another_host_is_queued_and_run_by_its_agent,
 );

@@ -1,10 +1,13 @@
 //! A unit's log on its page: the latest lines with time, priority and PID, filters, older pages by
-//! cursor, hostile lines shown safely, bad parameters refused (the live stream: `unit_logs_live`).
+//! cursor, hostile lines shown safely, bad parameters refused, and a failed unit's alert carrying its
+//! last lines (the live stream: `unit_logs_live`).
 
 use smartmon::auth::Role;
 
 use crate::both_backends;
 use crate::support::Backend;
+use crate::support::collector::{collector_for, rows};
+use crate::support::fake_systemd::{FakeSystemd, FakeUnit};
 use crate::support::journal::{
     FakeJournal, LOG_HOST, LOG_PAGE, Message, log_console, page_text, stream_of,
 };
@@ -209,7 +212,66 @@ async fn log_stream_parameters_are_checked(backend: Backend) {
     );
 }
 
+async fn a_failed_units_alert_carries_its_last_log_lines(backend: Backend) {
+    let journal = FakeJournal::new();
+    for n in 1..=7 {
+        journal.write(
+            "nginx.service",
+            6,
+            812,
+            Message::Text(&format!("request {n} served")),
+        );
+    }
+    journal.write(
+        "nginx.service",
+        2,
+        812,
+        Message::Text("bind() to 0.0.0.0:80 failed <eaddrinuse>"),
+    );
+    journal.write("cron.service", 3, 77, Message::Text("cron line"));
+    let bus = FakeSystemd::start(&[
+        FakeUnit::service("nginx.service", "failed", "failed"),
+        FakeUnit::service("cron.service", "active", "running"),
+    ])
+    .await;
+    let env = journal.env();
+    let mut vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    vars.extend([
+        ("HOSTNAME_OVERRIDE", LOG_HOST),
+        ("DBUS_SYSTEM_BUS_ADDRESS", bus.address()),
+    ]);
+    let app = crate::support::spawn_app_with(backend, &vars).await;
+    collector_for(&app)
+        .await
+        .sync_services()
+        .await
+        .expect("sync");
+
+    let alert = rows(
+        &app,
+        "SELECT message FROM alerts WHERE source = 'service:nginx.service'",
+    )
+    .await;
+    let message = &alert.first().expect("an alert for the failed unit")[0];
+    assert!(
+        message.starts_with("nginx.service is failed (failed/failed)\nLast log lines:"),
+        "{message}"
+    );
+    assert_eq!(
+        message.lines().count(),
+        2 + 5,
+        "the last five lines: {message}"
+    );
+    assert!(
+        message.ends_with("crit [812] bind() to 0.0.0.0:80 failed <eaddrinuse>"),
+        "{message}"
+    );
+    assert!(!message.contains("request 3 served") && message.contains("request 4 served"));
+    assert!(!message.contains("cron line"));
+}
+
 both_backends!(
+    a_failed_units_alert_carries_its_last_log_lines,
     a_units_page_shows_its_latest_log_lines_with_time_priority_and_pid,
     hostile_log_lines_are_shown_safely,
     the_log_is_filtered_by_priority_and_searched_literally,
