@@ -169,6 +169,7 @@ async fn helper(settings: &Settings) -> anyhow::Result<()> {
         api_key: settings.api_key.clone(),
         smartctl: settings.collector.smartctl.clone(),
         command_timeout: settings.collector.command_timeout,
+        journal: settings.journal.clone(),
     })?;
     tokio::select! {
         _ = helper.serve() => {}

@@ -50,6 +50,7 @@ pub async fn run(
         action: action.as_str().into(),
         unit: Some(unit.to_string()),
         device: None,
+        lines: None,
     };
     let answer = call(socket, &request, job_timeout + Duration::from_secs(10)).await?;
     match answer.state.as_str() {

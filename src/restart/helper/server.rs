@@ -31,6 +31,7 @@ struct Inner {
     executor: Executor,
     smartctl: std::path::PathBuf,
     command_timeout: Duration,
+    journal: crate::journal::Journal,
 }
 
 /// What the helper is given at start.
@@ -42,6 +43,8 @@ pub struct HelperSettings<'a> {
     /// `SMARTCTL` and `SMARTMON_COMMAND_TIMEOUT_SECS`, for the `smart` verb.
     pub smartctl: std::path::PathBuf,
     pub command_timeout: Duration,
+    /// `SMARTMON_JOURNALCTL` and `SMARTMON_JOURNAL_DIR`, for the `logs` verb.
+    pub journal: crate::journal::JournalSettings,
 }
 
 impl Helper {
@@ -74,6 +77,7 @@ impl Helper {
                 executor: Executor::dbus(r, settings.site),
                 smartctl: settings.smartctl,
                 command_timeout: settings.command_timeout,
+                journal: crate::journal::Journal::new(settings.journal),
             }),
         })
     }
@@ -151,6 +155,7 @@ impl Inner {
         match (request.action.as_str(), UnitAction::parse(&request.action)) {
             (_, Some(action)) => self.act(action, unit).await,
             ("smart", None) => self.smart(request.device.as_deref().unwrap_or("")).await,
+            ("logs", None) => super::logs::logs(&self.journal, unit, request.lines).await,
             (other, None) => HelperResponse::refused(format!("unknown action {other:?}")),
         }
     }
