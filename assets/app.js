@@ -8,6 +8,9 @@
 // - "status": the database banner (swapped by the extension); when the database returns (down before this
 //   frame, up after it), an outage page fetches itself again and live parts reload. The frame every new
 //   connection starts with only confirms what the page was rendered with, so it reloads nothing.
+// - "logs": journal lines (<li> with an id per entry) for the unit page's log; a line the page shows already
+//   is dropped, the rest go in time order, and lines outside the page's filter (data-max-priority,
+//   data-search on #journal) are not shown. The log stays scrolled to the end when it was at the end.
 // - On reconnect the visible parts reload (to catch up); when the stream fails, they poll every 10 s.
 (function () {
   "use strict";
@@ -87,6 +90,41 @@
     });
   }
 
+  function wanted(li, journal) {
+    var max = journal.getAttribute("data-max-priority");
+    if (max !== null && Number(li.getAttribute("data-priority")) > Number(max)) return false;
+    var search = journal.getAttribute("data-search");
+    if (search) {
+      var msg = li.querySelector(".msg");
+      if (!msg || msg.textContent.toLowerCase().indexOf(search) < 0) return false;
+    }
+    return true;
+  }
+
+  function appendLogs(html) {
+    var journal = document.getElementById("journal");
+    var list = document.getElementById("journal-lines");
+    if (!journal || !list) return;
+    var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 8;
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html;
+    Array.prototype.slice.call(tpl.content.children).forEach(function (li) {
+      if (!li.id || document.getElementById(li.id) || !wanted(li, journal)) return;
+      var ts = Number(li.getAttribute("data-ts"));
+      var later = null;
+      var last = list.lastElementChild;
+      if (last && Number(last.getAttribute("data-ts")) > ts) {
+        later = Array.prototype.find.call(list.querySelectorAll("li[data-ts]"), function (el) {
+          return Number(el.getAttribute("data-ts")) > ts;
+        });
+      }
+      list.insertBefore(li, later || null);
+    });
+    var empty = document.getElementById("journal-empty");
+    if (empty && list.querySelector("li[data-ts]")) empty.remove();
+    if (atEnd) list.scrollTop = list.scrollHeight;
+  }
+
   function reloadOutagePage() {
     var main = document.getElementById("main");
     if (!main || !main.querySelector("[data-outage]") || !window.htmx) return;
@@ -106,6 +144,9 @@
     } else if (msg.type === "part") {
       e.preventDefault();
       replaceParts(msg.data);
+    } else if (msg.type === "logs") {
+      e.preventDefault();
+      appendLogs(msg.data);
     } else if (msg.type === "changed") {
       e.preventDefault();
       String(msg.data).split("\n").forEach(function (line) {
@@ -134,6 +175,9 @@
   document.addEventListener("htmx:sseError", function () {
     if (!pollTimer) pollTimer = setInterval(function () { refreshAll(null); }, POLL_MS);
   });
+
+  var logList = document.getElementById("journal-lines");
+  if (logList) logList.scrollTop = logList.scrollHeight;
 
   if (!window.EventSource) {
     pollTimer = setInterval(function () { refreshAll(null); }, POLL_MS);

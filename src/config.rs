@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use crate::auth::AuthSettings;
 use crate::collector::CollectorSettings;
 use crate::db::DatabaseSettings;
+use crate::journal::JournalSettings;
 use crate::lifecycle::LifecycleSettings;
 use crate::restart::RestartSettings;
 use crate::site::SiteSettings;
@@ -37,6 +38,8 @@ pub struct Settings {
     pub restart: RestartSettings,
     /// Retention, rollups and partitions.
     pub lifecycle: LifecycleSettings,
+    /// Where this host's journal is read from (`journalctl`, a journal directory) and how much a page shows.
+    pub journal: JournalSettings,
 }
 
 impl Settings {
@@ -61,6 +64,7 @@ impl Settings {
             collector: CollectorSettings::from_vars(vars)?,
             restart: RestartSettings::from_vars(vars)?,
             lifecycle: LifecycleSettings::from_vars(vars)?,
+            journal: JournalSettings::from_vars(vars)?,
         })
     }
 }

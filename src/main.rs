@@ -127,7 +127,9 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
         None,
     );
     let collector_db = db.clone();
-    let collector = Collector::new(settings.collector.clone(), &site, db, live).await?;
+    let collector = Collector::new(settings.collector.clone(), &site, db, live)
+        .await?
+        .with_journal(smartmon::journal::Journal::new(settings.journal.clone()));
     tracing::info!(hostname = %collector.hostname(), dry_run = site.dry_run, "agent collecting");
     let mut tasks = collector.spawn();
     tasks.extend(restarter.spawn_background(true));
@@ -167,6 +169,7 @@ async fn helper(settings: &Settings) -> anyhow::Result<()> {
         api_key: settings.api_key.clone(),
         smartctl: settings.collector.smartctl.clone(),
         command_timeout: settings.collector.command_timeout,
+        journal: settings.journal.clone(),
     })?;
     tokio::select! {
         _ = helper.serve() => {}

@@ -16,12 +16,14 @@ use crate::collector::Collector;
 use crate::config::Settings;
 use crate::db::health::DbHealth;
 use crate::db::{Backend, DatabaseSettings, Db};
+use crate::journal::Journal;
 use crate::live::LiveBus;
 use crate::live_state::CurrentState;
 use crate::restart::{RestartLimiter, Restarter};
 use crate::web::error::AppError;
 use crate::web::limits::Limits;
 use crate::web::live_feed::LiveFeed;
+use crate::web::log_feed::LogFeed;
 use crate::web::row_cache::RowCache;
 use crate::web::state::AppState;
 use crate::web::stream_limits::StreamSlots;
@@ -88,13 +90,16 @@ impl Application {
         restart.spawn_background(false);
         if settings.collector.enabled_in_serve {
             let collector =
-                Collector::new(settings.collector.clone(), &site, db.clone(), live.clone()).await?;
+                Collector::new(settings.collector.clone(), &site, db.clone(), live.clone())
+                    .await?
+                    .with_journal(Journal::new(settings.journal.clone()));
             tracing::info!(hostname = %collector.hostname(), "collecting for this host");
             collector.spawn();
         }
         let current = CurrentState::start(db.clone(), &live, &health).await;
         let rows = Arc::new(RowCache::default());
         let feed = LiveFeed::start(&current, rows.clone(), clock.clone());
+        let feed_for_logs = feed.clone();
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
@@ -111,6 +116,7 @@ impl Application {
             rows,
             restart,
             streams: Arc::new(StreamSlots::new(http.streams_per_user)),
+            logs: LogFeed::new(Journal::new(settings.journal), feed_for_logs),
         };
         crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;
@@ -163,7 +169,9 @@ async fn shutdown_signal() -> std::io::Result<()> {
 /// The collector for the host `settings` name (what `serve` and `agent` run, and tests drive).
 pub async fn collector(settings: &Settings, db: Db, live: LiveBus) -> anyhow::Result<Collector> {
     let site = settings.site.resolve()?;
-    Collector::new(settings.collector.clone(), &site, db, live).await
+    Ok(Collector::new(settings.collector.clone(), &site, db, live)
+        .await?
+        .with_journal(Journal::new(settings.journal.clone())))
 }
 
 /// The live event bus; on Postgres it also listens for other processes' events.

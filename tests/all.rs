@@ -47,3 +47,7 @@ mod restart_helper;
 mod restart_local;
 mod restart_remote;
 mod restart_replicas;
+mod unit_actions;
+mod unit_actions_remote;
+mod unit_logs;
+mod unit_logs_live;

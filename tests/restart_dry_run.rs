@@ -8,7 +8,7 @@ use smartmon::auth::Role;
 use smartmon::clock::Clock;
 use smartmon::config::Settings;
 use smartmon::db::restart_requests::{self, NewRequest};
-use smartmon::domain::{Hostname, RestartState, UnitName};
+use smartmon::domain::{Hostname, RestartState, UnitAction, UnitName};
 use smartmon::restart::Restarter;
 
 use crate::both_backends;
@@ -88,6 +88,7 @@ async fn with_dry_run_no_restart_reaches_the_bus_through_any_path(backend: Backe
         NewRequest {
             hostname: &Hostname::parse("web02").expect("host"),
             service_name: &UnitName::parse("nginx.service").expect("unit"),
+            action: UnitAction::Restart,
             requested_by: "someone",
             client_ip: None,
             source: "ui",

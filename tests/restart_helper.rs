@@ -1,6 +1,7 @@
 //! `smartmon helper` on a real unix socket: mode 0660 and the configured group, refuses a bad key, a
 //! bad name and an unapproved unit (and says why), restarts an approved one, reads SMART for a device
-//! path only; a console with `RESTART_MODE=helper` restarts through it.
+//! path only; a console with `RESTART_MODE=helper` restarts through it. The `start`, `stop` and `reload`
+//! verbs pass the same checks.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
@@ -115,6 +116,7 @@ async fn the_helper_reads_smart_for_a_device_and_nothing_else() {
             action: "smart".into(),
             unit: None,
             device: Some(device.to_owned()),
+            lines: None,
         };
         let socket = socket.clone();
         async move {
@@ -143,3 +145,86 @@ async fn the_helper_reads_smart_for_a_device_and_nothing_else() {
 }
 
 both_backends!(a_console_in_helper_mode_restarts_through_the_helper);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helper_stops_starts_and_reloads_approved_units_only() {
+    let bus = FakeSystemd::start(&[
+        crate::support::fake_systemd::FakeUnit::service("nginx.service", "active", "running")
+            .reloadable(),
+        crate::support::fake_systemd::FakeUnit::service("ssh.service", "active", "running"),
+    ])
+    .await;
+    let policy = Policy::new(ALLOW);
+    let socket = start_helper(&bus, &policy, policy.dir.path(), &[("DRY_RUN", "false")]).await;
+
+    let unapproved = ask_helper(&socket, KEY, "stop", "ssh.service").await;
+    assert_eq!(unapproved.state, "refused", "{unapproved:?}");
+    let stopped = ask_helper(&socket, KEY, "stop", "nginx.service").await;
+    assert_eq!(
+        (stopped.state.as_str(), stopped.active_state.as_deref()),
+        ("done", Some("inactive")),
+        "{stopped:?}"
+    );
+    let started = ask_helper(&socket, KEY, "start", "nginx.service").await;
+    assert_eq!(started.state, "done", "{started:?}");
+    let reloaded = ask_helper(&socket, KEY, "reload", "nginx.service").await;
+    assert_eq!(reloaded.state, "done", "{reloaded:?}");
+    let methods: Vec<String> = bus.job_calls().into_iter().map(|(m, _, _)| m).collect();
+    assert_eq!(methods, ["StopUnit", "StartUnit", "ReloadUnit"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_helper_reads_a_units_latest_log_lines_bounded() {
+    use crate::support::journal::{FakeJournal, Message};
+    let bus = FakeSystemd::start(&units()).await;
+    let policy = Policy::new(ALLOW);
+    let journal = FakeJournal::new();
+    journal.write_lines("nginx.service", 1, 250);
+    journal.write(
+        "nginx.service",
+        3,
+        9,
+        Message::Text("<b>last</b> \u{1b}[31mline"),
+    );
+    let env = journal.env();
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let socket = start_helper(&bus, &policy, policy.dir.path(), &vars).await;
+    let ask = |lines: Option<usize>, unit: &str| HelperRequest {
+        api_key: KEY.to_owned(),
+        action: "logs".into(),
+        unit: Some(unit.to_owned()),
+        device: None,
+        lines,
+    };
+
+    let answer = client::call(
+        &socket,
+        &ask(Some(3), "nginx.service"),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the helper answers");
+    assert_eq!(answer.state, "logs", "{answer:?}");
+    let lines: serde_json::Value =
+        serde_json::from_str(answer.output.as_deref().expect("output")).expect("a JSON array");
+    let messages: Vec<&str> = lines
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|l| l["message"].as_str())
+        .collect();
+    assert_eq!(messages, ["line 249", "line 250", "<b>last</b> line"]);
+
+    let many = client::call(
+        &socket,
+        &ask(Some(100_000), "nginx"),
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("the helper answers");
+    assert_eq!(many.result.as_deref(), Some("200"), "at most 200 lines");
+    let bad = client::call(&socket, &ask(None, "../etc"), Duration::from_secs(10))
+        .await
+        .expect("the helper answers");
+    assert_eq!(bad.state, "refused");
+}

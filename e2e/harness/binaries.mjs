@@ -17,3 +17,5 @@ function binary(variable, name) {
 export const smartmonBin = () => binary("SMARTMON_BIN", "smartmon");
 export const fakeSystemdBin = () => binary("FAKE_SYSTEMD_BIN", "fake-systemd");
 export const artifactsDir = path.join(repo, "e2e", "artifacts");
+/** The journalctl double (tests/support/fake-journalctl), which reads a journal file a journey appends to. */
+export const fakeJournalctl = path.join(repo, "tests", "support", "fake-journalctl");

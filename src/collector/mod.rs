@@ -13,6 +13,7 @@ mod settings;
 mod smart;
 mod smart_parse;
 mod systemd;
+mod unit_log;
 mod writer;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ struct Inner {
     writer: Writer,
     services: Mutex<ServiceTracker>,
     metrics: Mutex<metrics::MetricsState>,
+    /// This host's journal: a failed unit's alert carries its last lines.
+    journal: Option<crate::journal::Journal>,
 }
 
 /// What one `collect_once` did.
@@ -92,6 +95,7 @@ impl Collector {
                 clock,
                 writer,
                 services: Mutex::new(tracker),
+                journal: None,
             }),
         })
     }
@@ -113,8 +117,20 @@ impl Collector {
         self.inner.bus_address.as_deref()
     }
 
-    /// Hands records to the batched writer (one transaction per batch, buffered in an outage).
-    pub async fn write(&self, records: Vec<Record>) -> WriteReport {
+    /// Reads this host's journal for failed units' alerts (their last lines); call right after `new`.
+    pub fn with_journal(mut self, journal: crate::journal::Journal) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.journal = Some(journal);
+        }
+        self
+    }
+
+    /// Hands records to the batched writer (one transaction per batch, buffered in an outage); a newly
+    /// failed unit's alert gets its last log lines first.
+    pub async fn write(&self, mut records: Vec<Record>) -> WriteReport {
+        if let Some(journal) = &self.inner.journal {
+            unit_log::attach_last_lines(journal, &mut records).await;
+        }
         self.inner.writer.write(records).await
     }
 

@@ -8,13 +8,14 @@ use sea_orm::{
 };
 
 use crate::db::entities::restart_requests::{self, Column, Entity, Model};
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
 
 /// A request as first recorded.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
     pub hostname: &'a Hostname,
     pub service_name: &'a UnitName,
+    pub action: UnitAction,
     pub requested_by: &'a str,
     pub client_ip: Option<&'a str>,
     pub source: &'a str,
@@ -29,6 +30,7 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewRequest<'_>) -> Result<
     restart_requests::ActiveModel {
         hostname: Set(new.hostname.clone()),
         service_name: Set(new.service_name.clone()),
+        action: Set(new.action),
         requested_by: Set(new.requested_by.to_owned()),
         client_ip: Set(new.client_ip.map(str::to_owned)),
         source: Set(new.source.to_owned()),
@@ -103,7 +105,8 @@ pub async fn record(conn: &impl ConnectionTrait, id: i64, p: Progress) -> Result
     row.update(conn).await
 }
 
-/// When `unit` on `host` was last really restarted (or queued for it), if ever.
+/// When `unit` on `host` was last really restarted (or queued for it), if ever; other actions (a stop,
+/// a start) do not start the restart cooldown.
 pub(crate) async fn last_real(
     conn: &impl ConnectionTrait,
     host: &str,
@@ -113,6 +116,7 @@ pub(crate) async fn last_real(
         .filter(Column::Hostname.eq(host))
         .filter(Column::ServiceName.eq(unit))
         .filter(Column::State.is_in(RestartState::REAL))
+        .filter(Column::Action.eq(UnitAction::Restart))
         .order_by_desc(Column::RequestedAt)
         .one(conn)
         .await?
@@ -136,7 +140,7 @@ pub(crate) async fn running_since(
     Ok(running > 0)
 }
 
-/// Rows for (host, unit) since `since` in one of `states` (and from `source`, when given).
+/// Restart rows for (host, unit) since `since` in one of `states` (and from `source`, when given).
 pub(crate) async fn count_since(
     conn: &impl ConnectionTrait,
     host: &str,
@@ -149,6 +153,7 @@ pub(crate) async fn count_since(
         .filter(Column::Hostname.eq(host))
         .filter(Column::ServiceName.eq(unit))
         .filter(Column::RequestedAt.gte(since))
+        .filter(Column::Action.eq(UnitAction::Restart))
         .filter(Column::State.is_in(states.iter().copied()));
     if let Some(source) = source {
         q = q.filter(Column::Source.eq(source));

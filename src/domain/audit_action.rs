@@ -59,11 +59,26 @@ pub enum AuditAction {
     RestartExpired,
     #[sea_orm(string_value = "auto_restart_stopped")]
     AutoRestartStopped,
+    /// Start, stop and reload: the restart events' counterparts (the detail names the action).
+    #[sea_orm(string_value = "unit_action_requested")]
+    UnitActionRequested,
+    #[sea_orm(string_value = "unit_action_refused")]
+    UnitActionRefused,
+    #[sea_orm(string_value = "unit_action_queued")]
+    UnitActionQueued,
+    #[sea_orm(string_value = "unit_action_dry_run")]
+    UnitActionDryRun,
+    #[sea_orm(string_value = "unit_action_done")]
+    UnitActionDone,
+    #[sea_orm(string_value = "unit_action_failed")]
+    UnitActionFailed,
+    #[sea_orm(string_value = "unit_action_expired")]
+    UnitActionExpired,
 }
 
 impl AuditAction {
     /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts).
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 32] = [
         Self::Login,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -89,7 +104,32 @@ impl AuditAction {
         Self::RestartFailed,
         Self::RestartExpired,
         Self::AutoRestartStopped,
+        Self::UnitActionRequested,
+        Self::UnitActionRefused,
+        Self::UnitActionQueued,
+        Self::UnitActionDryRun,
+        Self::UnitActionDone,
+        Self::UnitActionFailed,
+        Self::UnitActionExpired,
     ];
+
+    /// The event `self` (a restart event) is for `action`: itself for a restart, its `unit_action_*`
+    /// counterpart for a start, stop or reload.
+    pub fn for_action(self, action: crate::domain::UnitAction) -> Self {
+        if action == crate::domain::UnitAction::Restart {
+            return self;
+        }
+        match self {
+            Self::RestartRequested => Self::UnitActionRequested,
+            Self::RestartRefused => Self::UnitActionRefused,
+            Self::RestartQueued => Self::UnitActionQueued,
+            Self::RestartDryRun => Self::UnitActionDryRun,
+            Self::RestartDone => Self::UnitActionDone,
+            Self::RestartFailed => Self::UnitActionFailed,
+            Self::RestartExpired => Self::UnitActionExpired,
+            other => other,
+        }
+    }
 
     /// The action a person named (the audit page's filter); `None` for any other text.
     pub fn parse(text: &str) -> Option<Self> {
@@ -123,6 +163,13 @@ impl AuditAction {
             Self::RestartFailed => "restart_failed",
             Self::RestartExpired => "restart_expired",
             Self::AutoRestartStopped => "auto_restart_stopped",
+            Self::UnitActionRequested => "unit_action_requested",
+            Self::UnitActionRefused => "unit_action_refused",
+            Self::UnitActionQueued => "unit_action_queued",
+            Self::UnitActionDryRun => "unit_action_dry_run",
+            Self::UnitActionDone => "unit_action_done",
+            Self::UnitActionFailed => "unit_action_failed",
+            Self::UnitActionExpired => "unit_action_expired",
         }
     }
 }

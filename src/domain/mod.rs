@@ -11,6 +11,7 @@ mod restart_state;
 mod role;
 pub mod service_state;
 mod severity;
+mod unit_action;
 mod unit_name;
 
 pub use approved::ApprovedServices;
@@ -21,6 +22,7 @@ pub use restart_state::RestartState;
 pub use role::Role;
 pub use service_state::ServiceState;
 pub use severity::Severity;
+pub use unit_action::UnitAction;
 pub use unit_name::UnitName;
 
 /// Why a value was refused; the message is safe to show to the person who typed it.

@@ -9,7 +9,7 @@ use super::{Actor, Ask, Restarter, Source};
 use crate::db::alerts::{AlertCondition, apply};
 use crate::db::restart_requests as requests;
 use crate::domain::AuditAction;
-use crate::domain::{RestartState, ServiceState, Severity};
+use crate::domain::{RestartState, ServiceState, Severity, UnitAction};
 use crate::live::LiveEvent;
 
 /// States an automatic attempt counts in (refusals and expiries do not).
@@ -112,6 +112,7 @@ impl Restarter {
         let ask = Ask {
             host: host.clone(),
             unit: unit.to_owned(),
+            action: UnitAction::Restart,
             actor: Actor::Auto,
             client_ip: None,
             source: Source::Auto,
@@ -140,6 +141,7 @@ impl Restarter {
             let ask = Ask {
                 host: host.to_owned(),
                 unit: unit.to_owned(),
+                action: UnitAction::Restart,
                 actor: Actor::Auto,
                 client_ip: None,
                 source: Source::Auto,

@@ -9,7 +9,7 @@ use crate::db::entities::restart_requests::Model;
 use crate::db::restart_locks;
 use crate::db::restart_requests::{self as requests, NewRequest};
 use crate::domain::AuditAction;
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
 
 impl Restarter {
     /// Runs one ask to its end (or, for another host, until it is queued). An ask over the caller's rate
@@ -32,7 +32,7 @@ impl Restarter {
         let Some(_flight) = self.take_flight(host.as_str(), unit.as_str()) else {
             let refusal = Refusal::new(
                 Gate::InProgress,
-                format!("{unit} on {host} is being restarted right now."),
+                format!("{unit} on {host} has an action running right now."),
             );
             return self.refuse(&ask, refusal).await;
         };
@@ -60,7 +60,8 @@ impl Restarter {
         let now = self.inner.clock.now();
         let txn = crate::db::begin_write(&self.inner.db.conn).await?;
         restart_locks::lock(&txn, host.as_str(), unit.as_str(), now).await?;
-        if let Err(refusal) = self.limits(&txn, host.as_str(), unit.as_str()).await? {
+        let limits = self.limits(&txn, ask.action, host.as_str(), unit.as_str());
+        if let Err(refusal) = limits.await? {
             txn.rollback().await?;
             return Ok(Err(refusal));
         }
@@ -73,6 +74,7 @@ impl Restarter {
         let new = NewRequest {
             hostname: host,
             service_name: unit,
+            action: ask.action,
             requested_by: ask.actor.name(),
             client_ip: ask.client_ip.as_deref(),
             source: ask.source.as_str(),
@@ -99,7 +101,13 @@ impl Restarter {
             }
             _ => None,
         };
-        Ok(self.refusal_for(&ask.actor, &ask.host, &ask.unit, current.as_ref()))
+        Ok(self.refusal_for(
+            &ask.actor,
+            ask.action,
+            &ask.host,
+            &ask.unit,
+            current.as_ref(),
+        ))
     }
 
     /// Whether `actor` could restart `unit` on `host` now, by every gate that needs no history (the
@@ -107,17 +115,20 @@ impl Restarter {
     pub(crate) fn refusal_for(
         &self,
         actor: &Actor,
+        action: UnitAction,
         host: &str,
         unit: &str,
         current: Option<&crate::db::entities::service_current::Model>,
     ) -> Result<(Hostname, UnitName), Refusal> {
-        gates::static_gates(&self.inner.policy, actor, host, unit, current)
+        gates::static_gates(&self.inner.policy, actor, action, host, unit, current)
     }
 
-    /// One at a time (a `running` request by any process), cooldown, failure backoff.
+    /// One at a time (a `running` request of any action, by any process); for restarts, the cooldown
+    /// and the failure backoff.
     async fn limits(
         &self,
         conn: &impl ConnectionTrait,
+        action: UnitAction,
         host: &str,
         unit: &str,
     ) -> anyhow::Result<Result<(), Refusal>> {
@@ -127,8 +138,11 @@ impl Restarter {
         let longest =
             s.job_timeout.as_secs_f64() + 2.0 * crate::systemd::CALL_TIMEOUT.as_secs_f64();
         if requests::running_since(conn, host, unit, now - longest - 5.0).await? {
-            let msg = format!("{unit} on {host} is being restarted right now.");
+            let msg = format!("{unit} on {host} has an action running right now.");
             return Ok(Err(Refusal::new(Gate::InProgress, msg)));
+        }
+        if action != UnitAction::Restart {
+            return Ok(Ok(()));
         }
         let cooldown = s.cooldown.as_secs_f64();
         if cooldown > 0.0
@@ -195,7 +209,7 @@ impl Restarter {
     /// This host: the executor (which answers "dry run" itself when `DRY_RUN` is on).
     async fn run_here(&self, ask: &Ask, unit: &UnitName, row: Model) -> anyhow::Result<Report> {
         let host = self.inner.hostname.to_string();
-        let run = self.inner.executor.restart(unit).await;
+        let run = self.inner.executor.run(ask.action, unit).await;
         self.finish(ask, row.id, &host, unit.as_str(), row.requested_at, run)
             .await
     }

@@ -1,11 +1,11 @@
-//! The executor: the single place a restart leaves the process. Every path (console, API, agent,
+//! The executor: the single place a unit action (restart, start, stop, reload) leaves the process. Every path (console, API, agent,
 //! helper, auto-remediation) ends here, and `DRY_RUN` is enforced here, before any bus or socket is
 //! touched, so no path can restart anything in dry run.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::domain::UnitName;
+use crate::domain::{UnitAction, UnitName};
 use crate::restart::settings::{RestartMode, RestartSettings};
 use crate::restart::{helper, local};
 use crate::site::Site;
@@ -84,16 +84,21 @@ impl Executor {
         self.dry_run
     }
 
-    /// What a restart would do, for messages: "RestartUnit over D-Bus" or "the host helper".
-    pub fn describe(&self) -> &'static str {
+    /// How `action` leaves the process, for messages: "RestartUnit over D-Bus" or "the host helper".
+    pub fn describe(&self, action: UnitAction) -> String {
         match self.via {
-            Via::Dbus { .. } => "RestartUnit over D-Bus",
-            Via::Helper { .. } => "the host helper",
+            Via::Dbus { .. } => format!("{} over D-Bus", action.method()),
+            Via::Helper { .. } => "the host helper".into(),
         }
     }
 
     /// Restarts `unit` on this host, or (dry run) says it would have.
     pub async fn restart(&self, unit: &UnitName) -> Execution {
+        self.run(UnitAction::Restart, unit).await
+    }
+
+    /// Runs `action` on `unit` of this host, or (dry run) says it would have.
+    pub async fn run(&self, action: UnitAction, unit: &UnitName) -> Execution {
         let started = Instant::now();
         if self.dry_run {
             return Execution {
@@ -108,12 +113,15 @@ impl Executor {
             Via::Dbus {
                 bus_address,
                 job_timeout,
-            } => local::restart(bus_address.as_deref(), unit, *job_timeout).await,
+            } => local::run(bus_address.as_deref(), action, unit, *job_timeout).await,
             Via::Helper {
                 socket,
                 api_key,
                 job_timeout,
-            } => helper::client::restart(socket, api_key.as_ref(), unit, *job_timeout).await,
+            } => {
+                let key = api_key.as_ref();
+                helper::client::run(socket, key, action, unit, *job_timeout).await
+            }
         };
         let duration_secs = started.elapsed().as_secs_f64();
         match ended {
@@ -126,7 +134,11 @@ impl Executor {
                 duration_secs,
             },
             Ok(job) => {
-                let ok = job.result == "done" && job.active_state.as_deref() == Some("active");
+                let ok = job.result == "done"
+                    && job
+                        .active_state
+                        .as_deref()
+                        .is_some_and(|s| action.succeeded_as(s));
                 Execution {
                     outcome: if ok { Outcome::Done } else { Outcome::Failed },
                     error: (!ok).then(|| job.explain()),

@@ -1,4 +1,4 @@
-//! The gates a restart passes, in order, each refusing with its own reason: the unit name, the
+//! The gates a unit action (restart, start, stop, reload) passes, in order, each refusing with its own reason: the unit name, the
 //! allow-list, a unit we know, recoverable, the caller's role, one restart at a time, cooldown,
 //! failure backoff, and the per-user rate limit.
 
@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::auth::Role;
 use crate::db::entities::service_current::Model as UnitRow;
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, UnitAction, UnitName};
 use crate::restart::Actor;
 use crate::restart::policy::PolicyFile;
 
@@ -77,6 +77,7 @@ impl fmt::Display for Refusal {
 pub(crate) fn static_gates(
     policy: &PolicyFile,
     actor: &Actor,
+    action: UnitAction,
     host: &str,
     unit: &str,
     current: Option<&UnitRow>,
@@ -86,7 +87,11 @@ pub(crate) fn static_gates(
     let unit = match UnitName::parse(unit) {
         Ok(unit) if unit.is_service() && !unit.is_template() => unit,
         Ok(unit) => {
-            let msg = format!("{unit} is not a service unit that can be restarted");
+            let msg = format!(
+                "{unit} is not a service unit that can be {}ed",
+                action.as_str()
+            )
+            .replace("stoped", "stopped");
             return Err(Refusal::new(Gate::Name, msg));
         }
         Err(err) => return Err(Refusal::new(Gate::Name, format!("unit: {err}"))),
@@ -99,7 +104,9 @@ pub(crate) fn static_gates(
         let msg = format!("{host} has no unit named {unit}.");
         return Err(Refusal::new(Gate::UnknownUnit, msg));
     };
-    if !current.recoverable {
+    // Stopping, starting or reloading a oneshot or static unit is the operator's call; restarting
+    // one (what auto-remediation does too) would not help.
+    if action == UnitAction::Restart && !current.recoverable {
         let msg = format!(
             "{unit} is not recoverable (a {} unit, {}): restarting it would not help.",
             current.service_type, current.unit_file_state
@@ -109,7 +116,7 @@ pub(crate) fn static_gates(
     if let Actor::User { name, role } = actor
         && *role < Role::Operator
     {
-        let msg = format!("Only operators may restart services; {name} is a {role}.");
+        let msg = format!("Only operators may {action} services; {name} is a {role}.");
         return Err(Refusal::new(Gate::Role, msg));
     }
     Ok((host, unit))

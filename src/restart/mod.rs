@@ -1,5 +1,5 @@
-//! The restart workflow, the one action the console takes on hosts. `Restarter::request` runs an ask
-//! through the gates (`gates`), records it in `restart_requests` and the audit log, and dispatches it:
+//! The unit-action workflow: restart, start, stop and reload, the actions the console takes on hosts.
+//! `Restarter::request` runs an ask through the gates (`gates`), records it in `restart_requests` and the audit log, and dispatches it:
 //! this host's units go to the `executor` (D-Bus or the host `helper`; `DRY_RUN` is enforced there),
 //! other hosts' units are queued for the agent on that host (`remote`). `auto` restarts failed units.
 //! The allow-list is `policy`; settings are `settings`.
@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
 use crate::live::{LiveBus, LiveEvent};
 use crate::site::Site;
 use crate::vars::Secret;
@@ -41,6 +41,8 @@ pub struct Restarter {
 struct Inner {
     settings: RestartSettings,
     hostname: Hostname,
+    /// The system bus, for questions to this host's systemd (`can_reload`).
+    bus_address: Option<String>,
     policy: policy::PolicyFile,
     executor: Executor,
     db: Db,
@@ -88,11 +90,12 @@ impl Actor {
     }
 }
 
-/// A restart asked for, before any check.
+/// A unit action (restart, start, stop, reload) asked for, before any check.
 #[derive(Debug, Clone)]
 pub struct Ask {
     pub host: String,
     pub unit: String,
+    pub action: UnitAction,
     pub actor: Actor,
     pub client_ip: Option<String>,
     pub source: Source,
@@ -114,6 +117,7 @@ pub struct Report {
     pub request_id: Option<i64>,
     pub host: String,
     pub unit: String,
+    pub action: UnitAction,
     pub status: Status,
     pub message: String,
     pub dry_run: bool,
@@ -148,6 +152,7 @@ impl Restarter {
         Self {
             inner: Arc::new(Inner {
                 hostname: site.hostname.clone(),
+                bus_address: site.bus_address.clone(),
                 policy: policy::PolicyFile::new(&settings.approved_json),
                 executor: Executor::new(&settings, site, api_key),
                 settings,
@@ -175,6 +180,26 @@ impl Restarter {
     /// Whether the allow-list approves `unit` on `host` (the pages show the button only then).
     pub fn approved(&self, host: &str, unit: &str) -> bool {
         UnitName::parse(unit).is_ok_and(|u| self.inner.policy.allows(host, &u))
+    }
+
+    /// Whether `unit` on `host` can be reloaded, as far as this process can tell: systemd's `CanReload`
+    /// for this host's units (over D-Bus, bounded by `CALL_TIMEOUT`), false for other hosts' (their
+    /// `CanReload` is not collected) and whenever systemd cannot be asked.
+    pub async fn can_reload(&self, host: &str, unit: &str) -> bool {
+        let Ok(unit) = UnitName::parse(unit) else {
+            return false;
+        };
+        if host != self.inner.hostname.as_str() {
+            return false;
+        }
+        let ask = async {
+            let conn = crate::systemd::connect(self.inner.bus_address.as_deref()).await?;
+            crate::systemd::can_reload(&conn, &unit).await
+        };
+        matches!(
+            tokio::time::timeout(crate::systemd::CALL_TIMEOUT, ask).await,
+            Ok(Ok(true))
+        )
     }
 
     /// Why the approved-services file on disk is not in force, for the admins' banner.

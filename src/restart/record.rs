@@ -23,6 +23,7 @@ impl Restarter {
                 let new = NewRequest {
                     hostname: &hostname,
                     service_name: &service_name,
+                    action: ask.action,
                     requested_by: ask.actor.name(),
                     client_ip: ask.client_ip.as_deref(),
                     source: ask.source.as_str(),
@@ -48,6 +49,7 @@ impl Restarter {
             request_id,
             host,
             unit,
+            action: ask.action,
             message: refusal.message.clone(),
             status: Status::Refused(refusal),
             dry_run: self.dry_run(),
@@ -69,18 +71,19 @@ impl Restarter {
             let entry = AuditEntry {
                 username: Some(ask.actor.name().to_owned()),
                 client_ip: ask.client_ip.clone(),
-                action: AuditAction::RestartRefused,
+                action: AuditAction::RestartRefused.for_action(ask.action),
                 hostname: Some(ask.host.clone()),
                 target: Some(ask.unit.clone()),
                 success: false,
                 detail: Some(
                     json!({ "gate": refusal.gate.code(), "reason": refusal.message,
-                    "source": ask.source.as_str() }),
+                    "source": ask.source.as_str(), "action": ask.action.as_str() }),
                 ),
             };
             refusals.record(entry).await;
         }
         Report {
+            action: ask.action,
             request_id: None,
             host: ask.host.chars().take(253).collect(),
             unit: ask.unit.chars().take(255).collect(),
@@ -116,7 +119,8 @@ impl Restarter {
                 Status::Failed,
             ),
         };
-        let how = self.inner.executor.describe();
+        let how = self.inner.executor.describe(ask.action);
+        let (done, doing, verb) = (ask.action.done(), ask.action.doing(), ask.action.as_str());
         requests::record(
             &self.inner.db.conn,
             id,
@@ -134,19 +138,19 @@ impl Restarter {
         .await?;
         let message = match run.outcome {
             Outcome::DryRun => {
-                format!("DRY RUN: would restart {unit} on {host} ({how}). Nothing was done.")
+                format!("DRY RUN: would {verb} {unit} on {host} ({how}). Nothing was done.")
             }
             Outcome::Done => format!(
-                "Restarted {unit} on {host}: {} in {:.1} s.",
+                "{done} {unit} on {host}: {} in {:.1} s.",
                 run.active_state.as_deref().unwrap_or("active"),
                 run.duration_secs
             ),
             Outcome::Failed => format!(
-                "Restarting {unit} on {host} failed: {}.",
+                "{doing} {unit} on {host} failed: {}.",
                 run.error.as_deref().unwrap_or(&run.result)
             ),
         };
-        let detail = json!({ "request_id": id, "dry_run": run.outcome == Outcome::DryRun,
+        let detail = json!({ "request_id": id, "action": verb, "dry_run": run.outcome == Outcome::DryRun,
             "result": run.result, "active_state": run.active_state, "error": run.error,
             "duration_secs": run.duration_secs, "source": ask.source.as_str() });
         let ask = Ask {
@@ -157,6 +161,7 @@ impl Restarter {
             .await;
         self.publish(host, unit).await;
         Ok(Report {
+            action: ask.action,
             request_id: Some(id),
             host: host.to_owned(),
             unit: unit.to_owned(),
@@ -184,15 +189,17 @@ impl Restarter {
         } else {
             AuditAction::RestartQueued
         };
-        let detail =
-            json!({ "request_id": row.id, "dry_run": dry_run, "source": ask.source.as_str() });
+        let verb = ask.action.as_str();
+        let detail = json!({ "request_id": row.id, "dry_run": dry_run,
+            "source": ask.source.as_str() });
         self.audit(ask, action, true, detail).await;
         let message = if dry_run {
-            format!("DRY RUN: would ask the agent on {host} to restart {unit}. Nothing was queued.")
+            format!("DRY RUN: would ask the agent on {host} to {verb} {unit}. Nothing was queued.")
         } else {
-            format!("Queued: the agent on {host} will restart {unit}.")
+            format!("Queued: the agent on {host} will {verb} {unit}.")
         };
         Ok(Report {
+            action: ask.action,
             request_id: Some(row.id),
             host: host.to_string(),
             unit: unit.to_string(),
@@ -218,11 +225,12 @@ impl Restarter {
     ) {
         if let Some(map) = detail.as_object_mut() {
             map.entry("dry_run").or_insert(self.dry_run().into());
+            map.entry("action").or_insert(ask.action.as_str().into());
         }
         let entry = AuditEntry {
             username: Some(ask.actor.name().to_owned()),
             client_ip: ask.client_ip.clone(),
-            action,
+            action: action.for_action(ask.action),
             hostname: Some(ask.host.clone()),
             target: Some(ask.unit.clone()),
             success,

@@ -76,6 +76,7 @@ impl Restarter {
         let ask = Ask {
             host: row.hostname.to_string(),
             unit: row.service_name.to_string(),
+            action: row.action,
             actor: match row.requested_by.as_str() {
                 "api-key" => Actor::ApiKey,
                 "auto-remediation" => Actor::Auto,
@@ -117,7 +118,7 @@ impl Restarter {
             }
         };
         let started = row.started_at.unwrap_or_else(|| self.inner.clock.now());
-        let run = self.inner.executor.restart(&unit).await;
+        let run = self.inner.executor.run(row.action, &unit).await;
         let report = self
             .finish(
                 &ask,
@@ -128,7 +129,7 @@ impl Restarter {
                 run,
             )
             .await?;
-        tracing::info!(unit = %unit, state = %report.state(), "ran a queued restart");
+        tracing::info!(unit = %unit, action = %row.action, state = %report.state(), "ran a queued request");
         Ok(())
     }
 
@@ -141,6 +142,7 @@ impl Restarter {
             let ask = Ask {
                 host: row.hostname.to_string(),
                 unit: row.service_name.to_string(),
+                action: row.action,
                 actor: Actor::User {
                     name: row.requested_by.clone(),
                     role: crate::auth::Role::Viewer,

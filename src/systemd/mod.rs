@@ -12,7 +12,7 @@ use anyhow::Context;
 pub use proxies::{
     ManagerProxy, ServiceProxy, UnitListEntry, UnitNewStream, UnitProxy, UnitRemovedStream,
 };
-pub use snapshot::{UnitSnapshot, read_unit_at};
+pub use snapshot::{UnitSnapshot, can_reload, read_unit_at};
 pub(crate) use snapshot::{complete_listed, read_unit};
 
 /// How long any single D-Bus call may take before we give up on it.

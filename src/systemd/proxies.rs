@@ -38,6 +38,13 @@ pub trait Manager {
     /// Queues a restart; returns the job's object path. Follow `JobRemoved` for its outcome.
     fn restart_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
 
+    fn start_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
+    fn stop_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
+    /// Refused (`JobTypeNotApplicable`) for a unit without `ExecReload=`.
+    fn reload_unit(&self, name: &str, mode: &str) -> zbus::Result<OwnedObjectPath>;
+
     #[zbus(signal)]
     fn unit_new(&self, id: &str, unit: zbus::ObjectPath<'_>) -> zbus::Result<()>;
 
@@ -76,6 +83,9 @@ pub trait Unit {
 
     #[zbus(property)]
     fn unit_file_state(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn can_reload(&self) -> zbus::Result<bool>;
 }
 
 #[proxy(

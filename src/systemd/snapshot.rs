@@ -117,3 +117,20 @@ pub(crate) async fn complete_listed(
         service_type: service_type.unwrap_or_default(),
     })
 }
+
+/// Whether systemd can reload `name` (`CanReload`: the unit has an `ExecReload=`); false for a unit it
+/// does not know.
+pub async fn can_reload(conn: &zbus::Connection, name: &UnitName) -> anyhow::Result<bool> {
+    let manager = manager(conn).await?;
+    let path = match manager.get_unit(name.as_str()).await {
+        Ok(path) => path,
+        Err(err) if is_no_such_unit(&err) => return Ok(false),
+        Err(err) => return Err(err.into()),
+    };
+    let unit = UnitProxy::builder(conn)
+        .path(path)
+        .cache_properties(CacheProperties::No)
+        .build()
+        .await?;
+    Ok(unit.can_reload().await?)
+}

@@ -21,6 +21,7 @@ impl Chrome {
             database_up: state.health.is_up(),
             policy_error: state.restart.policy_error(),
             live_part: None,
+            live_logs: None,
         }
     }
 }

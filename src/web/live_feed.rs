@@ -185,7 +185,7 @@ impl LiveFeed {
     }
 
     /// One SSE frame; multi-line data becomes several `data:` lines, as the format requires.
-    fn frame(&self, event: &str, data: &str) -> Bytes {
+    pub(crate) fn frame(&self, event: &str, data: &str) -> Bytes {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut frame = format!("id: {id}\nevent: {event}\n");
         for line in data.split('\n') {

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod limits;
 pub mod live_feed;
 pub mod live_parts;
+pub mod log_feed;
 pub mod middleware;
 pub mod params;
 pub mod routes;

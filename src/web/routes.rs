@@ -31,8 +31,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 use crate::web::assets;
 use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
-    api, audit, auth, data, events, fleet_health, hosts, metrics, ops, overview, restart, services,
-    users,
+    api, audit, auth, data, events, fleet_health, hosts, logs, metrics, ops, overview, restart,
+    services, unit_actions, users,
 };
 use crate::web::limits::Limits;
 
@@ -54,6 +54,7 @@ pub fn table() -> Vec<Entry> {
         get("/hosts/{host}", Viewer, hosts::detail),
         get("/services", Viewer, services::list),
         get("/services/{host}/{unit}", Viewer, services::detail),
+        get("/services/{host}/{unit}/logs", Viewer, logs::older),
         get("/disks", Viewer, fleet_health::disks),
         get("/checks", Viewer, fleet_health::checks),
         get("/alerts", Viewer, fleet_health::alerts),
@@ -121,6 +122,17 @@ pub fn table() -> Vec<Entry> {
             restart::request,
         ),
         post("/api/services/restart", ApiKeyOrOperator, restart::api),
+        get(
+            "/services/{host}/{unit}/actions/{action}",
+            Operator,
+            unit_actions::confirm_form,
+        ),
+        post(
+            "/services/{host}/{unit}/actions/{action}",
+            Operator,
+            unit_actions::request,
+        ),
+        post("/api/services/action", ApiKeyOrOperator, unit_actions::api),
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
         // Admins: the Users page, and the Data page (table sizes, retention).

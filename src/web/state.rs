@@ -12,6 +12,7 @@ use crate::live::LiveBus;
 use crate::live_state::CurrentState;
 use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
+use crate::web::log_feed::LogFeed;
 use crate::web::row_cache::RowCache;
 use crate::web::stream_limits::StreamSlots;
 
@@ -39,4 +40,6 @@ pub struct AppState {
     pub restart: Restarter,
     /// Open live streams per user (the cap on `/events`).
     pub streams: Arc<StreamSlots>,
+    /// This host's journal, and the shared followers that stream units' new lines to open pages.
+    pub logs: LogFeed,
 }

@@ -3,7 +3,7 @@
 //! with `#[path]`.
 //!
 //! Manager: `ListUnits`, `GetUnit`, `LoadUnit`, `Subscribe`, `Unsubscribe`, `GetUnitFileState`,
-//! `RestartUnit` and the signals `UnitNew`, `UnitRemoved`, `JobRemoved`. Units live at
+//! `RestartUnit`, `StartUnit`, `StopUnit`, `ReloadUnit` (refused without `CanReload`) and the signals `UnitNew`, `UnitRemoved`, `JobRemoved`. Units live at
 //! `/org/freedesktop/systemd1/unit/<escaped>` with the `Unit` and `Service` interfaces and emit
 //! `PropertiesChanged` when a test changes them. Unknown units get `org.freedesktop.systemd1.NoSuchUnit`.
 
@@ -33,6 +33,8 @@ pub struct FakeUnit {
     pub load_state: String,
     pub unit_file_state: String,
     pub service_type: String,
+    /// `CanReload`: the unit has an `ExecReload=`.
+    pub can_reload: bool,
 }
 
 impl FakeUnit {
@@ -46,7 +48,14 @@ impl FakeUnit {
             load_state: "loaded".to_owned(),
             unit_file_state: "enabled".to_owned(),
             service_type: "simple".to_owned(),
+            can_reload: false,
         }
+    }
+
+    /// A unit that can reload (`CanReload=true`).
+    pub fn reloadable(mut self) -> Self {
+        self.can_reload = true;
+        self
     }
 
     pub fn with_type(mut self, service_type: &str) -> Self {
@@ -85,6 +94,8 @@ struct Shared {
     /// `LoadUnit` loads them again.
     unloaded: BTreeSet<String>,
     restarts: Vec<(String, String)>,
+    /// Every job asked for: (method, unit, mode), `RestartUnit` included.
+    jobs: Vec<(String, String, String)>,
     outcome: RestartOutcome,
     /// How long a restart job runs before `JobRemoved` (20 ms unless a test sets it).
     job_duration: Option<Duration>,
@@ -130,6 +141,7 @@ enum SystemdError {
     #[zbus(error)]
     ZBus(zbus::Error),
     NoSuchUnit(String),
+    JobTypeNotApplicable(String),
 }
 
 fn no_such_unit(name: &str) -> SystemdError {
@@ -214,15 +226,76 @@ impl Manager {
         mode: &str,
         #[zbus(connection)] conn: &Connection,
     ) -> Result<OwnedObjectPath, SystemdError> {
+        self.job("RestartUnit", name, mode, conn)
+    }
+
+    async fn start_unit(
+        &self,
+        name: &str,
+        mode: &str,
+        #[zbus(connection)] conn: &Connection,
+    ) -> Result<OwnedObjectPath, SystemdError> {
+        self.job("StartUnit", name, mode, conn)
+    }
+
+    async fn stop_unit(
+        &self,
+        name: &str,
+        mode: &str,
+        #[zbus(connection)] conn: &Connection,
+    ) -> Result<OwnedObjectPath, SystemdError> {
+        self.job("StopUnit", name, mode, conn)
+    }
+
+    /// Refused, as systemd does, for a unit without `ExecReload=`.
+    async fn reload_unit(
+        &self,
+        name: &str,
+        mode: &str,
+        #[zbus(connection)] conn: &Connection,
+    ) -> Result<OwnedObjectPath, SystemdError> {
+        self.job("ReloadUnit", name, mode, conn)
+    }
+}
+
+impl Manager {
+    /// Queues a job for `name`: the unit passes through the method's transitional state and ends as
+    /// the restart outcome says (a stop: inactive/dead), then `JobRemoved` is emitted.
+    fn job(
+        &self,
+        method: &str,
+        name: &str,
+        mode: &str,
+        conn: &Connection,
+    ) -> Result<OwnedObjectPath, SystemdError> {
         let (id, outcome) = {
             let mut shared = lock(&self.state);
-            if !shared.units.contains_key(name) {
+            let Some(unit) = shared.units.get(name) else {
                 return Err(no_such_unit(name));
+            };
+            if method == "ReloadUnit" && !unit.can_reload {
+                return Err(SystemdError::JobTypeNotApplicable(format!(
+                    "Job type reload is not applicable for unit {name}."
+                )));
             }
-            shared.restarts.push((name.to_owned(), mode.to_owned()));
+            if method == "RestartUnit" {
+                shared.restarts.push((name.to_owned(), mode.to_owned()));
+            }
+            let call = (method.to_owned(), name.to_owned(), mode.to_owned());
+            shared.jobs.push(call);
             shared.next_job += 1;
             let duration = shared.job_duration.unwrap_or(Duration::from_millis(20));
-            (shared.next_job, (shared.outcome.clone(), duration))
+            let mut outcome = shared.outcome.clone();
+            if method == "StopUnit" {
+                outcome.active_state = "inactive".into();
+                outcome.sub_state = "dead".into();
+            }
+            (shared.next_job, (outcome, duration))
+        };
+        let (during_active, during_sub) = match method {
+            "StopUnit" => ("deactivating", "stop-sigterm"),
+            "ReloadUnit" => ("reloading", "reload"),
+            _ => ("activating", "start"),
         };
         let (outcome, duration) = outcome;
         let job = format!("{MANAGER_PATH}/job/{id}");
@@ -233,7 +306,7 @@ impl Manager {
             job.clone(),
         );
         tokio::spawn(async move {
-            set_and_signal(&conn, &state, &name, "activating", "start").await;
+            set_and_signal(&conn, &state, &name, during_active, during_sub).await;
             tokio::time::sleep(duration).await;
             set_and_signal(
                 &conn,
@@ -306,6 +379,11 @@ impl UnitObject {
     #[zbus(property)]
     fn unit_file_state(&self) -> String {
         self.read(|u| u.unit_file_state.clone())
+    }
+
+    #[zbus(property)]
+    fn can_reload(&self) -> bool {
+        self.read(|u| u.can_reload)
     }
 }
 
@@ -447,6 +525,11 @@ impl FakeSystemd {
     /// Every `RestartUnit(name, mode)` call so far, in order.
     pub fn restart_calls(&self) -> Vec<(String, String)> {
         lock(&self.state).restarts.clone()
+    }
+
+    /// Every job asked for so far, in order: (method, unit, mode), e.g. ("StopUnit", "nginx.service", "replace").
+    pub fn job_calls(&self) -> Vec<(String, String, String)> {
+        lock(&self.state).jobs.clone()
     }
 
     pub fn restart_count(&self) -> usize {

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod collector;
 pub mod fake_systemd;
+pub mod journal;
 pub mod jwks;
 pub mod lifecycle;
 pub mod nginx;

@@ -151,6 +151,7 @@ pub async fn start_helper(
         api_key: settings.api_key.clone(),
         smartctl: settings.collector.smartctl.clone(),
         command_timeout: settings.collector.command_timeout,
+        journal: settings.journal.clone(),
     })
     .expect("the helper binds");
     tokio::spawn(helper.serve());
@@ -169,6 +170,7 @@ pub async fn ask_helper(
         action: action.to_owned(),
         unit: Some(unit.to_owned()),
         device: None,
+        lines: None,
     };
     smartmon::restart::helper::client::call(socket, &request, std::time::Duration::from_secs(10))
         .await

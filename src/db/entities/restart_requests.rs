@@ -1,8 +1,8 @@
-//! `restart_requests`: one row per restart asked for, and how it ended.
+//! `restart_requests`: one row per unit action (restart, start, stop, reload) asked for, and how it ended.
 
 use sea_orm::entity::prelude::*;
 
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "restart_requests")]
@@ -11,6 +11,8 @@ pub struct Model {
     pub id: i64,
     pub hostname: Hostname,
     pub service_name: UnitName,
+    /// What was asked: `restart` (every row before unit operations), `start`, `stop` or `reload`.
+    pub action: UnitAction,
     /// The user name, `api-key`, or `auto-remediation`.
     pub requested_by: String,
     pub client_ip: Option<String>,

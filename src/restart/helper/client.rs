@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 
 use super::{HelperRequest, HelperResponse};
-use crate::domain::UnitName;
+use crate::domain::{UnitAction, UnitName};
 use crate::restart::local::JobEnd;
 use crate::vars::Secret;
 
@@ -35,28 +35,33 @@ pub async fn call(
         .map_err(|_| anyhow::anyhow!("the helper did not answer within {timeout:?}"))?
 }
 
-/// Restarts `unit` through the helper; a refusal is an error naming the helper's reason.
-pub async fn restart(
+/// Runs `action` (the helper's verb of the same name) on `unit` through the helper; a refusal is an
+/// error naming the helper's reason.
+pub async fn run(
     socket: &Path,
     api_key: Option<&Secret>,
+    action: UnitAction,
     unit: &UnitName,
     job_timeout: Duration,
 ) -> anyhow::Result<JobEnd> {
     let api_key = api_key.context("RESTART_MODE=helper needs SMARTMON_API_KEY (or _FILE)")?;
     let request = HelperRequest {
         api_key: api_key.expose().to_owned(),
-        action: "restart".into(),
+        action: action.as_str().into(),
         unit: Some(unit.to_string()),
         device: None,
+        lines: None,
     };
     let answer = call(socket, &request, job_timeout + Duration::from_secs(10)).await?;
     match answer.state.as_str() {
         "refused" => anyhow::bail!("the helper refused: {}", answer.error.unwrap_or_default()),
         "dry_run" => Ok(JobEnd {
+            action,
             result: "dry_run".into(),
             active_state: None,
         }),
         _ => Ok(JobEnd {
+            action,
             result: answer
                 .result
                 .or(answer.error)

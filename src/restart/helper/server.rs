@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{HelperRequest, HelperResponse, MAX_REQUEST_BYTES};
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, UnitAction, UnitName};
 use crate::restart::RestartSettings;
 use crate::restart::executor::{Executor, Outcome};
 use crate::restart::policy::PolicyFile;
@@ -31,6 +31,7 @@ struct Inner {
     executor: Executor,
     smartctl: std::path::PathBuf,
     command_timeout: Duration,
+    journal: crate::journal::Journal,
 }
 
 /// What the helper is given at start.
@@ -42,6 +43,8 @@ pub struct HelperSettings<'a> {
     /// `SMARTCTL` and `SMARTMON_COMMAND_TIMEOUT_SECS`, for the `smart` verb.
     pub smartctl: std::path::PathBuf,
     pub command_timeout: Duration,
+    /// `SMARTMON_JOURNALCTL` and `SMARTMON_JOURNAL_DIR`, for the `logs` verb.
+    pub journal: crate::journal::JournalSettings,
 }
 
 impl Helper {
@@ -74,6 +77,7 @@ impl Helper {
                 executor: Executor::dbus(r, settings.site),
                 smartctl: settings.smartctl,
                 command_timeout: settings.command_timeout,
+                journal: crate::journal::Journal::new(settings.journal),
             }),
         })
     }
@@ -147,14 +151,17 @@ impl Inner {
         if !key_ok {
             return HelperResponse::refused("wrong API key");
         }
-        match request.action.as_str() {
-            "restart" => self.restart(request.unit.as_deref().unwrap_or("")).await,
-            "smart" => self.smart(request.device.as_deref().unwrap_or("")).await,
-            other => HelperResponse::refused(format!("unknown action {other:?}")),
+        let unit = request.unit.as_deref().unwrap_or("");
+        match (request.action.as_str(), UnitAction::parse(&request.action)) {
+            (_, Some(action)) => self.act(action, unit).await,
+            ("smart", None) => self.smart(request.device.as_deref().unwrap_or("")).await,
+            ("logs", None) => super::logs::logs(&self.journal, unit, request.lines).await,
+            (other, None) => HelperResponse::refused(format!("unknown action {other:?}")),
         }
     }
 
-    async fn restart(&self, raw: &str) -> HelperResponse {
+    /// `restart`, `start`, `stop`, `reload`: the unit must be an approved service of this host.
+    async fn act(&self, action: UnitAction, raw: &str) -> HelperResponse {
         let unit = match UnitName::parse(raw) {
             Ok(unit) if unit.is_service() && !unit.is_template() => unit,
             Ok(unit) => return HelperResponse::refused(format!("{unit} is not a service")),
@@ -163,7 +170,7 @@ impl Inner {
         if !self.policy.allows(self.hostname.as_str(), &unit) {
             return HelperResponse::refused(format!("{unit} is not in the approved-services list"));
         }
-        let run = self.executor.restart(&unit).await;
+        let run = self.executor.run(action, &unit).await;
         HelperResponse {
             state: match run.outcome {
                 Outcome::DryRun => "dry_run",

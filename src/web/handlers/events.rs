@@ -11,6 +11,8 @@ use tokio::sync::broadcast;
 use tokio::time::{Instant, interval_at};
 
 use crate::auth::CurrentUser;
+use crate::domain::{Hostname, UnitName};
+use crate::journal::Cursor;
 use crate::web::error::AppError;
 use crate::web::live_parts::Part;
 use crate::web::state::AppState;
@@ -18,11 +20,17 @@ use crate::web::stream_limits;
 
 /// A comment line this often keeps proxies and browsers from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// A page following a unit's log is pinged more often: a closed page is noticed at the next write, and
+/// the unit's `journalctl --follow` stops soon after the last page showing it closes.
+const LOG_KEEP_ALIVE: Duration = Duration::from_secs(2);
 
 /// `?part=overview`: the page part this page shows, pushed to it whole when it changes.
+/// `?logs=HOST/UNIT&after=CURSOR`: the unit log a unit page follows, after the newest line it shows.
 #[derive(Deserialize)]
 pub struct EventsQuery {
     part: Option<String>,
+    logs: Option<String>,
+    after: Option<String>,
 }
 
 /// The stream ends when its caller signs out (`stream_limits`); a user holding
@@ -40,6 +48,7 @@ pub async fn events(
             ))
         })?),
     };
+    let logs = followed_unit(&state, &query)?;
     let Some(slot) = state.streams.take(&user.username) else {
         return Err(AppError::TooManyRequests {
             message: format!(
@@ -51,10 +60,25 @@ pub async fn events(
     };
     let signed_out = stream_limits::signed_out(state.auth.clone(), user, slot);
     let feed = state.feed.clone();
-    let hello = feed.hello(state.health.is_up());
+    let mut hello = feed.hello(state.health.is_up());
     let rx = feed.subscribe();
-    let part_rx = part.map(|part| feed.subscribe_part(part.name()));
-    let ticker = interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    let part_rx = match (part, logs) {
+        (Some(part), _) => Some(feed.subscribe_part(part.name())),
+        (None, Some((unit, after))) => {
+            let (rx, missed) = state.logs.watch(&unit, after).await;
+            if let Some(missed) = missed {
+                hello = [hello, missed].concat().into();
+            }
+            Some(rx)
+        }
+        (None, None) => None,
+    };
+    let every = if query.logs.is_some() {
+        LOG_KEEP_ALIVE
+    } else {
+        KEEP_ALIVE
+    };
+    let ticker = interval_at(Instant::now() + every, every);
     let frames = stream::unfold(
         (Some(hello), (rx, part_rx), ticker, feed.closing()),
         |(first, mut rx, mut ticker, mut closing)| async move {
@@ -83,10 +107,43 @@ pub async fn events(
         .streaming(frames))
 }
 
-/// The next frame of the page's part (never, for a page without one); None once it fell behind.
+/// The next frame of the page's part or log (never, for a page without one, or once its log
+/// follower ended); None once it fell behind.
 async fn next_part(rx: &mut Option<broadcast::Receiver<Bytes>>) -> Option<Bytes> {
     match rx {
-        Some(rx) => rx.recv().await.ok(),
+        Some(rx) => match rx.recv().await {
+            Ok(frame) => Some(frame),
+            Err(broadcast::error::RecvError::Lagged(_)) => None,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        },
         None => std::future::pending().await,
     }
+}
+
+/// The unit whose log the page follows (`logs=HOST/UNIT`, this host's units only) and the cursor of the
+/// newest line it shows.
+fn followed_unit(
+    state: &AppState,
+    query: &EventsQuery,
+) -> Result<Option<(UnitName, Option<Cursor>)>, AppError> {
+    let Some(logs) = query.logs.as_deref() else {
+        return Ok(None);
+    };
+    let bad = |why: String| AppError::BadRequest(format!("logs={logs:?}: {why}"));
+    let (host, unit) = logs
+        .split_once('/')
+        .ok_or_else(|| bad("expected HOST/UNIT".into()))?;
+    let host = Hostname::parse_exact(host).map_err(|e| bad(e.to_string()))?;
+    let unit = UnitName::parse_exact(unit).map_err(|e| bad(e.to_string()))?;
+    if host != *state.restart.hostname() {
+        return Err(bad(format!(
+            "only units on this console's host ({}) can be followed",
+            state.restart.hostname()
+        )));
+    }
+    let after = match query.after.as_deref() {
+        None => None,
+        Some(c) => Some(Cursor::parse(c).map_err(|e| AppError::BadRequest(format!("after: {e}")))?),
+    };
+    Ok(Some((unit, after)))
 }

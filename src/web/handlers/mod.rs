@@ -7,11 +7,13 @@ pub mod data;
 pub mod events;
 pub mod fleet_health;
 pub mod hosts;
+pub mod logs;
 pub mod metrics;
 pub mod ops;
 pub mod overview;
 pub mod restart;
 pub mod services;
+pub mod unit_actions;
 pub mod users;
 
 use actix_web::HttpRequest;

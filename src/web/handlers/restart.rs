@@ -1,13 +1,14 @@
 //! The restart routes: the confirmation and the request from a service's page (operators), the unit's
 //! restart history partial, and `POST /api/services/restart` (API key or operator session).
 
-mod outcome;
+pub(crate) mod outcome;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
 use crate::auth::{CurrentUser, Via};
+use crate::domain::UnitAction;
 use crate::restart::{Actor, Ask, Gate, Report, Source, Status};
 use crate::web::client::client_ip;
 use crate::web::error::AppError;
@@ -66,6 +67,7 @@ pub(crate) async fn panel_for(
             .restart
             .refusal_for(
                 &actor_of(user),
+                UnitAction::Restart,
                 host,
                 unit,
                 current.as_deref().map(|u| &**u),
@@ -78,7 +80,14 @@ pub(crate) async fn panel_for(
         .current
         .restart_history(host, unit, HISTORY_ROWS)
         .await?;
+    let others = match user {
+        Some(user) => {
+            other_actions(state, user, host, unit, current.as_deref().map(|u| &**u)).await
+        }
+        None => Vec::new(),
+    };
     Ok(panel(&Panel {
+        others: &others,
         host,
         unit,
         dry_run: state.restart.dry_run(),
@@ -87,6 +96,43 @@ pub(crate) async fn panel_for(
         now: state.clock.now(),
         toast,
     }))
+}
+
+/// Start (a unit that is not running), stop (one that is) and reload (a running unit that can): those
+/// `user` may take on the unit as it is now.
+async fn other_actions(
+    state: &AppState,
+    user: &CurrentUser,
+    host: &str,
+    unit: &str,
+    current: Option<&crate::db::entities::service_current::Model>,
+) -> Vec<UnitAction> {
+    use crate::domain::ServiceState::{Failed, Running, Stopped, Transitioning};
+    let Some(now) = current.map(|c| c.normalized_status) else {
+        return Vec::new();
+    };
+    let mut shown = Vec::new();
+    for action in [UnitAction::Start, UnitAction::Stop, UnitAction::Reload] {
+        let fits = match action {
+            UnitAction::Start => matches!(now, Stopped | Failed),
+            UnitAction::Stop => matches!(now, Running | Transitioning),
+            _ => now == Running,
+        };
+        let actor = actor_of(user);
+        if !fits
+            || state
+                .restart
+                .refusal_for(&actor, action, host, unit, current)
+                .is_err()
+        {
+            continue;
+        }
+        if action == UnitAction::Reload && !state.restart.can_reload(host, unit).await {
+            continue;
+        }
+        shown.push(action);
+    }
+    shown
 }
 
 /// `GET /services/{host}/{unit}/restart`: the confirmation (a partial for htmx, else a page).
@@ -137,33 +183,46 @@ pub async fn request(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
     let (host, unit) = path.into_inner();
+    run_from_page(
+        &req,
+        &chrome,
+        &user,
+        &state,
+        (host, unit, UnitAction::Restart),
+    )
+    .await
+}
+
+/// Runs `action` asked from a unit's page: htmx gets the panel with the result toast, a plain form
+/// post a page (with the refusal's status code).
+pub(crate) async fn run_from_page(
+    req: &HttpRequest,
+    chrome: &Chrome,
+    user: &CurrentUser,
+    state: &AppState,
+    (host, unit, action): (String, String, UnitAction),
+) -> Result<HttpResponse, AppError> {
     let ask = Ask {
-        host: host.clone(),
-        unit: unit.clone(),
-        actor: actor_of(&user),
-        client_ip: ip_of(&req, &state),
+        host,
+        unit,
+        action,
+        actor: actor_of(user),
+        client_ip: ip_of(req, state),
         source: Source::Ui,
     };
     let report = state.restart.request(ask).await?;
-    let markup = panel_for(
-        &state,
-        Some(&user),
-        &report.host,
-        &report.unit,
-        Some(&report),
-    )
-    .await?;
-    let status = match (&report.status, wants_partial(&req)) {
+    let markup = panel_for(state, Some(user), &report.host, &report.unit, Some(&report)).await?;
+    let status = match (&report.status, wants_partial(req)) {
         (Status::Refused(r), false) => status_of(r.gate),
         _ => StatusCode::OK,
     };
-    let body = if wants_partial(&req) {
+    let body = if wants_partial(req) {
         markup
     } else {
         let back = base(&report.host, &report.unit);
         page(
-            &chrome,
-            &format!("Restart {}", report.unit),
+            chrome,
+            &format!("{} {}", report.action.title(), report.unit),
             "/services",
             maud::html! { (markup) p { a href=(back) { "Back to " (report.unit) } } },
         )
@@ -209,11 +268,17 @@ pub async fn api(
     let ask = Ask {
         host: ask.host,
         unit: ask.service,
+        action: UnitAction::Restart,
         actor: actor_of(&user),
         client_ip: ip_of(&req, &state),
         source: Source::Api,
     };
     let report = state.restart.request(ask).await?;
+    Ok(api_answer(report))
+}
+
+/// The API's answer to a unit action: the status code and body for where it ended.
+pub(crate) fn api_answer(report: Report) -> HttpResponse {
     let (status, reason) = match &report.status {
         Status::Done => (StatusCode::OK, None),
         Status::Failed => (StatusCode::BAD_GATEWAY, Some("restart_failed")),
@@ -227,5 +292,5 @@ pub async fn api(
     {
         response.insert_header(("Retry-After", secs.to_string()));
     }
-    Ok(response.json(Outcome::of(report, reason)))
+    response.json(Outcome::of(report, reason))
 }

@@ -66,7 +66,7 @@ pub async fn list(
 
 pub async fn detail(
     req: HttpRequest,
-    chrome: Chrome,
+    mut chrome: Chrome,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
@@ -76,6 +76,7 @@ pub async fn detail(
     let params = params(&req)?;
     let names: Vec<&str> = WINDOWS.iter().map(|(v, _, _)| *v).collect();
     let window = params.choice("window", &names)?.unwrap_or("24h");
+    let log_filter = crate::web::handlers::logs::log_filter(&params)?;
     let seconds = WINDOWS
         .iter()
         .find(|(v, _, _)| *v == window)
@@ -113,6 +114,9 @@ pub async fn detail(
         None,
     )
     .await?;
+    let (logs, live_logs) =
+        crate::web::handlers::logs::section_for(&state, &hostname, &unit, &log_filter).await;
+    chrome.live_logs = live_logs;
     Ok(service_page(
         &chrome,
         &ServiceDetail {
@@ -122,6 +126,7 @@ pub async fn detail(
             history: shown,
             now,
             restart,
+            logs,
         },
     ))
 }

@@ -33,6 +33,8 @@ pub struct Chrome {
     pub policy_error: Option<String>,
     /// The part the server pushes to this page (`/events?part=…`), when it shows its default view.
     pub live_part: Option<&'static str>,
+    /// The unit log this page follows live (`logs=HOST/UNIT&after=CURSOR` on `/events`).
+    pub live_logs: Option<String>,
 }
 
 impl Chrome {
@@ -41,6 +43,7 @@ impl Chrome {
     pub(crate) fn for_error(database_up: bool) -> Self {
         Self {
             live_part: None,
+            live_logs: None,
             user: None,
             dry_run: false,
             database_up,
@@ -61,10 +64,11 @@ impl Chrome {
 /// A whole page around `content`; `active` is the navigation path to highlight. With a signed-in user,
 /// the page carries their CSRF token for HTMX (`hx-headers` on `<body>`), their name, and a logout button.
 /// The page's live stream: with the part the server pushes to it, if any.
-fn events_url(part: Option<&str>) -> String {
-    match part {
-        Some(part) => format!("/events?part={part}"),
-        None => "/events".to_owned(),
+fn events_url(part: Option<&str>, logs: Option<&str>) -> String {
+    match (part, logs) {
+        (Some(part), _) => format!("/events?part={part}"),
+        (None, Some(logs)) => format!("/events?{logs}"),
+        (None, None) => "/events".to_owned(),
     }
 }
 
@@ -89,7 +93,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                 script src=(asset_url("app.js")) defer {}
             }
             body hx-headers=[hx_headers] hx-ext=[chrome.live.then_some("sse")]
-                sse-connect=[chrome.live.then(|| events_url(chrome.live_part))] {
+                sse-connect=[chrome.live.then(|| events_url(chrome.live_part, chrome.live_logs.as_deref()))] {
                 a.skip-link href="#main" { "Skip to content" }
                 header.topbar {
                     a.brand href="/" { "smartmon" }
@@ -124,7 +128,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                 div #db-status sse-swap=[chrome.live.then_some("status")] aria-live="polite" {
                     (database_banner(chrome.database_up))
                 }
-                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} div #live-parts hidden sse-swap="part" {} }
+                @if chrome.live { div #live-rows hidden sse-swap="rows" {} div #live-changes hidden sse-swap="changed" {} div #live-parts hidden sse-swap="part" {} @if chrome.live_logs.is_some() { div #live-logs hidden sse-swap="logs" {} } }
                 @if let (Some(error), Some(user)) = (&chrome.policy_error, user)
                     && user.role >= Role::Admin
                 {

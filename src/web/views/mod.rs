@@ -11,6 +11,7 @@ pub mod data;
 pub mod disks;
 pub mod errors;
 pub mod hosts;
+pub mod journal;
 pub mod layout;
 pub mod overview;
 pub mod restart;

@@ -1,11 +1,12 @@
-//! The restart control on a service's page: the button (only where the user may restart), the
-//! confirmation naming host and unit (and DRY RUN), the result toast, and the unit's restart history.
+//! The unit's actions on a service's page: Restart, and Start, Stop or Reload where they apply (each
+//! only where the user may take it), the confirmation naming action, host and unit (and DRY RUN; a stop
+//! asks for the unit's name typed out), the result toast, and the unit's request history.
 //! No inline script: the confirmation is a partial htmx swaps in (a plain page without JavaScript).
 
 use maud::{Markup, html};
 
 use crate::db::entities::restart_requests::Model;
-use crate::domain::RestartState;
+use crate::domain::{RestartState, UnitAction};
 use crate::restart::Report;
 use crate::web::views::components::ago;
 
@@ -18,8 +19,18 @@ pub struct Panel<'a> {
     pub refusal: Option<String>,
     pub history: &'a [Model],
     pub now: f64,
-    /// The result of the restart just asked for.
+    /// The result of the action just asked for.
     pub toast: Option<&'a Report>,
+    /// Start, stop, reload: those the user may take on the unit as it is now.
+    pub others: &'a [UnitAction],
+}
+
+/// Where `action`'s confirmation and request live.
+pub fn action_url(host: &str, unit: &str, action: UnitAction) -> String {
+    match action {
+        UnitAction::Restart => format!("{}/restart", base(host, unit)),
+        other => format!("{}/actions/{other}", base(host, unit)),
+    }
 }
 
 pub fn base(host: &str, unit: &str) -> String {
@@ -44,26 +55,51 @@ pub fn panel(p: &Panel) -> Markup {
                 }
                 Some(why) => { p.muted data-restart="unavailable" { (why) } }
             }
+            @for action in p.others {
+                " "
+                a.button href=(action_url(p.host, p.unit, *action)) hx-get=(action_url(p.host, p.unit, *action))
+                    hx-target="#restart-panel" hx-swap="outerHTML" data-action=(action.as_str()) {
+                    (action.title()) " " (p.unit) "…"
+                }
+            }
             (history(p.host, p.unit, p.history, p.now))
         }
     }
 }
 
-/// The confirmation: which unit on which host, and whether anything will really happen.
+/// The restart confirmation.
 pub fn confirm(host: &str, unit: &str, dry_run: bool, csrf: &str) -> Markup {
-    let action = format!("{}/restart", base(host, unit));
+    confirm_action(host, unit, UnitAction::Restart, dry_run, csrf, None)
+}
+
+/// The confirmation: which action on which unit of which host, and whether anything will really
+/// happen. A stop asks for the unit's name typed out (`error`: why the last attempt was refused).
+pub fn confirm_action(
+    host: &str,
+    unit: &str,
+    action: UnitAction,
+    dry_run: bool,
+    csrf: &str,
+    error: Option<&str>,
+) -> Markup {
+    let (url, verb) = (action_url(host, unit, action), action.as_str());
     html! {
         section.card #restart-panel {
-            h2 { "Restart " (unit) " on " (host) "?" }
+            h2 { (action.title()) " " (unit) " on " (host) "?" }
             @if dry_run {
-                p.banner.banner-warn { strong { "DRY RUN: " } "nothing will be restarted; the request is recorded and you see what would happen." }
+                p.banner.banner-warn { strong { "DRY RUN: " } "nothing will be " (past_participle(action)) "; the request is recorded and you see what would happen." }
             } @else {
-                p { "systemd will restart " strong { (unit) } " on " strong { (host) } " now." }
+                p { "systemd will " (verb) " " strong { (unit) } " on " strong { (host) } " now." }
             }
-            form.stack method="post" action=(action) hx-post=(action) hx-target="#restart-panel" hx-swap="outerHTML" {
+            @if let Some(error) = error { p.banner.banner-danger role="alert" { (error) } }
+            form.stack method="post" action=(url) hx-post=(url) hx-target="#restart-panel" hx-swap="outerHTML" {
                 input type="hidden" name="csrf_token" value=(csrf);
+                @if action == UnitAction::Stop {
+                    label { "Type " strong { (unit) } " to stop it"
+                        input type="text" name="confirm_unit" required autocomplete="off" spellcheck="false"; }
+                }
                 button type="submit" {
-                    @if dry_run { "Confirm restart (dry run)" } @else { "Confirm restart" }
+                    "Confirm " (verb) @if dry_run { " (dry run)" }
                 }
                 " "
                 a href=(base(host, unit)) hx-get=(format!("{}/restarts", base(host, unit))) hx-target="#restart-panel" hx-swap="outerHTML" { "Cancel" }
@@ -72,7 +108,16 @@ pub fn confirm(host: &str, unit: &str, dry_run: bool, csrf: &str) -> Markup {
     }
 }
 
-/// The result of one restart, announced to screen readers.
+fn past_participle(action: UnitAction) -> &'static str {
+    match action {
+        UnitAction::Restart => "restarted",
+        UnitAction::Start => "started",
+        UnitAction::Stop => "stopped",
+        UnitAction::Reload => "reloaded",
+    }
+}
+
+/// The result of one action, announced to screen readers.
 pub(crate) fn toast(report: &Report) -> Markup {
     let class = match report.state() {
         RestartState::Done => "toast toast-ok",
@@ -99,6 +144,7 @@ pub fn history(host: &str, unit: &str, rows: &[Model], now: f64) -> Markup {
                     thead { tr {
                         th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Via" }
                         th scope="col" { "State" } th scope="col" { "Result" } th scope="col" { "Took" }
+                        th scope="col" { "Action" }
                     } }
                     tbody { @for r in rows { tr data-restart-id=(r.id) {
                         td { (ago(r.requested_at, now)) }
@@ -107,6 +153,7 @@ pub fn history(host: &str, unit: &str, rows: &[Model], now: f64) -> Markup {
                         td { span class=(state_class(r.state)) { (r.state.label()) } }
                         td { (r.error.as_deref().or(r.result.as_deref()).unwrap_or("")) }
                         td { @if let Some(d) = r.duration_secs { (format!("{d:.1} s")) } }
+                        td { (r.action.as_str()) }
                     } } }
                 } }
             }

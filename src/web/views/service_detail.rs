@@ -1,5 +1,5 @@
-//! One unit: its current state, the restart panel, uptime over a window, and the history of its state
-//! changes.
+//! One unit: its current state, the restart panel, its log, uptime over a window, and the history of
+//! its state changes.
 
 use maud::{Markup, html};
 
@@ -22,6 +22,8 @@ pub struct ServiceDetail<'a> {
     pub now: f64,
     /// The restart panel (button or why not, confirmation target, restart history).
     pub restart: Markup,
+    /// The unit's journal (`views::journal`).
+    pub logs: Markup,
 }
 
 pub(crate) fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
@@ -49,6 +51,7 @@ pub(crate) fn service_page(chrome: &Chrome, d: &ServiceDetail) -> Markup {
                 dt { "Last observed" } dd { (ago(u.ts_epoch, d.now)) }
             }
             (d.restart)
+            (d.logs)
             section.card {
                 h2 { "Uptime" }
                 nav.ranges aria-label="Uptime window" {

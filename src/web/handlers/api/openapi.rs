@@ -9,7 +9,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, Secur
 use utoipa::openapi::{LicenseBuilder, OpenApi as Document};
 use utoipa::{Modify, OpenApi};
 
-use crate::web::handlers::{api, audit, restart};
+use crate::web::handlers::{api, audit, restart, unit_actions};
 use crate::web::session_cookie;
 
 #[derive(OpenApi)]
@@ -35,6 +35,7 @@ use crate::web::session_cookie;
         api::fleet_health::network_events,
         openapi,
         restart::api,
+        unit_actions::api,
         audit::csv,
     ),
     modifiers(&Additions),

@@ -6,6 +6,18 @@ use utoipa::ToSchema;
 
 use crate::restart::{Report, Status};
 
+/// `POST /api/services/action`'s body: `{"host": "...", "service": "...", "action": "stop"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = UnitActionAsk)]
+pub(crate) struct ApiActionAsk {
+    /// The host the unit runs on.
+    pub(crate) host: String,
+    /// The unit, e.g. `nginx.service`.
+    pub(crate) service: String,
+    /// `restart`, `start`, `stop` or `reload`.
+    pub(crate) action: String,
+}
+
 /// The API's body: `{"host": "...", "service": "..."}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[schema(as = RestartAsk)]
@@ -42,7 +54,7 @@ impl From<&Status> for RestartState {
 /// The API's answer: the state, the reason code when it was not done, and what systemd said.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Restart)]
-pub(super) struct Outcome {
+pub(crate) struct Outcome {
     state: RestartState,
     /// `restart_failed`, `dry_run`, `bad_request` or the refusing gate's code (`invalid_name`,
     /// `not_approved`, `forbidden`, `unknown_unit`, `not_recoverable`, `in_progress`, `cooldown`,
@@ -71,8 +83,14 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
-    pub(super) fn bad_request(err: &serde_json::Error) -> Self {
-        let message = format!("expected JSON {{\"host\": \"…\", \"service\": \"…\"}}: {err}");
+    pub(crate) fn bad_request(err: &serde_json::Error) -> Self {
+        Self::refused_body(format!(
+            "expected JSON {{\"host\": \"…\", \"service\": \"…\"}}: {err}"
+        ))
+    }
+
+    /// A body that names no action the workflow knows, or is not JSON of the right shape.
+    pub(crate) fn refused_body(message: String) -> Self {
         Self {
             state: RestartState::Refused,
             reason: Some("bad_request"),

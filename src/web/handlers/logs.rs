@@ -1,0 +1,148 @@
+//! A unit's journal: the log section of its page (latest lines, filtered), `GET
+//! /services/{host}/{unit}/logs` (older lines, or the section alone), and the live stream's address
+//! for the page (`/events?logs=…&after=…`, served by `web::log_feed`).
+
+use actix_web::{HttpRequest, web};
+use maud::{Markup, html};
+
+use crate::domain::{Hostname, UnitName};
+use crate::journal::{Cursor, MAX_SEARCH_CHARS, Page, Position, Query};
+use crate::web::error::AppError;
+use crate::web::handlers::params;
+use crate::web::params::{BadParam, Params};
+use crate::web::state::AppState;
+use crate::web::views::journal::{
+    LogFilter, LogSection, journal_section, log_lines, older_control,
+};
+
+/// The log filter of a page's query string (`priority` 0–7, `q` up to 200 characters).
+pub(crate) fn log_filter(p: &Params) -> Result<LogFilter, BadParam> {
+    let levels = ["0", "1", "2", "3", "4", "5", "6", "7"];
+    let max_priority = p.choice("priority", &levels)?.and_then(|v| v.parse().ok());
+    let search = match p.text("q") {
+        None => None,
+        Some(q) if q.chars().count() > MAX_SEARCH_CHARS => {
+            return Err(BadParam::new(
+                "q",
+                format!("is longer than {MAX_SEARCH_CHARS} characters"),
+            ));
+        }
+        Some(q) if q.chars().any(char::is_control) => {
+            return Err(BadParam::new("q", "contains control characters"));
+        }
+        Some(q) => Some(q.to_owned()),
+    };
+    Ok(LogFilter {
+        max_priority,
+        search,
+    })
+}
+
+/// The unit's log section for its page, and the query the page's live stream adds (`logs=…&after=…`)
+/// when the log is shown.
+pub(crate) async fn section_for(
+    state: &AppState,
+    host: &Hostname,
+    unit: &str,
+    filter: &LogFilter,
+) -> (Markup, Option<String>) {
+    let base = format!("/services/{host}/{unit}");
+    let Ok(unit) = UnitName::parse(unit) else {
+        let why = format!("{unit:?} is not a unit name journalctl can be asked about.");
+        return (journal_section(&LogSection::Unavailable(why)), None);
+    };
+    if host != state.restart.hostname() {
+        let why = "Logs are shown for units on the console's own host; this host's agent does not send logs yet.";
+        return (journal_section(&LogSection::Unavailable(why.into())), None);
+    }
+    let journal = state.logs.journal();
+    let query = Query {
+        unit: unit.clone(),
+        max_priority: filter.max_priority,
+        search: filter.search.clone(),
+        position: Position::Latest,
+        limit: journal.page_lines(),
+    };
+    let page = match journal.read(&query).await {
+        Ok(page) => page,
+        Err(err) => {
+            tracing::warn!(unit = %unit, error = %err, "reading a unit's log failed");
+            let why = format!("The log could not be read: {err}");
+            return (journal_section(&LogSection::Unavailable(why)), None);
+        }
+    };
+    let tail = newest_cursor(state, &query, &page).await;
+    let mut live = vec![("logs", format!("{host}/{unit}"))];
+    live.extend(tail.map(|c| ("after", c)));
+    let live = serde_urlencoded::to_string(&live).ok();
+    let section = LogSection::Lines {
+        page: &page,
+        filter,
+        base: &base,
+    };
+    (journal_section(&section), live)
+}
+
+/// The cursor the live stream continues after: the newest line shown, or, when a filter hides
+/// lines, the unit's newest line of all.
+async fn newest_cursor(state: &AppState, query: &Query, page: &Page) -> Option<String> {
+    if query.max_priority.is_none() && query.search.is_none() {
+        return page.lines.last().map(|l| l.cursor.clone());
+    }
+    let newest = Query {
+        max_priority: None,
+        search: None,
+        limit: 1,
+        ..query.clone()
+    };
+    let page = state.logs.journal().read(&newest).await.ok()?;
+    page.lines.last().map(|l| l.cursor.clone())
+}
+
+/// `GET /services/{host}/{unit}/logs`: with `before=CURSOR`, the older lines (and a control for the
+/// ones before them); without, the log section alone.
+pub async fn older(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<Markup, AppError> {
+    let (host, unit) = path.into_inner();
+    let host = Hostname::parse(&host)
+        .map_err(|e| AppError::BadRequest(format!("{host:?} is not a host name: {e}")))?;
+    let p = params(&req)?;
+    let filter = log_filter(&p)?;
+    let Some(before) = p.text("before") else {
+        let (section, _) = section_for(&state, &host, &unit, &filter).await;
+        return Ok(section);
+    };
+    let before = Cursor::parse(before).map_err(|e| AppError::BadRequest(format!("before: {e}")))?;
+    let unit = UnitName::parse(&unit)
+        .map_err(|e| AppError::BadRequest(format!("{unit:?} is not a unit name: {e}")))?;
+    if host != *state.restart.hostname() {
+        return Err(AppError::NotFound(format!(
+            "Logs of {host} are not available on this console."
+        )));
+    }
+    let journal = state.logs.journal();
+    let query = Query {
+        unit: unit.clone(),
+        max_priority: filter.max_priority,
+        search: filter.search.clone(),
+        position: Position::Before(before),
+        limit: journal.page_lines(),
+    };
+    let page = match journal.read(&query).await {
+        Ok(page) => page,
+        Err(err) => {
+            tracing::warn!(unit = %unit, error = %err, "reading older log lines failed");
+            return Ok(
+                html! { li.log-older.error { "The log could not be read: " (err.to_string()) } },
+            );
+        }
+    };
+    let base = format!("/services/{host}/{unit}");
+    Ok(html! {
+        @if page.full { @if let Some(first) = page.lines.first() { (older_control(&base, &filter, &first.cursor)) } }
+        (log_lines(&page.lines))
+    })
+}
