@@ -2,11 +2,14 @@
 //! pushed overview (`part` frame), and, where the server does not push it (an older build), fetches
 //! the overview again at most every 1.5 s after a `changed` frame naming one of its topics. Each notes
 //! when a flipped unit appears in (failed) or leaves (running) its failed-units list, and counts its
-//! requests.
+//! requests. A pushed part is the same frame (same `id:`) on every page, so the pages share reading it:
+//! 500 pages each searching every frame for every unit kept the bench's one thread busier than the
+//! server, and the latency it measured was its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -34,7 +37,12 @@ pub struct Overview {
     pub units: Vec<String>,
     pub pushed: bool,
     pub requests: Arc<AtomicU64>,
+    /// The latest pushed frames by `id:`, with which watched units each lists as failed.
+    read: Mutex<VecDeque<(String, Arc<Vec<bool>>)>>,
 }
+
+/// Pushed frames remembered: pages fall behind by a few frames at most.
+const FRAMES_KEPT: usize = 16;
 
 impl Overview {
     /// Loads the overview once: whether it marks its pushed part.
@@ -60,6 +68,7 @@ impl Overview {
             units,
             pushed: page.body.contains("data-live-part=\"overview\""),
             requests,
+            read: Mutex::default(),
         })
     }
 
@@ -92,7 +101,8 @@ impl Overview {
                 Next::Fetch => {
                     fetch_at = None;
                     if let Some(html) = self.fetch().await {
-                        self.note(&html, &mut shown, &mut seen);
+                        let failed = self.failed_in(&html);
+                        self.note(&failed, &mut shown, &mut seen);
                     }
                     continue;
                 }
@@ -116,7 +126,9 @@ impl Overview {
                         .iter()
                         .any(|l| l.contains("data-live-part=\"overview\"")) =>
                 {
-                    self.note(&data.join("\n"), &mut shown, &mut seen);
+                    let id = frame.lines().find_map(|l| l.strip_prefix("id: "));
+                    let failed = self.failed_in_frame(id, &data);
+                    self.note(&failed, &mut shown, &mut seen);
                 }
                 Some("changed") if !self.pushed && fetch_at.is_none() && names_topic(&data) => {
                     fetch_at = Some(Instant::now() + THROTTLE);
@@ -136,11 +148,35 @@ impl Overview {
         (response.status == 200).then_some(response.body)
     }
 
-    /// Notes each watched unit that entered or left the failed-units list in `html`.
-    fn note(&self, html: &str, shown: &mut HashMap<String, bool>, seen: &mut Seen) {
+    /// Which watched units the pushed frame `id` lists as failed, read once for every page.
+    fn failed_in_frame(&self, id: Option<&str>, data: &[&str]) -> Arc<Vec<bool>> {
+        let Some(id) = id else {
+            return Arc::new(self.failed_in(&data.join("\n")));
+        };
+        let mut read = self.read.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, failed)) = read.iter().find(|(seen, _)| seen == id) {
+            return failed.clone();
+        }
+        let failed = Arc::new(self.failed_in(&data.join("\n")));
+        if read.len() == FRAMES_KEPT {
+            read.pop_front();
+        }
+        read.push_back((id.to_owned(), failed.clone()));
+        failed
+    }
+
+    /// Which watched units `html`'s failed-units list shows.
+    fn failed_in(&self, html: &str) -> Vec<bool> {
+        self.units
+            .iter()
+            .map(|unit| html.contains(&format!("id=\"svc:{HOST}:{unit}\"")))
+            .collect()
+    }
+
+    /// Notes each watched unit that entered or left the failed-units list (`failed`, by unit).
+    fn note(&self, failed: &[bool], shown: &mut HashMap<String, bool>, seen: &mut Seen) {
         let at = Instant::now();
-        for unit in &self.units {
-            let failed = html.contains(&format!("id=\"svc:{HOST}:{unit}\""));
+        for (unit, &failed) in self.units.iter().zip(failed) {
             if shown.insert(unit.clone(), failed) != Some(failed) {
                 seen.arrivals.push(Arrival {
                     at,
