@@ -30,6 +30,7 @@ pub enum Command {
     Agent,
     /// The host helper: restart approved units and read SMART for unprivileged agents, over a unix
     /// socket (`SMARTMON_HELPER_SOCKET`), with the API key.
+    #[cfg(unix)]
     Helper,
     /// Print (or `--apply`) the SQL creating a least-privilege Postgres role for an agent on HOSTNAME.
     AgentRole {
@@ -43,12 +44,14 @@ pub enum Command {
         apply: bool,
     },
     /// Query systemd over D-Bus with the systemctl-shim contract (`SERVICE_STATUS_CMD` drop-in).
+    #[cfg(unix)]
     Units {
         #[command(subcommand)]
         command: UnitsCommand,
     },
 }
 
+#[cfg(unix)]
 #[derive(Debug, Subcommand)]
 pub enum UnitsCommand {
     /// Print the unit's ActiveState (`active`, `inactive`, `failed`, …, or `unknown`).

@@ -3,12 +3,16 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use smartmon::cli::{Cli, Command, UnitsCommand};
+#[cfg(unix)]
+use smartmon::cli::UnitsCommand;
+use smartmon::cli::{Cli, Command};
 use smartmon::collector::Collector;
 use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::startup::Application;
-use smartmon::{healthcheck, telemetry, units};
+#[cfg(unix)]
+use smartmon::units;
+use smartmon::{healthcheck, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -53,10 +57,12 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(agent(settings).await)
         }
+        #[cfg(unix)]
         Command::Helper => {
             telemetry::init(&settings.log);
             report(helper(&settings).await)
         }
+        #[cfg(unix)]
         Command::Units { command } => units(command, &settings).await,
         Command::AgentRole {
             hostname,
@@ -138,7 +144,7 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
             settings.lifecycle.clone(),
         ));
     }
-    shutdown_signal().await;
+    stop_requested().await;
     for task in tasks {
         task.abort();
     }
@@ -158,6 +164,7 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(unix)]
 async fn helper(settings: &Settings) -> anyhow::Result<()> {
     use smartmon::restart::helper::server::{Helper, HelperSettings};
     let site = settings.site.resolve()?;
@@ -170,28 +177,14 @@ async fn helper(settings: &Settings) -> anyhow::Result<()> {
     })?;
     tokio::select! {
         _ = helper.serve() => {}
-        _ = shutdown_signal() => {}
+        _ = stop_requested() => {}
     }
     let _ = std::fs::remove_file(&settings.restart.helper_socket);
     tracing::info!("stopped");
     Ok(())
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-}
-
+#[cfg(unix)]
 async fn units(command: UnitsCommand, settings: &Settings) -> ExitCode {
     let request = match &command {
         UnitsCommand::IsActive { unit } => units::Request::IsActive(unit),
@@ -236,6 +229,14 @@ async fn agent_role(
         host.as_str(),
         role.as_str()
     ))
+}
+
+/// The platform's stop signals (SIGINT/SIGTERM, or Ctrl-C and close on Windows); Ctrl-C alone when
+/// those cannot be watched.
+async fn stop_requested() {
+    if smartmon::startup::shutdown_signal().await.is_err() {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

@@ -12,6 +12,7 @@ mod role;
 pub mod service_state;
 mod severity;
 mod unit_name;
+pub mod windows_service;
 
 pub use approved::ApprovedServices;
 pub use audit_action::AuditAction;
@@ -21,7 +22,7 @@ pub use restart_state::RestartState;
 pub use role::Role;
 pub use service_state::ServiceState;
 pub use severity::Severity;
-pub use unit_name::UnitName;
+pub use unit_name::{NameRules, UnitName};
 
 /// Why a value was refused; the message is safe to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

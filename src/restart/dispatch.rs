@@ -124,8 +124,12 @@ impl Restarter {
         let s = &self.inner.settings;
         let now = self.inner.clock.now();
         // A `running` row older than the longest a run can take is left over from a process that died.
+        #[cfg(unix)]
         let longest =
             s.job_timeout.as_secs_f64() + 2.0 * crate::systemd::CALL_TIMEOUT.as_secs_f64();
+        // Windows: the stop and the start each wait up to the timeout.
+        #[cfg(windows)]
+        let longest = 2.0 * s.job_timeout.as_secs_f64();
         if requests::running_since(conn, host, unit, now - longest - 5.0).await? {
             let msg = format!("{unit} on {host} is being restarted right now.");
             return Ok(Err(Refusal::new(Gate::InProgress, msg)));

@@ -8,12 +8,16 @@ mod auto;
 mod dispatch;
 pub mod executor;
 pub mod gates;
+#[cfg(unix)]
 pub mod helper;
 pub mod limiter;
+#[cfg(unix)]
 mod local;
 pub mod policy;
 mod record;
 pub mod remote;
+#[cfg(windows)]
+mod scm;
 mod settings;
 
 use std::collections::HashSet;

@@ -15,6 +15,7 @@ pub mod restart;
 pub mod seed;
 pub mod sse;
 pub mod upstream;
+pub mod wine;
 pub mod yaml;
 
 use std::collections::HashMap;
