@@ -47,3 +47,4 @@ mod restart_helper;
 mod restart_local;
 mod restart_remote;
 mod restart_replicas;
+mod windows_agent;

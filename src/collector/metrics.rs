@@ -14,7 +14,14 @@ pub struct MetricsState {
     net: Option<(Instant, u64, u64)>,
     /// Windows: sysinfo's handles, kept between samples (refreshing is cheaper than building).
     #[cfg(windows)]
-    pub(crate) windows: Option<super::win_metrics::Handles>,
+    pub(crate) windows: Option<WindowsHandles>,
+}
+
+/// Windows: `sysinfo`'s handles, built on the first sample and refreshed after (`win_metrics`).
+#[cfg(windows)]
+pub(crate) struct WindowsHandles {
+    pub(crate) system: sysinfo::System,
+    pub(crate) networks: Option<sysinfo::Networks>,
 }
 
 /// One sample; `None` where the host does not tell (or no previous sample exists for a rate).

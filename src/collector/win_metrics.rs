@@ -4,14 +4,8 @@
 
 use sysinfo::{MemoryRefreshKind, Networks, ProcessRefreshKind, ProcessesToUpdate, System};
 
-use super::metrics::{MetricsState, Sample};
+use super::metrics::{MetricsState, Sample, WindowsHandles};
 use smartmon_win32::host;
-
-/// `sysinfo`'s handles, built on the first sample and refreshed after.
-pub(crate) struct Handles {
-    system: System,
-    networks: Option<Networks>,
-}
 
 pub fn sample(state: &mut MetricsState) -> Sample {
     let mut s = Sample::default();
@@ -25,7 +19,7 @@ pub fn sample(state: &mut MetricsState) -> Sample {
     }
     let handles = match state.windows.take() {
         Some(handles) => Some(handles),
-        None => System::new().ok().map(|system| Handles {
+        None => System::new().ok().map(|system| WindowsHandles {
             system,
             networks: Networks::new_with_refreshed_list().ok(),
         }),

@@ -45,6 +45,15 @@ impl NameRules {
     pub const HOST: NameRules = NameRules::Systemd;
     #[cfg(windows)]
     pub const HOST: NameRules = NameRules::Windows;
+
+    /// The rules of a host whose agent reported `os` (the `hosts` row): Windows agents report
+    /// `Windows …`; anything else, or nothing, keeps systemd's rules.
+    pub fn for_os(os: Option<&str>) -> NameRules {
+        match os {
+            Some(os) if os.starts_with("Windows") => NameRules::Windows,
+            _ => NameRules::Systemd,
+        }
+    }
 }
 
 /// Windows allows longer key names, but 256 characters is the documented limit.

@@ -9,7 +9,7 @@ use crate::db::entities::restart_requests::Model;
 use crate::db::restart_locks;
 use crate::db::restart_requests::{self as requests, NewRequest};
 use crate::domain::AuditAction;
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, NameRules, RestartState, UnitName};
 
 impl Restarter {
     /// Runs one ask to its end (or, for another host, until it is queued). An ask over the caller's rate
@@ -92,14 +92,27 @@ impl Restarter {
         &self,
         ask: &Ask,
     ) -> anyhow::Result<Result<(Hostname, UnitName), Refusal>> {
-        let current = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+        let rules = self.name_rules(&ask.host).await?;
+        let current = match (
+            Hostname::parse(&ask.host),
+            UnitName::parse_as(&ask.unit, rules),
+        ) {
             (Ok(host), Ok(unit)) => {
                 let conn = &self.inner.db.conn;
                 crate::db::services::find_one(conn, host.as_str(), unit.as_str()).await?
             }
             _ => None,
         };
-        Ok(self.refusal_for(&ask.actor, &ask.host, &ask.unit, current.as_ref()))
+        Ok(self.refusal_for(&ask.actor, (&ask.host, rules), &ask.unit, current.as_ref()))
+    }
+
+    /// Whose names `host` goes by: this process's own platform for its own host, else what the host's
+    /// agent reported (`hosts.os`).
+    pub(crate) async fn name_rules(&self, host: &str) -> anyhow::Result<NameRules> {
+        if host == self.hostname().as_str() {
+            return Ok(NameRules::HOST);
+        }
+        Ok(crate::db::hosts::name_rules(&self.inner.db.conn, host).await?)
     }
 
     /// Whether `actor` could restart `unit` on `host` now, by every gate that needs no history (the
@@ -107,7 +120,7 @@ impl Restarter {
     pub(crate) fn refusal_for(
         &self,
         actor: &Actor,
-        host: &str,
+        host: (&str, NameRules),
         unit: &str,
         current: Option<&crate::db::entities::service_current::Model>,
     ) -> Result<(Hostname, UnitName), Refusal> {

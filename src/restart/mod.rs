@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::domain::{Hostname, RestartState, UnitName};
+use crate::domain::{Hostname, NameRules, RestartState, UnitName};
 use crate::live::{LiveBus, LiveEvent};
 use crate::site::Site;
 use crate::vars::Secret;
@@ -176,9 +176,13 @@ impl Restarter {
         &self.inner.settings
     }
 
-    /// Whether the allow-list approves `unit` on `host` (the pages show the button only then).
+    /// Whether the allow-list approves `unit`, a name as `service_current` stores it, on `host`.
     pub fn approved(&self, host: &str, unit: &str) -> bool {
-        UnitName::parse(unit).is_ok_and(|u| self.inner.policy.allows(host, &u))
+        let rules = match UnitName::parse_exact(unit) {
+            Ok(_) => NameRules::Systemd,
+            Err(_) => NameRules::Windows,
+        };
+        UnitName::parse_as(unit, rules).is_ok_and(|u| self.inner.policy.allows(host, &u, rules))
     }
 
     /// Why the approved-services file on disk is not in force, for the admins' banner.

@@ -124,7 +124,11 @@ fn prepare_prefix(wine: &Path, prefix: &Path, target_dir: &Path) {
     let _ = std::process::Command::new(server)
         .args(["-p", "900"])
         .env("WINEPREFIX", prefix)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .status();
+    // Start services.exe and the auto-start services now, with no handles of ours.
+    run(&["wineboot"]);
 }
 
 impl Wine {
@@ -160,16 +164,36 @@ impl Wine {
 
     /// `sc.exe ARGS…`, its output; panics when sc fails (so a test says which step broke).
     pub async fn sc(&self, args: &[&str]) -> String {
-        let out = tokio::time::timeout(
-            Duration::from_secs(60),
-            self.command("sc.exe").args(args).output(),
-        )
-        .await
-        .unwrap_or_else(|_| panic!("sc {args:?} hung"))
-        .expect("sc runs");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "sc {args:?} failed: {text}");
-        text
+        match self.try_sc(args).await {
+            Ok(text) => text,
+            Err(text) => panic!("sc {args:?} failed: {text}"),
+        }
+    }
+
+    /// `sc.exe ARGS…`: its output, or (when it fails) its output and errors.
+    pub async fn try_sc(&self, args: &[&str]) -> Result<String, String> {
+        // Output to a file, not a pipe: a call that starts Wine's daemons hands them its handles, and
+        // a pipe would then stay open (and the read block) until they exit.
+        let out = tempfile::tempfile().expect("a temp file");
+        let status = self
+            .command("sc.exe")
+            .args(args)
+            .stdout(out.try_clone().expect("the file again"))
+            .stderr(out.try_clone().expect("the file again"))
+            .status();
+        let status = tokio::time::timeout(Duration::from_secs(60), status)
+            .await
+            .unwrap_or_else(|_| panic!("sc {args:?} hung"))
+            .expect("sc runs");
+        let mut text = String::new();
+        let mut out = out;
+        std::io::Seek::rewind(&mut out).expect("rewind");
+        std::io::Read::read_to_string(&mut out, &mut text).expect("sc's output");
+        if status.success() {
+            Ok(text)
+        } else {
+            Err(text)
+        }
     }
 
     /// The `STATE` word `sc query NAME` prints (`RUNNING`, `STOPPED`, …).

@@ -61,12 +61,13 @@ pub(crate) async fn panel_for(
 ) -> Result<Markup, AppError> {
     state.current.ensure_loaded().await?;
     let current = state.current.unit(host, unit);
+    let rules = (state.restart.name_rules(host).await).map_err(AppError::outage_or_unexpected)?;
     let refusal = match user {
         Some(user) => state
             .restart
             .refusal_for(
                 &actor_of(user),
-                host,
+                (host, rules),
                 unit,
                 current.as_deref().map(|u| &**u),
             )
