@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn defaults_follow_every_service_over_dbus() {
         let s = settings(&[]).expect("defaults");
+        #[cfg(unix)]
         assert_eq!(s.service_mode, super::ServiceStatusMode::Dbus);
+        #[cfg(windows)]
+        assert_eq!(s.service_mode, super::ServiceStatusMode::Scm);
         assert!(s.service_watch.is_empty());
         assert!(s.enabled_in_serve);
         assert_eq!(s.buffer_max_age.as_secs(), 900);

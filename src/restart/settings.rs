@@ -142,7 +142,10 @@ mod tests {
             (s.auto_restart, s.auto_max, s.auto_window.as_secs()),
             (false, 3, 600)
         );
+        #[cfg(unix)]
         assert_eq!(s.mode, RestartMode::Dbus);
+        #[cfg(windows)]
+        assert_eq!(s.mode, RestartMode::Scm);
         assert_eq!(s.helper_socket.to_str(), Some("/run/smartmon/helper.sock"));
         let err = settings(&[("RESTART_MODE", "ssh")]).expect_err("no such mode");
         assert_eq!(err.variable, "RESTART_MODE");
