@@ -27,7 +27,18 @@ pub enum Command {
         command: crate::auth::cli::UserCommand,
     },
     /// Run the collector alone (metrics, services, SMART, checks), writing to `DATABASE_URL`.
-    Agent,
+    Agent {
+        /// Windows: run under the Service Control Manager (what `service install` registers).
+        #[cfg(windows)]
+        #[arg(long)]
+        service: bool,
+    },
+    /// Windows: register, remove, start or stop the `smartmon` service (`agent --service`).
+    #[cfg(windows)]
+    Service {
+        #[command(subcommand)]
+        action: ServiceAction,
+    },
     /// The host helper: restart approved units and read SMART for unprivileged agents, over a unix
     /// socket (`SMARTMON_HELPER_SOCKET`), with the API key.
     #[cfg(unix)]
@@ -49,6 +60,17 @@ pub enum Command {
         #[command(subcommand)]
         command: UnitsCommand,
     },
+}
+
+#[cfg(windows)]
+#[derive(Debug, Subcommand)]
+pub enum ServiceAction {
+    /// Register `smartmon.exe agent --service`, started automatically, as LocalSystem.
+    Install,
+    /// Stop the service if it runs, and remove it.
+    Uninstall,
+    Start,
+    Stop,
 }
 
 #[cfg(unix)]

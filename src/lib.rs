@@ -31,3 +31,5 @@ pub mod telemetry;
 pub mod units;
 pub mod vars;
 pub mod web;
+#[cfg(windows)]
+pub mod winsvc;

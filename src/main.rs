@@ -17,7 +17,7 @@ use smartmon::{healthcheck, telemetry};
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    let settings = match read_settings() {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("smartmon: configuration error: {err}");
@@ -53,9 +53,43 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(serve(settings).await)
         }
-        Command::Agent => {
+        #[cfg(unix)]
+        Command::Agent {} => {
             telemetry::init(&settings.log);
-            report(agent(settings).await)
+            report(agent(settings, stop_requested()).await)
+        }
+        #[cfg(windows)]
+        Command::Agent { service } => {
+            telemetry::init(&settings.log);
+            if service {
+                let runtime = tokio::runtime::Handle::current();
+                let run = move |stop| agent(settings, stop);
+                report(tokio::task::block_in_place(|| {
+                    smartmon::winsvc::run_as_service(runtime, run)
+                }))
+            } else {
+                report(agent(settings, stop_requested()).await)
+            }
+        }
+        #[cfg(windows)]
+        Command::Service { action } => {
+            use smartmon::cli::ServiceAction;
+            let done = match action {
+                ServiceAction::Install => smartmon::winsvc::install(),
+                ServiceAction::Uninstall => smartmon::winsvc::uninstall(),
+                ServiceAction::Start => smartmon::winsvc::control(true),
+                ServiceAction::Stop => smartmon::winsvc::control(false),
+            };
+            match done {
+                Ok(line) => {
+                    print!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("smartmon: {err:#}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         #[cfg(unix)]
         Command::Helper => {
@@ -117,7 +151,19 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn agent(settings: Settings) -> anyhow::Result<()> {
+/// The environment; on Windows under `smartmon.env` beside the exe (the environment wins).
+fn read_settings() -> Result<Settings, smartmon::vars::SettingsError> {
+    #[cfg(windows)]
+    {
+        let vars = smartmon::winsvc::settings_vars()
+            .map_err(|e| smartmon::vars::SettingsError::new("smartmon.env", format!("{e:#}")))?;
+        Settings::from_map(vars)
+    }
+    #[cfg(unix)]
+    Settings::from_env()
+}
+
+async fn agent(settings: Settings, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     smartmon::startup::prepare_schema(&db, &settings.database).await?;
     let site = settings.site.resolve()?;
@@ -144,7 +190,7 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
             settings.lifecycle.clone(),
         ));
     }
-    stop_requested().await;
+    stop.await;
     for task in tasks {
         task.abort();
     }

@@ -50,3 +50,5 @@ mod restart_local;
 mod restart_remote;
 mod restart_replicas;
 mod windows_agent;
+mod windows_restart;
+mod windows_service;

@@ -132,6 +132,11 @@ fn prepare_prefix(wine: &Path, prefix: &Path, target_dir: &Path) {
 }
 
 impl Wine {
+    /// Wine's loader (`wine64`), for callers that need a plain `std` command.
+    pub fn wine_binary(&self) -> &Path {
+        &self.wine
+    }
+
     /// A command running a Windows program in the prefix (the exe path or a builtin like `sc.exe`).
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new(&self.wine);
