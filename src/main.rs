@@ -61,36 +61,10 @@ async fn main() -> ExitCode {
         #[cfg(windows)]
         Command::Agent { service } => {
             telemetry::init(&settings.log);
-            if service {
-                let runtime = tokio::runtime::Handle::current();
-                let run = move |stop| agent(settings, stop);
-                report(tokio::task::block_in_place(|| {
-                    smartmon::winsvc::run_as_service(runtime, run)
-                }))
-            } else {
-                report(agent(settings, stop_requested()).await)
-            }
+            report(windows_agent(settings, service).await)
         }
         #[cfg(windows)]
-        Command::Service { action } => {
-            use smartmon::cli::ServiceAction;
-            let done = match action {
-                ServiceAction::Install => smartmon::winsvc::install(),
-                ServiceAction::Uninstall => smartmon::winsvc::uninstall(),
-                ServiceAction::Start => smartmon::winsvc::control(true),
-                ServiceAction::Stop => smartmon::winsvc::control(false),
-            };
-            match done {
-                Ok(line) => {
-                    print!("{line}");
-                    ExitCode::SUCCESS
-                }
-                Err(err) => {
-                    eprintln!("smartmon: {err:#}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Service { action } => windows_service(action),
         #[cfg(unix)]
         Command::Helper => {
             telemetry::init(&settings.log);
@@ -149,6 +123,32 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Windows: the agent in the foreground (Ctrl-C stops it), or under the SCM's dispatcher (`--service`).
+#[cfg(windows)]
+async fn windows_agent(settings: Settings, service: bool) -> anyhow::Result<()> {
+    if !service {
+        return agent(settings, stop_requested()).await;
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let run = move |stop| agent(settings, stop);
+    tokio::task::block_in_place(|| smartmon::winsvc::run_as_service(runtime, run))
+}
+
+/// `smartmon.exe service install|uninstall|start|stop`.
+#[cfg(windows)]
+fn windows_service(action: smartmon::cli::ServiceAction) -> ExitCode {
+    match smartmon::winsvc::command(action) {
+        Ok(line) => {
+            print!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("smartmon: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// The environment; on Windows under `smartmon.env` beside the exe (the environment wins).

@@ -60,8 +60,19 @@ pub(crate) fn parse_env_file(text: &str) -> impl Iterator<Item = (String, String
     })
 }
 
+/// `service install|uninstall|start|stop`: what it did, for the terminal.
+pub fn command(action: crate::cli::ServiceAction) -> anyhow::Result<String> {
+    use crate::cli::ServiceAction;
+    match action {
+        ServiceAction::Install => install(),
+        ServiceAction::Uninstall => uninstall(),
+        ServiceAction::Start => control(true),
+        ServiceAction::Stop => control(false),
+    }
+}
+
 /// `service install`: registers `smartmon.exe agent --service`, started automatically, as LocalSystem.
-pub fn install() -> anyhow::Result<String> {
+fn install() -> anyhow::Result<String> {
     let manager = ServiceManager::local_computer(
         None::<&str>,
         ServiceManagerAccess::CONNECT | ServiceManagerAccess::CREATE_SERVICE,
@@ -89,7 +100,7 @@ pub fn install() -> anyhow::Result<String> {
 }
 
 /// `service uninstall`: stops the service if it runs, then deletes it.
-pub fn uninstall() -> anyhow::Result<String> {
+fn uninstall() -> anyhow::Result<String> {
     let service = open(ServiceAccess::QUERY_STATUS | ServiceAccess::STOP | ServiceAccess::DELETE)?;
     if service.query_status()?.current_state != ServiceState::Stopped {
         let _ = service.stop();
@@ -99,7 +110,7 @@ pub fn uninstall() -> anyhow::Result<String> {
 }
 
 /// `service start` / `service stop`.
-pub fn control(start: bool) -> anyhow::Result<String> {
+fn control(start: bool) -> anyhow::Result<String> {
     let service = open(ServiceAccess::START | ServiceAccess::STOP)?;
     if start {
         service.start(&[] as &[&OsStr])?;

@@ -158,12 +158,7 @@ impl Collector {
     fn host_seen(&self, ts: f64) -> Record {
         let version = env!("CARGO_PKG_VERSION").to_owned();
         #[cfg(unix)]
-        let (os, kernel) = (
-            procfs::host_os(&self.inner.settings.procfs_root)
-                .or_else(|| sysinfo::System::long_os_version().ok()),
-            procfs::kernel(&self.inner.settings.procfs_root)
-                .or_else(|| sysinfo::System::kernel_version().ok()),
-        );
+        let (os, kernel) = procfs::os_and_kernel(&self.inner.settings.procfs_root);
         #[cfg(windows)]
         let (os, kernel) = win_metrics::os_and_kernel();
         Record::HostSeen(hosts::Model {

@@ -275,46 +275,4 @@ mod tests {
         }
         assert!(UnitName::parse(&"a".repeat(248)).is_err());
     }
-
-    #[test]
-    fn windows_names_are_taken_as_they_are_and_only_under_windows_rules() {
-        for good in [
-            "Spooler",
-            "wuauserv",
-            "MSSQL$SQLEXPRESS",
-            "Some Service",
-            "a.b",
-        ] {
-            let name = UnitName::parse_as(good, NameRules::Windows).expect(good);
-            assert_eq!(name.as_str(), good, "no suffix is added");
-            assert_eq!(UnitName::parse_stored(good).expect(good).as_str(), good);
-        }
-        for bad in [
-            "",
-            " ",
-            "a/b",
-            "a\\b",
-            "-x",
-            "a;b",
-            "$(id)\n",
-            "tab\there",
-            "ü",
-            " Spooler2 ",
-        ] {
-            assert!(
-                UnitName::parse_windows(bad).is_err(),
-                "{bad:?} was accepted"
-            );
-        }
-        assert!(UnitName::parse_windows(&"a".repeat(256)).is_ok());
-        assert!(UnitName::parse_windows(&"a".repeat(257)).is_err());
-        assert_eq!(
-            UnitName::parse_as("Spooler", NameRules::Systemd)
-                .expect("a unit")
-                .as_str(),
-            "Spooler.service",
-            "Linux hosts keep systemd's rules"
-        );
-        assert!(UnitName::parse_as("Some Service", NameRules::Systemd).is_err());
-    }
 }

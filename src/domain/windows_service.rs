@@ -191,4 +191,55 @@ mod tests {
         assert!(!disabled.recoverable());
         assert!(service(1, 0).recoverable());
     }
+
+    #[test]
+    fn windows_names_are_taken_as_they_are_and_only_under_windows_rules() {
+        for good in [
+            "Spooler",
+            "wuauserv",
+            "MSSQL$SQLEXPRESS",
+            "Some Service",
+            "a.b",
+        ] {
+            let name = crate::domain::UnitName::parse_as(good, crate::domain::NameRules::Windows)
+                .expect(good);
+            assert_eq!(name.as_str(), good, "no suffix is added");
+            assert_eq!(
+                crate::domain::UnitName::parse_stored(good)
+                    .expect(good)
+                    .as_str(),
+                good
+            );
+        }
+        for bad in [
+            "",
+            " ",
+            "a/b",
+            "a\\b",
+            "-x",
+            "a;b",
+            "$(id)\n",
+            "tab\there",
+            "ü",
+            " Spooler2 ",
+        ] {
+            assert!(
+                crate::domain::UnitName::parse_windows(bad).is_err(),
+                "{bad:?} was accepted"
+            );
+        }
+        assert!(crate::domain::UnitName::parse_windows(&"a".repeat(256)).is_ok());
+        assert!(crate::domain::UnitName::parse_windows(&"a".repeat(257)).is_err());
+        assert_eq!(
+            crate::domain::UnitName::parse_as("Spooler", crate::domain::NameRules::Systemd)
+                .expect("a unit")
+                .as_str(),
+            "Spooler.service",
+            "Linux hosts keep systemd's rules"
+        );
+        assert!(
+            crate::domain::UnitName::parse_as("Some Service", crate::domain::NameRules::Systemd)
+                .is_err()
+        );
+    }
 }
