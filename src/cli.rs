@@ -27,9 +27,21 @@ pub enum Command {
         command: crate::auth::cli::UserCommand,
     },
     /// Run the collector alone (metrics, services, SMART, checks), writing to `DATABASE_URL`.
-    Agent,
+    Agent {
+        /// Windows: run under the Service Control Manager (what `service install` registers).
+        #[cfg(windows)]
+        #[arg(long)]
+        service: bool,
+    },
+    /// Windows: register, remove, start or stop the `smartmon` service (`agent --service`).
+    #[cfg(windows)]
+    Service {
+        #[command(subcommand)]
+        action: ServiceAction,
+    },
     /// The host helper: restart approved units and read SMART for unprivileged agents, over a unix
     /// socket (`SMARTMON_HELPER_SOCKET`), with the API key.
+    #[cfg(unix)]
     Helper,
     /// Print (or `--apply`) the SQL creating a least-privilege Postgres role for an agent on HOSTNAME.
     AgentRole {
@@ -43,12 +55,25 @@ pub enum Command {
         apply: bool,
     },
     /// Query systemd over D-Bus with the systemctl-shim contract (`SERVICE_STATUS_CMD` drop-in).
+    #[cfg(unix)]
     Units {
         #[command(subcommand)]
         command: UnitsCommand,
     },
 }
 
+#[cfg(windows)]
+#[derive(Debug, Subcommand)]
+pub enum ServiceAction {
+    /// Register `smartmon.exe agent --service`, started automatically, as LocalSystem.
+    Install,
+    /// Stop the service if it runs, and remove it.
+    Uninstall,
+    Start,
+    Stop,
+}
+
+#[cfg(unix)]
 #[derive(Debug, Subcommand)]
 pub enum UnitsCommand {
     /// Print the unit's ActiveState (`active`, `inactive`, `failed`, …, or `unknown`).

@@ -1,4 +1,5 @@
-//! smartmon: a monitor and operator console for Linux hosts and their systemd services.
+//! smartmon: a monitor and operator console for Linux hosts and their systemd services (and, through the
+//! same agent built for Windows, Windows hosts and their services).
 //!
 //! Where to look: `startup` builds the server that `main` runs; `web` is everything HTTP (`web::routes` is
 //! the whole surface); `live_state` holds every unit's latest state in memory and follows `live`'s change
@@ -24,8 +25,12 @@ pub mod net;
 pub mod restart;
 pub mod site;
 pub mod startup;
+#[cfg(unix)]
 pub mod systemd;
 pub mod telemetry;
+#[cfg(unix)]
 pub mod units;
 pub mod vars;
 pub mod web;
+#[cfg(windows)]
+pub mod winsvc;

@@ -100,7 +100,7 @@ impl UnitRow {
         Some(service_current::Model {
             id: 0,
             hostname: Hostname::parse_exact(hostname).ok()?,
-            service_name: UnitName::parse_exact(unit).ok()?,
+            service_name: UnitName::parse_stored(unit).ok()?,
             raw_status: self.raw_status.clone(),
             normalized_status: ServiceState::parse(&self.normalized_status)?,
             sub_state: self.sub_state.clone(),

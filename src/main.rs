@@ -3,17 +3,21 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use smartmon::cli::{Cli, Command, UnitsCommand};
+#[cfg(unix)]
+use smartmon::cli::UnitsCommand;
+use smartmon::cli::{Cli, Command};
 use smartmon::collector::Collector;
 use smartmon::config::Settings;
 use smartmon::db::Db;
 use smartmon::startup::Application;
-use smartmon::{healthcheck, telemetry, units};
+#[cfg(unix)]
+use smartmon::units;
+use smartmon::{healthcheck, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::from_env() {
+    let settings = match read_settings() {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("smartmon: configuration error: {err}");
@@ -49,14 +53,24 @@ async fn main() -> ExitCode {
             telemetry::init(&settings.log);
             report(serve(settings).await)
         }
-        Command::Agent => {
+        #[cfg(unix)]
+        Command::Agent {} => {
             telemetry::init(&settings.log);
-            report(agent(settings).await)
+            report(agent(settings, stop_requested()).await)
         }
+        #[cfg(windows)]
+        Command::Agent { service } => {
+            telemetry::init(&settings.log);
+            report(windows_agent(settings, service).await)
+        }
+        #[cfg(windows)]
+        Command::Service { action } => windows_service(action),
+        #[cfg(unix)]
         Command::Helper => {
             telemetry::init(&settings.log);
             report(helper(&settings).await)
         }
+        #[cfg(unix)]
         Command::Units { command } => units(command, &settings).await,
         Command::AgentRole {
             hostname,
@@ -111,7 +125,45 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn agent(settings: Settings) -> anyhow::Result<()> {
+/// Windows: the agent in the foreground (Ctrl-C stops it), or under the SCM's dispatcher (`--service`).
+#[cfg(windows)]
+async fn windows_agent(settings: Settings, service: bool) -> anyhow::Result<()> {
+    if !service {
+        return agent(settings, stop_requested()).await;
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let run = move |stop| agent(settings, stop);
+    tokio::task::block_in_place(|| smartmon::winsvc::run_as_service(runtime, run))
+}
+
+/// `smartmon.exe service install|uninstall|start|stop`.
+#[cfg(windows)]
+fn windows_service(action: smartmon::cli::ServiceAction) -> ExitCode {
+    match smartmon::winsvc::command(action) {
+        Ok(line) => {
+            print!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("smartmon: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The environment; on Windows under `smartmon.env` beside the exe (the environment wins).
+fn read_settings() -> Result<Settings, smartmon::vars::SettingsError> {
+    #[cfg(windows)]
+    {
+        let vars = smartmon::winsvc::settings_vars()
+            .map_err(|e| smartmon::vars::SettingsError::new("smartmon.env", format!("{e:#}")))?;
+        Settings::from_map(vars)
+    }
+    #[cfg(unix)]
+    Settings::from_env()
+}
+
+async fn agent(settings: Settings, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database).await?;
     smartmon::startup::prepare_schema(&db, &settings.database).await?;
     let site = settings.site.resolve()?;
@@ -140,7 +192,7 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
             settings.lifecycle.clone(),
         ));
     }
-    shutdown_signal().await;
+    stop.await;
     for task in tasks {
         task.abort();
     }
@@ -160,6 +212,7 @@ async fn agent(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(unix)]
 async fn helper(settings: &Settings) -> anyhow::Result<()> {
     use smartmon::restart::helper::server::{Helper, HelperSettings};
     let site = settings.site.resolve()?;
@@ -173,28 +226,14 @@ async fn helper(settings: &Settings) -> anyhow::Result<()> {
     })?;
     tokio::select! {
         _ = helper.serve() => {}
-        _ = shutdown_signal() => {}
+        _ = stop_requested() => {}
     }
     let _ = std::fs::remove_file(&settings.restart.helper_socket);
     tracing::info!("stopped");
     Ok(())
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-}
-
+#[cfg(unix)]
 async fn units(command: UnitsCommand, settings: &Settings) -> ExitCode {
     let request = match &command {
         UnitsCommand::IsActive { unit } => units::Request::IsActive(unit),
@@ -239,6 +278,14 @@ async fn agent_role(
         host.as_str(),
         role.as_str()
     ))
+}
+
+/// The platform's stop signals (SIGINT/SIGTERM, or Ctrl-C and close on Windows); Ctrl-C alone when
+/// those cannot be watched.
+async fn stop_requested() {
+    if smartmon::startup::shutdown_signal().await.is_err() {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

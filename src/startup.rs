@@ -157,12 +157,26 @@ impl Application {
 }
 
 /// SIGINT or SIGTERM, whichever comes first.
-async fn shutdown_signal() -> std::io::Result<()> {
+#[cfg(unix)]
+pub async fn shutdown_signal() -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate())?;
     tokio::select! {
         interrupted = tokio::signal::ctrl_c() => interrupted,
         _ = terminate.recv() => Ok(()),
+    }
+}
+
+/// Ctrl-C, or the console window closing, or the machine shutting down.
+#[cfg(windows)]
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    use tokio::signal::windows::{ctrl_close, ctrl_shutdown};
+    let mut close = ctrl_close()?;
+    let mut shutdown = ctrl_shutdown()?;
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => interrupted,
+        _ = close.recv() => Ok(()),
+        _ = shutdown.recv() => Ok(()),
     }
 }
 

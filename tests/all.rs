@@ -1,6 +1,8 @@
 //! The black-box integration suite: one binary (one link) for every area. Each test that touches the
 //! database runs twice, against SQLite and against Postgres (`both_backends!`).
 
+#![cfg(unix)] // the suite drives Linux hosts (D-Bus, procfs) and runs the Windows agent under Wine from here
+
 mod support;
 
 mod access;
@@ -51,3 +53,6 @@ mod unit_actions;
 mod unit_actions_remote;
 mod unit_logs;
 mod unit_logs_live;
+mod windows_agent;
+mod windows_restart;
+mod windows_service;

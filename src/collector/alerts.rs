@@ -4,7 +4,9 @@
 use super::metrics::Sample;
 use super::{CollectorSettings, Record};
 use crate::db::alerts::AlertCondition;
-use crate::db::entities::{disk_health, network_checks};
+#[cfg(unix)]
+use crate::db::entities::disk_health;
+use crate::db::entities::network_checks;
 use crate::domain::{Hostname, Severity};
 
 fn condition(
@@ -69,6 +71,7 @@ pub(crate) fn for_metrics(
     records
 }
 
+#[cfg(unix)]
 /// A failed or worn disk opens an alert, a passing one resolves it; standby or unreadable says nothing.
 pub(crate) fn for_disk(row: &disk_health::Model) -> Vec<Record> {
     let active = match row.health.as_str() {

@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
+#[cfg(unix)]
 use super::CollectorSettings;
-use super::procfs;
 use crate::db::entities::system_metrics;
 use crate::domain::Hostname;
 
@@ -12,6 +12,16 @@ use crate::domain::Hostname;
 pub struct MetricsState {
     cpu: Option<(u64, u64)>,
     net: Option<(Instant, u64, u64)>,
+    /// Windows: sysinfo's handles, kept between samples (refreshing is cheaper than building).
+    #[cfg(windows)]
+    pub(crate) windows: Option<WindowsHandles>,
+}
+
+/// Windows: `sysinfo`'s handles, built on the first sample and refreshed after (`win_metrics`).
+#[cfg(windows)]
+pub(crate) struct WindowsHandles {
+    pub(crate) system: sysinfo::System,
+    pub(crate) networks: Option<sysinfo::Networks>,
 }
 
 /// One sample; `None` where the host does not tell (or no previous sample exists for a rate).
@@ -32,33 +42,21 @@ pub struct Sample {
     pub filesystems: Vec<(String, f64, Option<f64>)>,
 }
 
+/// Linux: everything from `PROCFS_ROOT` / `SYSFS_ROOT`.
+#[cfg(unix)]
 pub fn sample(settings: &CollectorSettings, state: &mut MetricsState) -> Sample {
+    use super::procfs;
     let proc = settings.procfs_root.as_path();
     let mut s = Sample::default();
     if let Some((total, idle)) = procfs::cpu_times(proc) {
-        if let Some((prev_total, prev_idle)) = state.cpu {
-            let d_total = total.saturating_sub(prev_total) as f64;
-            let d_idle = idle.saturating_sub(prev_idle) as f64;
-            if d_total > 0.0 {
-                s.cpu_percent = Some(((d_total - d_idle) / d_total * 100.0).clamp(0.0, 100.0));
-            }
-        }
-        state.cpu = Some((total, idle));
+        s.cpu_percent = state.cpu_rate(total, idle);
     }
     (s.memory_percent, s.swap_percent) = procfs::memory(proc);
     s.load = procfs::load_average(proc);
     s.uptime_secs = procfs::uptime_secs(proc);
     s.process_count = procfs::process_count(proc);
     if let Some((rx, tx)) = procfs::network_bytes(proc) {
-        let now = Instant::now();
-        if let Some((then, prev_rx, prev_tx)) = state.net {
-            let secs = now.duration_since(then).as_secs_f64();
-            if secs > 0.0 {
-                s.net_rx_bps = Some(rx.saturating_sub(prev_rx) as f64 / secs);
-                s.net_tx_bps = Some(tx.saturating_sub(prev_tx) as f64 / secs);
-            }
-        }
-        state.net = Some((now, rx, tx));
+        (s.net_rx_bps, s.net_tx_bps) = state.net_rate(rx, tx);
     }
     for (mount_point, path) in procfs::real_mounts(proc) {
         match procfs::usage(&path) {
@@ -76,6 +74,40 @@ pub fn sample(settings: &CollectorSettings, state: &mut MetricsState) -> Sample 
     }
     s.temperature_c = procfs::temperature(&settings.sysfs_root);
     s
+}
+
+impl MetricsState {
+    /// CPU busy % since the previous sample of cumulative (busy + idle, idle) times.
+    pub(crate) fn cpu_rate(&mut self, total: u64, idle: u64) -> Option<f64> {
+        let rate = self.cpu.and_then(|(prev_total, prev_idle)| {
+            let d_total = total.saturating_sub(prev_total) as f64;
+            let d_idle = idle.saturating_sub(prev_idle) as f64;
+            (d_total > 0.0).then(|| ((d_total - d_idle) / d_total * 100.0).clamp(0.0, 100.0))
+        });
+        self.cpu = Some((total, idle));
+        rate
+    }
+
+    /// Bytes per second received and sent since the previous sample of cumulative counters.
+    pub(crate) fn net_rate(&mut self, rx: u64, tx: u64) -> (Option<f64>, Option<f64>) {
+        let now = Instant::now();
+        let rates = match self.net {
+            Some((then, prev_rx, prev_tx)) => {
+                let secs = now.duration_since(then).as_secs_f64();
+                if secs > 0.0 {
+                    (
+                        Some(rx.saturating_sub(prev_rx) as f64 / secs),
+                        Some(tx.saturating_sub(prev_tx) as f64 / secs),
+                    )
+                } else {
+                    (None, None)
+                }
+            }
+            None => (None, None),
+        };
+        self.net = Some((now, rx, tx));
+        rates
+    }
 }
 
 impl Sample {

@@ -1,19 +1,31 @@
 //! The collector: one module per source (host metrics, systemd services, SMART, network checks), the
 //! alert rules, and the batched writer they all feed. `serve` runs it for its own host, `agent` runs it
-//! alone; tests drive it step by step with `collect_once()` and the per-source methods.
+//! alone; tests drive it step by step with `collect_once()` and the per-source methods. On Windows the
+//! services come from the Service Control Manager (`scm`) and the host figures from `win_metrics`; the
+//! Linux sources (D-Bus, procfs, smartctl) are not built there.
 
 mod alerts;
 mod checks;
 mod metrics;
+#[cfg(unix)]
 mod procfs;
+#[cfg(windows)]
+mod scm;
+#[cfg(unix)]
 mod service_cmd;
+#[cfg(unix)]
 mod service_sync;
 mod services;
 mod settings;
+#[cfg(unix)]
 mod smart;
+#[cfg(unix)]
 mod smart_parse;
+#[cfg(unix)]
 mod systemd;
 mod unit_log;
+#[cfg(windows)]
+mod win_metrics;
 mod writer;
 
 use std::sync::Arc;
@@ -42,6 +54,7 @@ struct Inner {
     settings: CollectorSettings,
     hostname: Hostname,
     /// The system bus (`DBUS_SYSTEM_BUS_ADDRESS`), from the site.
+    #[cfg(unix)]
     bus_address: Option<String>,
     /// When samples and changes happened.
     clock: Clock,
@@ -70,7 +83,6 @@ impl Collector {
         live: LiveBus,
     ) -> anyhow::Result<Self> {
         let hostname = site.hostname.clone();
-        let bus_address = site.bus_address.clone();
         let collector_settings = settings;
         let known = match crate::db::services::current_for_host(&db.conn, hostname.as_str()).await {
             Ok(rows) => rows,
@@ -91,7 +103,8 @@ impl Collector {
                 metrics: Mutex::new(metrics::MetricsState::default()),
                 settings: collector_settings,
                 hostname,
-                bus_address,
+                #[cfg(unix)]
+                bus_address: site.bus_address.clone(),
                 clock,
                 writer,
                 services: Mutex::new(tracker),
@@ -113,6 +126,7 @@ impl Collector {
         self.inner.clock.now()
     }
 
+    #[cfg(unix)]
     pub(crate) fn bus_address(&self) -> Option<&str> {
         self.inner.bus_address.as_deref()
     }
@@ -151,6 +165,7 @@ impl Collector {
         };
         add(Ok(self.collect_metrics().await), "metrics");
         add(self.sync_services().await, "services");
+        #[cfg(unix)]
         add(self.collect_smart().await, "smart");
         add(self.run_checks().await, "checks");
         report
@@ -158,13 +173,15 @@ impl Collector {
 
     fn host_seen(&self, ts: f64) -> Record {
         let version = env!("CARGO_PKG_VERSION").to_owned();
+        #[cfg(unix)]
+        let (os, kernel) = procfs::os_and_kernel(&self.inner.settings.procfs_root);
+        #[cfg(windows)]
+        let (os, kernel) = win_metrics::os_and_kernel();
         Record::HostSeen(hosts::Model {
             id: 0,
             hostname: self.inner.hostname.clone(),
-            os: procfs::host_os(&self.inner.settings.procfs_root)
-                .or_else(|| sysinfo::System::long_os_version().ok()),
-            kernel: procfs::kernel(&self.inner.settings.procfs_root)
-                .or_else(|| sysinfo::System::kernel_version().ok()),
+            os,
+            kernel,
             agent_version: Some(version),
             first_seen: ts,
             last_seen: ts,
@@ -177,7 +194,11 @@ impl Collector {
         let ts = self.now();
         let sample = {
             let mut state = self.inner.metrics.lock().await;
-            metrics::sample(&self.inner.settings, &mut state)
+            #[cfg(unix)]
+            let sample = metrics::sample(&self.inner.settings, &mut state);
+            #[cfg(windows)]
+            let sample = win_metrics::sample(&mut state);
+            sample
         };
         let mut records = vec![self.host_seen(ts)];
         let hostname = &self.inner.hostname;
@@ -202,6 +223,7 @@ impl Collector {
     }
 
     /// Reads every disk smartctl finds.
+    #[cfg(unix)]
     #[tracing::instrument(level = "debug", skip_all, fields(hostname = %self.inner.hostname))]
     pub async fn collect_smart(&self) -> anyhow::Result<WriteReport> {
         let ts = self.now();
@@ -239,13 +261,16 @@ impl Collector {
             every(c.settings().metrics_interval, || c.collect_metrics_logged()).await;
         }));
         tasks.push(self.spawn_services());
-        let c = self.clone();
-        tasks.push(tokio::spawn(async move {
-            every(c.settings().smart_interval, || {
-                c.log("smart", c.collect_smart())
-            })
-            .await;
-        }));
+        #[cfg(unix)]
+        {
+            let c = self.clone();
+            tasks.push(tokio::spawn(async move {
+                every(c.settings().smart_interval, || {
+                    c.log("smart", c.collect_smart())
+                })
+                .await;
+            }));
+        }
         if self.settings().hosts_config.is_some() {
             let c = self.clone();
             tasks.push(tokio::spawn(async move {

@@ -143,6 +143,14 @@ pub fn usage(path: &Path) -> Option<(f64, Option<f64>)> {
 
 /// The host's OS name (`PRETTY_NAME` of PID 1's `/etc/os-release`) when reading another root's /proc;
 /// None for our own /proc (the caller asks sysinfo).
+/// The hosts row's OS and kernel lines: the host's files, else what `sysinfo` says.
+pub(crate) fn os_and_kernel(proc: &Path) -> (Option<String>, Option<String>) {
+    (
+        host_os(proc).or_else(|| sysinfo::System::long_os_version().ok()),
+        kernel(proc).or_else(|| sysinfo::System::kernel_version().ok()),
+    )
+}
+
 pub(crate) fn host_os(proc: &Path) -> Option<String> {
     if proc == Path::new("/proc") {
         return None;

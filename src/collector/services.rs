@@ -6,7 +6,12 @@ use std::collections::{HashMap, HashSet};
 use super::writer::Record;
 use crate::db::alerts::AlertCondition;
 use crate::db::entities::service_current;
-use crate::domain::{Hostname, ServiceState, Severity, UnitName, service_state::is_recoverable};
+#[cfg(unix)]
+use crate::domain::service_state::is_recoverable;
+#[cfg(any(windows, test))]
+use crate::domain::windows_service::ScmService;
+use crate::domain::{Hostname, ServiceState, Severity, UnitName};
+#[cfg(unix)]
 use crate::systemd::UnitSnapshot;
 
 pub struct ServiceTracker {
@@ -22,6 +27,7 @@ pub struct UnitFilter {
 }
 
 impl UnitFilter {
+    #[cfg(unix)]
     pub(crate) fn wants(&self, name: &str) -> bool {
         let Ok(unit) = UnitName::parse(name) else {
             return false;
@@ -32,7 +38,14 @@ impl UnitFilter {
             && self.watch.as_ref().is_none_or(|w| w.contains(name))
     }
 
+    /// Windows services: every one, or those on the watch list.
+    #[cfg(any(windows, test))]
+    pub(crate) fn wants_windows(&self, name: &str) -> bool {
+        self.watch.as_ref().is_none_or(|w| w.contains(name))
+    }
+
     /// The watch list, sorted, when one is set.
+    #[cfg(unix)]
     pub(crate) fn watch_list(&self) -> Option<Vec<String>> {
         self.watch.as_ref().map(|w| {
             let mut names: Vec<String> = w.iter().cloned().collect();
@@ -60,6 +73,7 @@ impl ServiceTracker {
         }
     }
 
+    #[cfg(unix)]
     pub fn filter(&self) -> UnitFilter {
         self.filter.clone()
     }
@@ -68,6 +82,7 @@ impl ServiceTracker {
         self.known.keys().map(UnitName::to_string).collect()
     }
 
+    #[cfg(unix)]
     /// Records for one observation: a change (or first sighting) writes history and may open or
     /// resolve an alert; a new description only updates the current row; an unchanged unit writes
     /// nothing (a resync marks all of them seen at once, `seen_all`).
@@ -102,6 +117,39 @@ impl ServiceTracker {
         self.record(&mut row)
     }
 
+    /// A Windows service as the SCM listed it. Without a start type (the short poll does not read the
+    /// config) the known row's start type stands.
+    #[cfg(any(windows, test))]
+    pub(crate) fn observe_scm(&mut self, svc: &ScmService, ts: f64) -> Vec<Record> {
+        let Ok(service_name) = UnitName::parse_windows(&svc.name) else {
+            return Vec::new();
+        };
+        if !self.filter.wants_windows(&svc.name) {
+            return Vec::new();
+        }
+        let known = self.known.get(svc.name.as_str());
+        let (unit_file_state, recoverable) = match (svc.start_type, known) {
+            (None, Some(known)) => (known.unit_file_state.clone(), known.recoverable),
+            _ => (svc.start_type_name().to_owned(), svc.recoverable()),
+        };
+        let mut row = service_current::Model {
+            id: 0,
+            hostname: self.hostname.clone(),
+            service_name,
+            raw_status: svc.raw_status().to_owned(),
+            normalized_status: svc.state(),
+            sub_state: svc.sub_state(),
+            service_type: svc.service_type_name().to_owned(),
+            unit_file_state,
+            load_state: "loaded".into(),
+            description: svc.display_name.clone(),
+            recoverable,
+            since_epoch: ts,
+            ts_epoch: ts,
+        };
+        self.record(&mut row)
+    }
+
     /// After a full resync: every unit this host follows was observed at `ts` (one statement).
     pub fn seen_all(&self, ts: f64) -> Option<Record> {
         (!self.known.is_empty()).then(|| Record::ServicesSeen {
@@ -110,6 +158,7 @@ impl ServiceTracker {
         })
     }
 
+    #[cfg(unix)]
     /// A known unit's new `ActiveState`/`SubState` (from a signal); None for a unit we do not know.
     pub(crate) fn observe_states(
         &mut self,
@@ -126,6 +175,7 @@ impl ServiceTracker {
         Some(self.record(&mut row))
     }
 
+    #[cfg(unix)]
     /// Every followed unit becomes `unknown` (the bus is gone; we cannot tell).
     pub(crate) fn mark_unknown(&mut self, ts: f64) -> Vec<Record> {
         let rows: Vec<service_current::Model> = self.known.values().cloned().collect();
@@ -211,3 +261,7 @@ impl ServiceTracker {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "services_scm_tests.rs"]
+mod tests;

@@ -3,18 +3,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::domain::UnitName;
+use crate::domain::{NameRules, UnitName};
 use crate::vars::{SettingsError, Vars};
 
 /// Where service states come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceStatusMode {
-    /// systemd over D-Bus, event driven (the default).
+    /// systemd over D-Bus, event driven (the default on Linux).
+    #[cfg(unix)]
     Dbus,
     /// `SERVICE_STATUS_CMD` speaking the systemctl-shim contract (`list-units`, `show UNIT`).
+    #[cfg(unix)]
     Cmd(PathBuf),
     /// The `systemctl` command line (`SYSTEMCTL`, default `systemctl` on `PATH`).
+    #[cfg(unix)]
     Systemctl(PathBuf),
+    /// Windows: the Service Control Manager API (the only mode there).
+    #[cfg(windows)]
+    Scm,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +33,10 @@ pub struct CollectorSettings {
     pub service_watch: Vec<UnitName>,
     /// `SERVICE_RESYNC_INTERVAL`: seconds between full service resyncs (and polls in cmd/systemd mode).
     pub service_resync: Duration,
+    /// `SERVICE_POLL_INTERVAL` (Windows): seconds between the short polls that catch changes between
+    /// resyncs (default 2).
+    #[cfg(windows)]
+    pub service_poll: Duration,
     /// `METRICS_INTERVAL`: seconds between host metric samples.
     pub metrics_interval: Duration,
     /// `PROCFS_ROOT` / `SYSFS_ROOT`: the host's /proc and /sys (`/host/proc`, `/host/sys` in a container).
@@ -58,22 +68,7 @@ impl CollectorSettings {
         let percent = |name: &str, default: u32| -> Result<f64, SettingsError> {
             Ok(f64::from(vars.number(name, default, 1..=100)?))
         };
-        let service_mode = match vars.text("SERVICE_STATUS_MODE").as_deref() {
-            None | Some("dbus") => ServiceStatusMode::Dbus,
-            Some("cmd") => ServiceStatusMode::Cmd(PathBuf::from(
-                vars.text("SERVICE_STATUS_CMD")
-                    .unwrap_or_else(|| "/usr/local/bin/systemctl-shim".into()),
-            )),
-            Some("systemd") => ServiceStatusMode::Systemctl(PathBuf::from(
-                vars.text("SYSTEMCTL").unwrap_or_else(|| "systemctl".into()),
-            )),
-            Some(other) => {
-                return Err(SettingsError::new(
-                    "SERVICE_STATUS_MODE",
-                    format!("expected dbus, cmd or systemd, got {other:?}"),
-                ));
-            }
-        };
+        let service_mode = service_mode(vars)?;
         let service_watch = vars
             .text("SMARTMON_SERVICE_WATCH")
             .unwrap_or_default()
@@ -81,7 +76,7 @@ impl CollectorSettings {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| {
-                UnitName::parse(s).map_err(|e| {
+                UnitName::parse_as(s, NameRules::HOST).map_err(|e| {
                     SettingsError::new("SMARTMON_SERVICE_WATCH", format!("{s:?}: {e}"))
                 })
             })
@@ -91,6 +86,8 @@ impl CollectorSettings {
             service_mode,
             service_watch,
             service_resync: secs("SERVICE_RESYNC_INTERVAL", 60, 86_400)?,
+            #[cfg(windows)]
+            service_poll: secs("SERVICE_POLL_INTERVAL", 2, 3_600)?,
             metrics_interval: secs("METRICS_INTERVAL", 15, 86_400)?,
             procfs_root: PathBuf::from(vars.text("PROCFS_ROOT").unwrap_or_else(|| "/proc".into())),
             sysfs_root: PathBuf::from(vars.text("SYSFS_ROOT").unwrap_or_else(|| "/sys".into())),
@@ -113,6 +110,41 @@ impl CollectorSettings {
     }
 }
 
+/// `SERVICE_STATUS_MODE` on Linux: `dbus` (default), `cmd` with `SERVICE_STATUS_CMD`, or `systemd`.
+#[cfg(unix)]
+fn service_mode(vars: &Vars) -> Result<ServiceStatusMode, SettingsError> {
+    Ok(match vars.text("SERVICE_STATUS_MODE").as_deref() {
+        None | Some("dbus") => ServiceStatusMode::Dbus,
+        Some("cmd") => ServiceStatusMode::Cmd(PathBuf::from(
+            vars.text("SERVICE_STATUS_CMD")
+                .unwrap_or_else(|| "/usr/local/bin/systemctl-shim".into()),
+        )),
+        Some("systemd") => ServiceStatusMode::Systemctl(PathBuf::from(
+            vars.text("SYSTEMCTL").unwrap_or_else(|| "systemctl".into()),
+        )),
+        Some(other) => {
+            return Err(SettingsError::new(
+                "SERVICE_STATUS_MODE",
+                format!("expected dbus, cmd or systemd, got {other:?}"),
+            ));
+        }
+    })
+}
+
+/// `SERVICE_STATUS_MODE` on Windows: `scm` (the Service Control Manager), the default and only mode.
+#[cfg(windows)]
+fn service_mode(vars: &Vars) -> Result<ServiceStatusMode, SettingsError> {
+    match vars.text("SERVICE_STATUS_MODE").as_deref() {
+        None | Some("scm") => Ok(ServiceStatusMode::Scm),
+        Some(other) => Err(SettingsError::new(
+            "SERVICE_STATUS_MODE",
+            format!(
+                "on Windows services come from the Service Control Manager (scm), got {other:?}"
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,7 +156,10 @@ mod tests {
     #[test]
     fn defaults_follow_every_service_over_dbus() {
         let s = settings(&[]).expect("defaults");
+        #[cfg(unix)]
         assert_eq!(s.service_mode, super::ServiceStatusMode::Dbus);
+        #[cfg(windows)]
+        assert_eq!(s.service_mode, super::ServiceStatusMode::Scm);
         assert!(s.service_watch.is_empty());
         assert!(s.enabled_in_serve);
         assert_eq!(s.buffer_max_age.as_secs(), 900);

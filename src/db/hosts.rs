@@ -13,6 +13,7 @@ use sea_orm::{
 use crate::db::entities::{hosts, system_metrics};
 use crate::db::series::placeholder;
 pub use crate::db::series::{MetricPoint, series};
+use crate::domain::NameRules;
 
 /// A host with its latest metrics sample (if any in the last day) and the last hour's averages.
 #[derive(Debug, Clone)]
@@ -77,6 +78,19 @@ pub async fn names(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
         .into_tuple()
         .all(db)
         .await
+}
+
+/// The name rules of `hostname`: Windows when its agent reported a Windows OS, systemd otherwise
+/// (a host never seen keeps the strict systemd rules).
+pub async fn name_rules(db: &impl ConnectionTrait, hostname: &str) -> Result<NameRules, DbErr> {
+    let os: Option<Option<String>> = hosts::Entity::find()
+        .select_only()
+        .column(hosts::Column::Os)
+        .filter(hosts::Column::Hostname.eq(hostname))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(NameRules::for_os(os.flatten().as_deref()))
 }
 
 /// One host by name.

@@ -13,6 +13,7 @@ pub mod service_state;
 mod severity;
 mod unit_action;
 mod unit_name;
+pub mod windows_service;
 
 pub use approved::ApprovedServices;
 pub use audit_action::AuditAction;
@@ -23,7 +24,7 @@ pub use role::Role;
 pub use service_state::ServiceState;
 pub use severity::Severity;
 pub use unit_action::UnitAction;
-pub use unit_name::UnitName;
+pub use unit_name::{NameRules, UnitName};
 
 /// Why a value was refused; the message is safe to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -43,6 +43,7 @@ impl ServiceState {
         Self::Unknown,
     ];
 
+    #[cfg(unix)]
     /// Maps systemd's `ActiveState` (and `SubState` where it matters) onto the vocabulary.
     pub(crate) fn from_systemd(active_state: &str, sub_state: &str) -> Self {
         match active_state {
@@ -79,6 +80,7 @@ impl fmt::Display for ServiceState {
     }
 }
 
+#[cfg(unix)]
 /// Whether restarting the unit can help: not a oneshot, not `static` or `masked`, and a unit systemd
 /// could load (not `not-found`, `error` or `bad-setting`).
 pub(crate) fn is_recoverable(service_type: &str, unit_file_state: &str, load_state: &str) -> bool {
@@ -91,6 +93,7 @@ pub(crate) fn is_recoverable(service_type: &str, unit_file_state: &str, load_sta
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
     #[test]
     fn systemd_states_map_onto_the_vocabulary() {
         assert_eq!(
@@ -135,6 +138,7 @@ mod tests {
         assert!(ServiceState::try_from_value(&"runing".to_owned()).is_err());
     }
 
+    #[cfg(unix)]
     #[test]
     fn oneshot_static_and_masked_units_are_not_recoverable() {
         assert!(is_recoverable("simple", "enabled", "loaded"));

@@ -1,4 +1,5 @@
-//! `UnitName`: a systemd unit name that is safe to hand to systemd, a database or a command line.
+//! `UnitName`: a systemd unit name, or on a Windows host a Windows service name, that is safe to hand to
+//! systemd or the Service Control Manager, a database or a command line.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -27,8 +28,36 @@ const UNIT_SUFFIXES: [&str; 11] = [
 /// Stored as TEXT; a stored value that is not a unit name in this full form is a read error.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, DeriveValueType)]
 #[serde(transparent)]
-#[sea_orm(value_type = "String", from_str = "UnitName::parse_exact")]
+#[sea_orm(value_type = "String", from_str = "UnitName::parse_stored")]
 pub struct UnitName(String);
+
+/// Whose names: a Linux host's systemd units, or a Windows host's services. Each host is held to its own
+/// rules, so accepting Windows names for Windows hosts loosens nothing for Linux hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRules {
+    Systemd,
+    Windows,
+}
+
+impl NameRules {
+    /// The rules of the platform this binary runs on (what its own collector and executor speak).
+    #[cfg(unix)]
+    pub const HOST: NameRules = NameRules::Systemd;
+    #[cfg(windows)]
+    pub const HOST: NameRules = NameRules::Windows;
+
+    /// The rules of a host whose agent reported `os` (the `hosts` row): Windows agents report
+    /// `Windows …`; anything else, or nothing, keeps systemd's rules.
+    pub fn for_os(os: Option<&str>) -> NameRules {
+        match os {
+            Some(os) if os.starts_with("Windows") => NameRules::Windows,
+            _ => NameRules::Systemd,
+        }
+    }
+}
+
+/// Windows allows longer key names, but 256 characters is the documented limit.
+const WINDOWS_NAME_MAX: usize = 256;
 
 impl UnitName {
     pub fn parse(input: &str) -> Result<Self, ParseError> {
@@ -71,6 +100,66 @@ impl UnitName {
         } else {
             Err(ParseError(format!("{input:?} is not a full unit name")))
         }
+    }
+
+    /// A Windows service's key name (`Spooler`, `wuauserv`, `MSSQL$SQLEXPRESS`), taken as it is:
+    /// at most 256 characters, ASCII letters, digits, spaces and `_ - . $ # @ + ( ) { } ~ !`, no slash or
+    /// backslash (the SCM refuses them), no leading or trailing space, not starting with `-`.
+    pub fn parse_windows(input: &str) -> Result<Self, ParseError> {
+        if input.trim().is_empty() {
+            return Err(ParseError("a service name is required".into()));
+        }
+        if input.trim() != input {
+            return Err(ParseError(
+                "a Windows service name has no leading or trailing spaces".into(),
+            ));
+        }
+        if let Some(bad) = input.chars().find(|c| {
+            !(c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    ' ' | '_'
+                        | '-'
+                        | '.'
+                        | '$'
+                        | '#'
+                        | '@'
+                        | '+'
+                        | '('
+                        | ')'
+                        | '{'
+                        | '}'
+                        | '~'
+                        | '!'
+                ))
+        }) {
+            return Err(ParseError(format!(
+                "{bad:?} is not allowed in a Windows service name (letters, digits, spaces and _ - . $ # @ + ( ) {{ }} ~ ! only)"
+            )));
+        }
+        if input.starts_with('-') {
+            return Err(ParseError("a service name must not start with '-'".into()));
+        }
+        if input.chars().count() > WINDOWS_NAME_MAX {
+            return Err(ParseError(
+                "a Windows service name is at most 256 characters long".into(),
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// A name a person or a request gave for a host that follows `rules`.
+    pub fn parse_as(input: &str, rules: NameRules) -> Result<Self, ParseError> {
+        match rules {
+            NameRules::Systemd => Self::parse(input),
+            NameRules::Windows => Self::parse_windows(input.trim()),
+        }
+    }
+
+    /// A name as the database or the live bus holds it: a full unit name, or a Windows service name
+    /// (which only a Windows agent writes).
+    pub fn parse_stored(input: &str) -> Result<Self, ParseError> {
+        Self::parse_exact(input).or_else(|_| Self::parse_windows(input))
     }
 
     pub fn as_str(&self) -> &str {

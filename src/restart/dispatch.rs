@@ -9,7 +9,7 @@ use crate::db::entities::restart_requests::Model;
 use crate::db::restart_locks;
 use crate::db::restart_requests::{self as requests, NewRequest};
 use crate::domain::AuditAction;
-use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
+use crate::domain::{Hostname, NameRules, RestartState, UnitAction, UnitName};
 
 impl Restarter {
     /// Runs one ask to its end (or, for another host, until it is queued). An ask over the caller's rate
@@ -94,7 +94,11 @@ impl Restarter {
         &self,
         ask: &Ask,
     ) -> anyhow::Result<Result<(Hostname, UnitName), Refusal>> {
-        let current = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+        let rules = self.name_rules(&ask.host).await?;
+        let current = match (
+            Hostname::parse(&ask.host),
+            UnitName::parse_as(&ask.unit, rules),
+        ) {
             (Ok(host), Ok(unit)) => {
                 let conn = &self.inner.db.conn;
                 crate::db::services::find_one(conn, host.as_str(), unit.as_str()).await?
@@ -104,10 +108,19 @@ impl Restarter {
         Ok(self.refusal_for(
             &ask.actor,
             ask.action,
-            &ask.host,
+            (&ask.host, rules),
             &ask.unit,
             current.as_ref(),
         ))
+    }
+
+    /// Whose names `host` goes by: this process's own platform for its own host, else what the host's
+    /// agent reported (`hosts.os`).
+    pub(crate) async fn name_rules(&self, host: &str) -> anyhow::Result<NameRules> {
+        if host == self.hostname().as_str() {
+            return Ok(NameRules::HOST);
+        }
+        Ok(crate::db::hosts::name_rules(&self.inner.db.conn, host).await?)
     }
 
     /// Whether `actor` could restart `unit` on `host` now, by every gate that needs no history (the
@@ -116,7 +129,7 @@ impl Restarter {
         &self,
         actor: &Actor,
         action: UnitAction,
-        host: &str,
+        host: (&str, NameRules),
         unit: &str,
         current: Option<&crate::db::entities::service_current::Model>,
     ) -> Result<(Hostname, UnitName), Refusal> {
@@ -135,8 +148,12 @@ impl Restarter {
         let s = &self.inner.settings;
         let now = self.inner.clock.now();
         // A `running` row older than the longest a run can take is left over from a process that died.
+        #[cfg(unix)]
         let longest =
             s.job_timeout.as_secs_f64() + 2.0 * crate::systemd::CALL_TIMEOUT.as_secs_f64();
+        // Windows: the stop and the start each wait up to the timeout.
+        #[cfg(windows)]
+        let longest = 2.0 * s.job_timeout.as_secs_f64();
         if requests::running_since(conn, host, unit, now - longest - 5.0).await? {
             let msg = format!("{unit} on {host} has an action running right now.");
             return Ok(Err(Refusal::new(Gate::InProgress, msg)));

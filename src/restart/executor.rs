@@ -2,13 +2,16 @@
 //! helper, auto-remediation) ends here, and `DRY_RUN` is enforced here, before any bus or socket is
 //! touched, so no path can restart anything in dry run.
 
+#[cfg(unix)]
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::domain::{UnitAction, UnitName};
 use crate::restart::settings::{RestartMode, RestartSettings};
+#[cfg(unix)]
 use crate::restart::{helper, local};
 use crate::site::Site;
+#[cfg(unix)]
 use crate::vars::Secret;
 
 /// How one restart ended.
@@ -41,19 +44,25 @@ pub struct Executor {
 
 #[derive(Debug, Clone)]
 enum Via {
+    #[cfg(unix)]
     Dbus {
         bus_address: Option<String>,
         job_timeout: Duration,
     },
+    #[cfg(unix)]
     Helper {
         socket: PathBuf,
         api_key: Option<Secret>,
         job_timeout: Duration,
     },
+    /// Windows: stop, wait for STOPPED, start, wait for RUNNING (each wait bounded by `job_timeout`).
+    #[cfg(windows)]
+    Scm { job_timeout: Duration },
 }
 
 impl Executor {
     /// The executor `RESTART_MODE` selects, honouring `DRY_RUN`; `api_key` is what the helper expects.
+    #[cfg(unix)]
     pub fn new(restart: &RestartSettings, site: &Site, api_key: Option<Secret>) -> Self {
         let via = match restart.mode {
             RestartMode::Dbus => return Self::dbus(restart, site),
@@ -69,7 +78,24 @@ impl Executor {
         }
     }
 
+    /// Windows: the Service Control Manager executor (the only one there), honouring `DRY_RUN`.
+    #[cfg(windows)]
+    pub fn new(
+        restart: &RestartSettings,
+        site: &Site,
+        _api_key: Option<crate::vars::Secret>,
+    ) -> Self {
+        let RestartMode::Scm = restart.mode;
+        Self {
+            dry_run: site.dry_run,
+            via: Via::Scm {
+                job_timeout: restart.job_timeout,
+            },
+        }
+    }
+
     /// The D-Bus executor whatever `RESTART_MODE` says (what the helper itself uses).
+    #[cfg(unix)]
     pub fn dbus(restart: &RestartSettings, site: &Site) -> Self {
         Self {
             dry_run: site.dry_run,
@@ -87,8 +113,12 @@ impl Executor {
     /// How `action` leaves the process, for messages: "RestartUnit over D-Bus" or "the host helper".
     pub fn describe(&self, action: UnitAction) -> String {
         match self.via {
+            #[cfg(unix)]
             Via::Dbus { .. } => format!("{} over D-Bus", action.method()),
+            #[cfg(unix)]
             Via::Helper { .. } => "the host helper".into(),
+            #[cfg(windows)]
+            Via::Scm { .. } => format!("a {action} through the Service Control Manager"),
         }
     }
 
@@ -109,6 +139,14 @@ impl Executor {
                 duration_secs: 0.0,
             };
         }
+        #[cfg(windows)]
+        let Via::Scm { job_timeout } = &self.via;
+        #[cfg(windows)]
+        return scm_execution(
+            crate::restart::scm::run(action, unit, *job_timeout).await,
+            started,
+        );
+        #[cfg(unix)]
         let ended = match &self.via {
             Via::Dbus {
                 bus_address,
@@ -123,7 +161,9 @@ impl Executor {
                 helper::client::run(socket, key, action, unit, *job_timeout).await
             }
         };
+        #[cfg(unix)]
         let duration_secs = started.elapsed().as_secs_f64();
+        #[cfg(unix)]
         match ended {
             // The helper keeps its own DRY_RUN: it may answer that it did nothing.
             Ok(job) if job.result == "dry_run" => Execution {
@@ -155,5 +195,21 @@ impl Executor {
                 duration_secs,
             },
         }
+    }
+}
+
+/// The SCM's outcome as the executor records every unit action.
+#[cfg(windows)]
+fn scm_execution(run: crate::restart::scm::ScmOutcome, started: Instant) -> Execution {
+    Execution {
+        outcome: if run.result == "done" {
+            Outcome::Done
+        } else {
+            Outcome::Failed
+        },
+        result: run.result.to_owned(),
+        active_state: run.state.map(str::to_owned),
+        error: run.error,
+        duration_secs: started.elapsed().as_secs_f64(),
     }
 }

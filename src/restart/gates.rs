@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::auth::Role;
 use crate::db::entities::service_current::Model as UnitRow;
-use crate::domain::{Hostname, UnitAction, UnitName};
+use crate::domain::{Hostname, NameRules, UnitAction, UnitName};
 use crate::restart::Actor;
 use crate::restart::policy::PolicyFile;
 
@@ -73,30 +73,34 @@ impl fmt::Display for Refusal {
 
 /// The gates that need no history, in the workflow's order: the names parse, the allow-list approves, the
 /// host has the unit, it is recoverable, and the caller may restart. The console's pages ask the same
-/// question to decide whether to show the button.
+/// question to decide whether to show the button. `rules` are the host's: a Windows host's services go
+/// by their Windows names, every other host's by systemd unit names.
 pub(crate) fn static_gates(
     policy: &PolicyFile,
     actor: &Actor,
     action: UnitAction,
-    host: &str,
+    (host, rules): (&str, NameRules),
     unit: &str,
     current: Option<&UnitRow>,
 ) -> Result<(Hostname, UnitName), Refusal> {
     let host =
         Hostname::parse(host).map_err(|err| Refusal::new(Gate::Name, format!("host: {err}")))?;
-    let unit = match UnitName::parse(unit) {
+    let unit = match UnitName::parse_as(unit, rules) {
+        Ok(unit) if rules == NameRules::Windows => unit,
         Ok(unit) if unit.is_service() && !unit.is_template() => unit,
         Ok(unit) => {
-            let msg = format!(
-                "{unit} is not a service unit that can be {}ed",
-                action.as_str()
-            )
-            .replace("stoped", "stopped");
+            let done = match action {
+                UnitAction::Restart => "restarted",
+                UnitAction::Start => "started",
+                UnitAction::Stop => "stopped",
+                UnitAction::Reload => "reloaded",
+            };
+            let msg = format!("{unit} is not a service unit that can be {done}");
             return Err(Refusal::new(Gate::Name, msg));
         }
         Err(err) => return Err(Refusal::new(Gate::Name, format!("unit: {err}"))),
     };
-    if !policy.allows(host.as_str(), &unit) {
+    if !policy.allows(host.as_str(), &unit, rules) {
         let msg = format!("{unit} on {host} is not in the approved-services list.");
         return Err(Refusal::new(Gate::NotApproved, msg));
     }

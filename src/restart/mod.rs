@@ -8,12 +8,16 @@ mod auto;
 mod dispatch;
 pub mod executor;
 pub mod gates;
+#[cfg(unix)]
 pub mod helper;
 pub mod limiter;
+#[cfg(unix)]
 mod local;
 pub mod policy;
 mod record;
 pub mod remote;
+#[cfg(windows)]
+mod scm;
 mod settings;
 
 use std::collections::HashSet;
@@ -22,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::Db;
-use crate::domain::{Hostname, RestartState, UnitAction, UnitName};
+use crate::domain::{Hostname, NameRules, RestartState, UnitAction, UnitName};
 use crate::live::{LiveBus, LiveEvent};
 use crate::site::Site;
 use crate::vars::Secret;
@@ -42,6 +46,7 @@ struct Inner {
     settings: RestartSettings,
     hostname: Hostname,
     /// The system bus, for questions to this host's systemd (`can_reload`).
+    #[cfg(unix)]
     bus_address: Option<String>,
     policy: policy::PolicyFile,
     executor: Executor,
@@ -152,6 +157,7 @@ impl Restarter {
         Self {
             inner: Arc::new(Inner {
                 hostname: site.hostname.clone(),
+                #[cfg(unix)]
                 bus_address: site.bus_address.clone(),
                 policy: policy::PolicyFile::new(&settings.approved_json),
                 executor: Executor::new(&settings, site, api_key),
@@ -177,14 +183,19 @@ impl Restarter {
         &self.inner.settings
     }
 
-    /// Whether the allow-list approves `unit` on `host` (the pages show the button only then).
+    /// Whether the allow-list approves `unit`, a name as `service_current` stores it, on `host`.
     pub fn approved(&self, host: &str, unit: &str) -> bool {
-        UnitName::parse(unit).is_ok_and(|u| self.inner.policy.allows(host, &u))
+        let rules = match UnitName::parse_exact(unit) {
+            Ok(_) => NameRules::Systemd,
+            Err(_) => NameRules::Windows,
+        };
+        UnitName::parse_as(unit, rules).is_ok_and(|u| self.inner.policy.allows(host, &u, rules))
     }
 
     /// Whether `unit` on `host` can be reloaded, as far as this process can tell: systemd's `CanReload`
     /// for this host's units (over D-Bus, bounded by `CALL_TIMEOUT`), false for other hosts' (their
     /// `CanReload` is not collected) and whenever systemd cannot be asked.
+    #[cfg(unix)]
     pub async fn can_reload(&self, host: &str, unit: &str) -> bool {
         let Ok(unit) = UnitName::parse(unit) else {
             return false;
@@ -200,6 +211,12 @@ impl Restarter {
             tokio::time::timeout(crate::systemd::CALL_TIMEOUT, ask).await,
             Ok(Ok(true))
         )
+    }
+
+    /// Windows services have no reload.
+    #[cfg(windows)]
+    pub async fn can_reload(&self, _host: &str, _unit: &str) -> bool {
+        false
     }
 
     /// Why the approved-services file on disk is not in force, for the admins' banner.

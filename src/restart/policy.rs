@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
-use crate::domain::{ApprovedServices, UnitName};
+use crate::domain::{ApprovedServices, NameRules, UnitName};
 
 /// Cheap to share behind an `Arc`; reads take a short lock.
 pub struct PolicyFile {
@@ -36,8 +36,8 @@ impl PolicyFile {
     }
 
     /// Whether `unit` on `host` is approved by the current file.
-    pub(crate) fn allows(&self, host: &str, unit: &UnitName) -> bool {
-        self.with_current(|l| l.policy.allows(host, unit))
+    pub(crate) fn allows(&self, host: &str, unit: &UnitName, rules: NameRules) -> bool {
+        self.with_current(|l| l.policy.allows(host, unit, rules))
     }
 
     /// Why the file on disk is not in force (it is malformed), if it is not.
@@ -106,14 +106,14 @@ mod tests {
         let path = dir.path().join("approved.json");
         let policy = PolicyFile::new(&path);
         assert!(
-            !policy.allows("h", &unit("nginx")),
+            !policy.allows("h", &unit("nginx"), NameRules::Systemd),
             "no file, nothing approved"
         );
         std::fs::write(&path, r#"["nginx.service"]"#).expect("write");
-        assert!(policy.allows("h", &unit("nginx")));
+        assert!(policy.allows("h", &unit("nginx"), NameRules::Systemd));
         std::fs::write(&path, r#"{"allow": [oops"#).expect("write");
         assert!(
-            policy.allows("h", &unit("nginx")),
+            policy.allows("h", &unit("nginx"), NameRules::Systemd),
             "the last good policy stays"
         );
         assert!(policy.error().expect("an error").contains("malformed"));
@@ -122,10 +122,10 @@ mod tests {
             r#"{"allow":[{"host":"h","service":"cron.service"}]}"#,
         )
         .expect("write");
-        assert!(policy.allows("h", &unit("cron")));
-        assert!(!policy.allows("h", &unit("nginx")));
+        assert!(policy.allows("h", &unit("cron"), NameRules::Systemd));
+        assert!(!policy.allows("h", &unit("nginx"), NameRules::Systemd));
         assert!(policy.error().is_none());
         std::fs::remove_file(&path).expect("remove");
-        assert!(!policy.allows("h", &unit("cron")));
+        assert!(!policy.allows("h", &unit("cron"), NameRules::Systemd));
     }
 }

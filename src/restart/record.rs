@@ -18,7 +18,11 @@ impl Restarter {
     pub(super) async fn refuse(&self, ask: &Ask, refusal: Refusal) -> anyhow::Result<Report> {
         let unit: String = ask.unit.chars().take(255).collect();
         let host: String = ask.host.chars().take(253).collect();
-        let request_id = match (Hostname::parse(&ask.host), UnitName::parse(&ask.unit)) {
+        let rules = self.name_rules(&ask.host).await?;
+        let request_id = match (
+            Hostname::parse(&ask.host),
+            UnitName::parse_as(&ask.unit, rules),
+        ) {
             (Ok(hostname), Ok(service_name)) => {
                 let new = NewRequest {
                     hostname: &hostname,

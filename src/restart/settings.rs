@@ -10,9 +10,41 @@ use crate::vars::{SettingsError, Vars};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestartMode {
     /// `RestartUnit` over D-Bus (`DBUS_SYSTEM_BUS_ADDRESS`).
+    #[cfg(unix)]
     Dbus,
     /// Through `smartmon helper` on its unix socket.
+    #[cfg(unix)]
     Helper,
+    /// Windows: stop and start through the Service Control Manager (the only mode there).
+    #[cfg(windows)]
+    Scm,
+}
+
+/// `RESTART_MODE` on Linux: `dbus` (default) or `helper`.
+#[cfg(unix)]
+fn restart_mode(vars: &Vars) -> Result<RestartMode, SettingsError> {
+    match vars.text("RESTART_MODE").as_deref() {
+        None | Some("dbus") => Ok(RestartMode::Dbus),
+        Some("helper") => Ok(RestartMode::Helper),
+        Some(other) => Err(SettingsError::new(
+            "RESTART_MODE",
+            format!("expected dbus or helper, got {other:?}"),
+        )),
+    }
+}
+
+/// `RESTART_MODE` on Windows: `scm`, the default and only mode.
+#[cfg(windows)]
+fn restart_mode(vars: &Vars) -> Result<RestartMode, SettingsError> {
+    match vars.text("RESTART_MODE").as_deref() {
+        None | Some("scm") => Ok(RestartMode::Scm),
+        Some(other) => Err(SettingsError::new(
+            "RESTART_MODE",
+            format!(
+                "on Windows restarts go through the Service Control Manager (scm), got {other:?}"
+            ),
+        )),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -24,13 +56,14 @@ pub struct RestartSettings {
     /// `SMARTMON_RESTART_BACKOFF_FAILS` failures within `SMARTMON_RESTART_BACKOFF_WINDOW_MIN` refuse more.
     pub backoff_fails: u64,
     pub backoff_window: Duration,
-    /// `RESTART_MODE`: `dbus` (default) or `helper`.
+    /// `RESTART_MODE`: `dbus` (default) or `helper`; `scm` on Windows.
     pub mode: RestartMode,
     /// `SMARTMON_HELPER_SOCKET`: the helper's unix socket.
     pub helper_socket: PathBuf,
     /// `SMARTMON_HELPER_GROUP`: the group (name or id) the helper gives its socket; unset keeps the process's.
     pub helper_group: Option<String>,
-    /// `SMARTMON_RESTART_TIMEOUT_SECS`: how long to wait for systemd's `JobRemoved`.
+    /// `SMARTMON_RESTART_TIMEOUT_SECS`: how long to wait for systemd's `JobRemoved` (on Windows: for
+    /// STOPPED, then again for RUNNING).
     pub job_timeout: Duration,
     /// `SMARTMON_RESTART_QUEUE_TTL_SECS`: a queued request for another host expires after this long.
     pub queue_ttl: Duration,
@@ -54,16 +87,7 @@ impl RestartSettings {
                 vars.number(name, default, min..=10_080)? * 60,
             ))
         };
-        let mode = match vars.text("RESTART_MODE").as_deref() {
-            None | Some("dbus") => RestartMode::Dbus,
-            Some("helper") => RestartMode::Helper,
-            Some(other) => {
-                return Err(SettingsError::new(
-                    "RESTART_MODE",
-                    format!("expected dbus or helper, got {other:?}"),
-                ));
-            }
-        };
+        let mode = restart_mode(vars)?;
         Ok(Self {
             approved_json: PathBuf::from(
                 vars.text("SMARTMON_APPROVED_JSON")
@@ -118,7 +142,10 @@ mod tests {
             (s.auto_restart, s.auto_max, s.auto_window.as_secs()),
             (false, 3, 600)
         );
+        #[cfg(unix)]
         assert_eq!(s.mode, RestartMode::Dbus);
+        #[cfg(windows)]
+        assert_eq!(s.mode, RestartMode::Scm);
         assert_eq!(s.helper_socket.to_str(), Some("/run/smartmon/helper.sock"));
         let err = settings(&[("RESTART_MODE", "ssh")]).expect_err("no such mode");
         assert_eq!(err.variable, "RESTART_MODE");

@@ -16,6 +16,8 @@ pub mod restart;
 pub mod seed;
 pub mod sse;
 pub mod upstream;
+pub mod windows_host;
+pub mod wine;
 pub mod yaml;
 
 use std::collections::HashMap;

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
 use super::{HelperRequest, HelperResponse, MAX_REQUEST_BYTES};
-use crate::domain::{Hostname, UnitAction, UnitName};
+use crate::domain::{Hostname, NameRules, UnitAction, UnitName};
 use crate::restart::RestartSettings;
 use crate::restart::executor::{Executor, Outcome};
 use crate::restart::policy::PolicyFile;
@@ -167,7 +167,10 @@ impl Inner {
             Ok(unit) => return HelperResponse::refused(format!("{unit} is not a service")),
             Err(err) => return HelperResponse::refused(format!("invalid unit name: {err}")),
         };
-        if !self.policy.allows(self.hostname.as_str(), &unit) {
+        if !self
+            .policy
+            .allows(self.hostname.as_str(), &unit, NameRules::Systemd)
+        {
             return HelperResponse::refused(format!("{unit} is not in the approved-services list"));
         }
         let run = self.executor.run(action, &unit).await;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
 use crate::auth::{CurrentUser, Via};
-use crate::domain::UnitAction;
+use crate::domain::{NameRules, UnitAction};
 use crate::restart::{Actor, Ask, Gate, Report, Source, Status};
 use crate::web::client::client_ip;
 use crate::web::error::AppError;
@@ -62,13 +62,14 @@ pub(crate) async fn panel_for(
 ) -> Result<Markup, AppError> {
     state.current.ensure_loaded().await?;
     let current = state.current.unit(host, unit);
+    let rules = (state.restart.name_rules(host).await).map_err(AppError::outage_or_unexpected)?;
     let refusal = match user {
         Some(user) => state
             .restart
             .refusal_for(
                 &actor_of(user),
                 UnitAction::Restart,
-                host,
+                (host, rules),
                 unit,
                 current.as_deref().map(|u| &**u),
             )
@@ -82,7 +83,8 @@ pub(crate) async fn panel_for(
         .await?;
     let others = match user {
         Some(user) => {
-            other_actions(state, user, host, unit, current.as_deref().map(|u| &**u)).await
+            let current = current.as_deref().map(|u| &**u);
+            other_actions(state, user, (host, rules), unit, current).await
         }
         None => Vec::new(),
     };
@@ -103,7 +105,7 @@ pub(crate) async fn panel_for(
 async fn other_actions(
     state: &AppState,
     user: &CurrentUser,
-    host: &str,
+    (host, rules): (&str, NameRules),
     unit: &str,
     current: Option<&crate::db::entities::service_current::Model>,
 ) -> Vec<UnitAction> {
@@ -122,7 +124,7 @@ async fn other_actions(
         if !fits
             || state
                 .restart
-                .refusal_for(&actor, action, host, unit, current)
+                .refusal_for(&actor, action, (host, rules), unit, current)
                 .is_err()
         {
             continue;

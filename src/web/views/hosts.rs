@@ -54,7 +54,7 @@ pub(crate) fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
                 tbody { @for h in hosts {
                     @let m = h.latest.as_ref();
                     tr id=(format!("host:{}", h.host.hostname)) {
-                        td { a href=(format!("/hosts/{}", h.host.hostname)) { (h.host.hostname) } }
+                        td { a href=(format!("/hosts/{}", h.host.hostname)) { (h.host.hostname) } (platform_mark(h)) }
                         td { @if host_is_up(h, now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } } }
                         td { (percent(m.and_then(|m| m.cpu_percent))) }
                         td { (percent(m.and_then(|m| m.memory_percent))) }
@@ -65,6 +65,15 @@ pub(crate) fn hosts_table(hosts: &[HostSummary], now: f64) -> Markup {
                     }
                 } }
             } }
+        }
+    }
+}
+
+/// A "Windows" mark for a host whose agent reported Windows (its services go by Windows names).
+fn platform_mark(h: &HostSummary) -> Markup {
+    html! {
+        @if crate::domain::NameRules::for_os(h.host.os.as_deref()) == crate::domain::NameRules::Windows {
+            " " span.badge.badge-muted title=(h.host.os.as_deref().unwrap_or("Windows")) { "Windows" }
         }
     }
 }
@@ -87,7 +96,7 @@ pub(crate) fn host_page(chrome: &Chrome, d: &HostDetail) -> Markup {
         "/hosts",
         html! {
             nav.breadcrumb aria-label="Breadcrumb" { a href="/hosts" { "Hosts" } " / " (name) }
-            h1 { (name) " "
+            h1 { (name) " " (platform_mark(d.host)) " "
                 @if host_is_up(d.host, d.now) { span.badge.badge-ok { "up" } } @else { span.badge.badge-danger { "stale" } }
             }
             (host_facts(d.host, d.now))
