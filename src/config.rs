@@ -10,6 +10,7 @@ use crate::auth::AuthSettings;
 use crate::collector::CollectorSettings;
 use crate::db::DatabaseSettings;
 use crate::lifecycle::LifecycleSettings;
+use crate::notify::NotifySettings;
 use crate::restart::RestartSettings;
 use crate::site::SiteSettings;
 use crate::telemetry::LogSettings;
@@ -37,6 +38,8 @@ pub struct Settings {
     pub restart: RestartSettings,
     /// Retention, rollups and partitions.
     pub lifecycle: LifecycleSettings,
+    /// Notification delivery: retries, grouping, host-down, the channel file.
+    pub notify: NotifySettings,
 }
 
 impl Settings {
@@ -61,6 +64,7 @@ impl Settings {
             collector: CollectorSettings::from_vars(vars)?,
             restart: RestartSettings::from_vars(vars)?,
             lifecycle: LifecycleSettings::from_vars(vars)?,
+            notify: NotifySettings::from_vars(vars)?,
         })
     }
 }

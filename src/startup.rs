@@ -98,6 +98,15 @@ impl Application {
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
+        let notifier = crate::notify::Notifier::new(
+            settings.notify.clone(),
+            db.clone(),
+            live.clone(),
+            clock.clone(),
+        )?;
+        if settings.notify.enabled {
+            notifier.spawn();
+        }
         let http = settings.http.clone();
         let state = AppState {
             lifecycle: Arc::new(settings.lifecycle),
@@ -110,6 +119,7 @@ impl Application {
             current,
             rows,
             restart,
+            notifier,
             streams: Arc::new(StreamSlots::new(http.streams_per_user)),
         };
         crate::web::live_parts::spawn(state.clone());

@@ -7,6 +7,8 @@ pub mod disk_health;
 pub mod filesystem_usage;
 pub mod hosts;
 pub mod network_checks;
+pub mod notification_channels;
+pub mod notification_outbox;
 pub mod restart_requests;
 pub mod service_current;
 pub mod service_status;
