@@ -39,6 +39,7 @@ mod live;
 mod live_streams;
 mod memory_reads;
 mod metrics_exposition;
+mod notify_admin;
 mod notify_core;
 mod postgres_tls;
 mod restart_auto;

@@ -59,11 +59,19 @@ pub enum AuditAction {
     RestartExpired,
     #[sea_orm(string_value = "auto_restart_stopped")]
     AutoRestartStopped,
+    #[sea_orm(string_value = "notify_channel_created")]
+    NotifyChannelCreated,
+    #[sea_orm(string_value = "notify_channel_updated")]
+    NotifyChannelUpdated,
+    #[sea_orm(string_value = "notify_channel_deleted")]
+    NotifyChannelDeleted,
+    #[sea_orm(string_value = "notify_channel_tested")]
+    NotifyChannelTested,
 }
 
 impl AuditAction {
-    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts).
-    pub const ALL: [AuditAction; 25] = [
+    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts, notifications).
+    pub const ALL: [AuditAction; 29] = [
         Self::Login,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -89,6 +97,10 @@ impl AuditAction {
         Self::RestartFailed,
         Self::RestartExpired,
         Self::AutoRestartStopped,
+        Self::NotifyChannelCreated,
+        Self::NotifyChannelUpdated,
+        Self::NotifyChannelDeleted,
+        Self::NotifyChannelTested,
     ];
 
     /// The action a person named (the audit page's filter); `None` for any other text.
@@ -123,6 +135,10 @@ impl AuditAction {
             Self::RestartFailed => "restart_failed",
             Self::RestartExpired => "restart_expired",
             Self::AutoRestartStopped => "auto_restart_stopped",
+            Self::NotifyChannelCreated => "notify_channel_created",
+            Self::NotifyChannelUpdated => "notify_channel_updated",
+            Self::NotifyChannelDeleted => "notify_channel_deleted",
+            Self::NotifyChannelTested => "notify_channel_tested",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! retries and grouping, "host down" detection, and a channel's Test. Messages are queued by
 //! `db::notify_outbox` in the transaction of the alert change; this area only sends them.
 
+pub mod admin;
 mod channel;
+pub mod file_config;
 mod host_down;
 mod message;
 mod ntfy;

@@ -8,6 +8,8 @@ pub mod events;
 pub mod fleet_health;
 pub mod hosts;
 pub mod metrics;
+pub mod notification_form;
+pub mod notifications;
 pub mod ops;
 pub mod overview;
 pub mod restart;

@@ -12,6 +12,8 @@ pub mod disks;
 pub mod errors;
 pub mod hosts;
 pub mod layout;
+pub mod notification_form;
+pub mod notifications;
 pub mod overview;
 pub mod restart;
 pub mod service_detail;
