@@ -41,6 +41,7 @@ mod memory_reads;
 mod metrics_exposition;
 mod notify_admin;
 mod notify_core;
+mod notify_noise;
 mod postgres_tls;
 mod restart_auto;
 mod restart_dry_run;
