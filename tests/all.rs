@@ -42,6 +42,7 @@ mod metrics_exposition;
 mod notify_admin;
 mod notify_core;
 mod notify_noise;
+mod notify_repeat;
 mod postgres_tls;
 mod restart_auto;
 mod restart_dry_run;

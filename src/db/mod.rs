@@ -12,6 +12,7 @@ pub mod hosts;
 pub mod notify_channels;
 pub mod notify_delivery;
 pub mod notify_outbox;
+pub mod notify_reminders;
 pub mod pg_tls;
 pub mod readings;
 pub mod restart_locks;

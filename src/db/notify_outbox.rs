@@ -1,13 +1,13 @@
 //! `notification_outbox`, written beside the alert change: `enqueue_alert` runs inside the transaction
 //! that opens or resolves an alert, so a message exists exactly when the change does. It routes the change
 //! to the enabled channels, holds a failure for the channel's grace period (a recovery inside it cancels
-//! the message and sends nothing), holds back messages for a host that is down, and queues a recovery
-//! only where the failure was announced.
+//! the message and sends nothing), holds back messages for a host that is down, says once that an alert
+//! is flapping instead of once per change, and queues a recovery only where the failure was announced.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::entities::{
@@ -74,13 +74,35 @@ async fn enqueue_opened(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> Re
         if !route.matches(news.severity, news.hostname, news.source) {
             continue;
         }
-        let (status, why) = if host_down {
-            ("suppressed", Some("held back: the host stopped reporting"))
-        } else {
-            ("pending", None)
-        };
         let due = news.at + f64::from(channel.grace_secs.max(0));
-        insert(conn, channel.id, news, "opened", status, due, why).await?;
+        if host_down {
+            let why = Some("held back: the host stopped reporting");
+            insert(conn, channel.id, news, "opened", "suppressed", due, why).await?;
+            continue;
+        }
+        match flapping(conn, channel.id, news, &route).await? {
+            Flap::No => insert(conn, channel.id, news, "opened", "pending", due, None).await?,
+            Flap::Starts(changes) => {
+                let minutes = route.flap_window_secs / 60;
+                let message = format!(
+                    "{} is flapping: it failed {changes} times within {minutes} min; \
+                     further changes are held back until it settles (last: {})",
+                    news.source, news.message
+                );
+                let flap = AlertNews {
+                    message: &message,
+                    ..news.clone()
+                };
+                insert(
+                    conn, channel.id, &flap, "flapping", "pending", news.at, None,
+                )
+                .await?;
+            }
+            Flap::Ongoing => {
+                let why = Some("held back: flapping");
+                insert(conn, channel.id, news, "opened", "suppressed", due, why).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -120,6 +142,44 @@ async fn enqueue_resolved(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> 
         }
     }
     Ok(())
+}
+
+/// Whether this opening makes the alert's source flap on this channel.
+enum Flap {
+    No,
+    /// It just started flapping, after this many openings within the window.
+    Starts(u64),
+    /// Already announced as flapping within the window.
+    Ongoing,
+}
+
+async fn flapping(
+    conn: &impl ConnectionTrait,
+    channel_id: i64,
+    news: &AlertNews<'_>,
+    route: &NotifyRoute,
+) -> Result<Flap, DbErr> {
+    if route.flap_changes < 2 {
+        return Ok(Flap::No);
+    }
+    let since = news.at - f64::from(route.flap_window_secs);
+    let recent = |events: &[&str]| {
+        outbox::Entity::find()
+            .filter(outbox::Column::ChannelId.eq(channel_id))
+            .filter(outbox::Column::Hostname.eq(news.hostname))
+            .filter(outbox::Column::Source.eq(news.source))
+            .filter(outbox::Column::Event.is_in(events.iter().copied()))
+            .filter(outbox::Column::CreatedAt.gt(since))
+    };
+    if recent(&["flapping"]).count(conn).await? > 0 {
+        return Ok(Flap::Ongoing);
+    }
+    let changes = recent(&["opened"]).count(conn).await? + 1;
+    Ok(if changes >= u64::from(route.flap_changes) {
+        Flap::Starts(changes)
+    } else {
+        Flap::No
+    })
 }
 
 /// Queues a message for one channel, due now.

@@ -76,6 +76,14 @@ pub struct NotifyRoute {
     pub units: String,
     /// Kinds taken; empty is every kind.
     pub kinds: Vec<AlertKind>,
+    /// A reminder for an alert still open this long after its last message (0: none).
+    pub remind_every_secs: u32,
+    /// At most this many reminders per alert.
+    pub remind_max: u32,
+    /// An alert that opens this many times within `flap_window_secs` is "flapping": one message says
+    /// so and further changes are held back (0: no flapping detection).
+    pub flap_changes: u32,
+    pub flap_window_secs: u32,
 }
 
 impl Default for NotifyRoute {
@@ -85,6 +93,10 @@ impl Default for NotifyRoute {
             hosts: String::new(),
             units: String::new(),
             kinds: Vec::new(),
+            remind_every_secs: 4 * 3600,
+            remind_max: 3,
+            flap_changes: 5,
+            flap_window_secs: 900,
         }
     }
 }
@@ -104,6 +116,16 @@ impl NotifyRoute {
                     "the {what} pattern must be at most 500 printable characters"
                 )));
             }
+        }
+        if self.flap_changes == 1 {
+            return Err(ParseError(
+                "flapping needs at least 2 changes (or 0 to turn it off)".into(),
+            ));
+        }
+        if self.remind_every_secs != 0 && self.remind_every_secs < 60 {
+            return Err(ParseError(
+                "reminders at most once a minute (or 0 for none)".into(),
+            ));
         }
         Ok(())
     }
@@ -185,6 +207,7 @@ mod tests {
             hosts: "web*".into(),
             units: "nginx*".into(),
             kinds: vec![AlertKind::Service],
+            ..NotifyRoute::default()
         };
         assert!(route.matches(Severity::Critical, "web1", "service:nginx.service"));
         assert!(!route.matches(Severity::Warning, "web1", "service:nginx.service"));

@@ -25,6 +25,11 @@ pub struct ChannelInput {
     pub units: String,
     /// Comma-separated kinds; empty takes every kind.
     pub kinds: String,
+    /// Reminder interval (seconds) and count, flapping threshold and window; empty is the default.
+    pub remind_every_secs: String,
+    pub remind_max: String,
+    pub flap_changes: String,
+    pub flap_window_secs: String,
 }
 
 /// Checks `input` and returns the row to save; `stored` holds the current secrets when editing.
@@ -54,7 +59,27 @@ pub fn draft(
         .filter(|k| !k.is_empty())
         .map(|k| AlertKind::parse(k).map_err(|e| format!("kinds: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    let defaults = NotifyRoute::default();
     let route = NotifyRoute {
+        remind_every_secs: number(
+            "reminder interval",
+            &input.remind_every_secs,
+            defaults.remind_every_secs,
+            0..=604_800,
+        )?,
+        remind_max: number("reminders", &input.remind_max, defaults.remind_max, 0..=100)?,
+        flap_changes: number(
+            "flapping changes",
+            &input.flap_changes,
+            defaults.flap_changes,
+            0..=1000,
+        )?,
+        flap_window_secs: number(
+            "flapping window",
+            &input.flap_window_secs,
+            defaults.flap_window_secs,
+            60..=86_400,
+        )?,
         min_severity: if input.min_severity.trim().is_empty() {
             "warning".into()
         } else {
@@ -81,6 +106,29 @@ pub fn draft(
         enabled: input.enabled,
         origin: origin.to_owned(),
     })
+}
+
+/// A whole number from `range`, or `default` when `text` is empty.
+fn number(
+    what: &str,
+    text: &str,
+    default: u32,
+    range: std::ops::RangeInclusive<u32>,
+) -> Result<u32, String> {
+    match text.trim() {
+        "" => Ok(default),
+        t => t
+            .parse::<u32>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "{what}: a whole number from {} to {}, got {t:?}",
+                    range.start(),
+                    range.end()
+                )
+            }),
+    }
 }
 
 fn merge(secrets: &mut Secrets, new: Secrets, clear: &[String]) -> Result<(), String> {

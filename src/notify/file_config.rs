@@ -122,6 +122,10 @@ fn to_draft(e: Entry) -> Result<ChannelDraft, String> {
             .map(|k| k.as_str())
             .collect::<Vec<_>>()
             .join(","),
+        remind_every_secs: e.route.remind_every_secs.to_string(),
+        remind_max: e.route.remind_max.to_string(),
+        flap_changes: e.route.flap_changes.to_string(),
+        flap_window_secs: e.route.flap_window_secs.to_string(),
     };
     draft(input, None, "file")
 }

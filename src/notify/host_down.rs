@@ -1,7 +1,7 @@
 //! "Host down": a host that has not reported for `SMARTMON_NOTIFY_HOST_DOWN_SECS` gets one critical
 //! alert (`host:down`), which announces it once and holds back its units' and checks' alerts while it
 //! lasts; the alert resolves (a recovery message) when the host reports again. One replica at a time
-//! decides (a Postgres advisory lock), so the alert opens once.
+//! decides (a Postgres advisory lock), so the alert opens once. The same check queues reminders.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 
@@ -18,7 +18,8 @@ use crate::live::LiveEvent;
 const HOST_CHECK_LOCK: i64 = 727_362;
 
 impl Notifier {
-    /// Opens "host down" for hosts silent too long and resolves it for hosts reporting again.
+    /// The periodic check: queues due reminders, opens "host down" for hosts silent too long and
+    /// resolves it for hosts reporting again.
     pub async fn check_hosts(&self) -> anyhow::Result<()> {
         let inner = &self.inner;
         let now = inner.clock.now();
@@ -36,6 +37,14 @@ impl Notifier {
             {
                 return Ok(());
             }
+        }
+        let reminders = crate::db::notify_reminders::queue_due(&txn, now).await?;
+        if inner.settings.host_down_after.is_zero() {
+            txn.commit().await?;
+            if reminders > 0 {
+                inner.wake.notify_one();
+            }
+            return Ok(());
         }
         let all = hosts::Entity::find().all(&txn).await?;
         let down: Vec<String> = alerts::Entity::find()
@@ -71,8 +80,11 @@ impl Notifier {
             });
         }
         txn.commit().await?;
+        let woke = !changed.is_empty() || reminders > 0;
         if !changed.is_empty() {
             inner.live.publish(changed).await;
+        }
+        if woke {
             inner.wake.notify_one();
         }
         Ok(())

@@ -11,6 +11,9 @@ use crate::domain::notify_route::unit_of;
 /// Lines listed in one message; the rest are counted.
 const MAX_LINES: usize = 50;
 
+/// Events that are grouped per host (or fleet-wide); the others are one message each.
+const GROUPED: [&str; 3] = ["opened", "resolved", "reminder"];
+
 /// One request's worth of news.
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -31,7 +34,7 @@ pub fn group(
     console_url: Option<&str>,
 ) -> Vec<Message> {
     let mut groups: Vec<Vec<&outbox::Model>> = Vec::new();
-    for event in ["opened", "resolved"] {
+    for event in GROUPED {
         let of_event: Vec<&outbox::Model> = rows.iter().filter(|r| r.event == event).collect();
         let mut hosts: Vec<&str> = of_event.iter().map(|r| r.hostname.as_str()).collect();
         hosts.sort_unstable();
@@ -50,10 +53,7 @@ pub fn group(
             }
         }
     }
-    for row in rows
-        .iter()
-        .filter(|r| r.event != "opened" && r.event != "resolved")
-    {
+    for row in rows.iter().filter(|r| !GROUPED.contains(&r.event.as_str())) {
         groups.push(vec![row]);
     }
     groups.retain(|g| !g.is_empty());
@@ -69,36 +69,21 @@ fn build(rows: &[&outbox::Model], console_url: Option<&str>) -> Message {
     } else {
         "warning"
     };
+    let what = match first.event.as_str() {
+        "resolved" => "RESOLVED".to_owned(),
+        "reminder" => "STILL OPEN".to_owned(),
+        "flapping" => "FLAPPING".to_owned(),
+        _ => severity.to_uppercase(),
+    };
     let mut hosts: Vec<&str> = rows.iter().map(|r| r.hostname.as_str()).collect();
+    hosts.sort_unstable();
     hosts.dedup();
     let title = match (first.event.as_str(), rows.len()) {
         ("test", _) => "smartmon test message".to_owned(),
-        (_, 1) if resolved => format!("RESOLVED {}: {}", first.hostname, subject(first)),
-        (_, 1) => format!(
-            "{} {}: {}",
-            severity.to_uppercase(),
-            first.hostname,
-            first.message
-        ),
-        (_, n) if hosts.len() == 1 && resolved => {
-            format!("RESOLVED {n} alerts on {}", first.hostname)
-        }
-        (_, n) if hosts.len() == 1 => format!(
-            "{} {n} alerts on {}",
-            severity.to_uppercase(),
-            first.hostname
-        ),
-        (_, n) => {
-            let mut distinct = hosts.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            let what = if resolved {
-                "RESOLVED"
-            } else {
-                &severity.to_uppercase()
-            };
-            format!("{what} {n} alerts on {} hosts", distinct.len())
-        }
+        (_, 1) if resolved => format!("{what} {}: {}", first.hostname, subject(first)),
+        (_, 1) => format!("{what} {}: {}", first.hostname, first.message),
+        (_, n) if hosts.len() == 1 => format!("{what} {n} alerts on {}", first.hostname),
+        (_, n) => format!("{what} {n} alerts on {} hosts", hosts.len()),
     };
     let text = if rows.len() == 1 {
         line(first, false)
@@ -137,7 +122,7 @@ fn line(row: &outbox::Model, with_host: bool) -> String {
     };
     match row.event.as_str() {
         "resolved" => format!("{host}{} recovered (was: {})", subject(row), row.message),
-        "opened" => format!("{host}[{}] {}", row.severity, row.message),
+        "opened" | "reminder" => format!("{host}[{}] {}", row.severity, row.message),
         _ => format!("{host}{}", row.message),
     }
 }

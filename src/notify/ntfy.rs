@@ -58,6 +58,8 @@ pub(super) fn request(
     let (priority, tag) = match (message.event.as_str(), message.severity.as_str()) {
         ("resolved", _) => (3, "white_check_mark"),
         ("test", _) => (3, "test_tube"),
+        ("flapping", _) => (4, "repeat"),
+        ("reminder", _) => (4, "hourglass"),
         (_, "critical") => (5, "rotating_light"),
         _ => (4, "warning"),
     };

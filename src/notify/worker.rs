@@ -140,12 +140,13 @@ impl Notifier {
     pub(super) async fn run(self) {
         let mut host_check = tokio::time::Instant::now();
         loop {
-            if self.inner.settings.host_down_after > Duration::ZERO
-                && host_check.elapsed() >= Duration::from_secs(5)
-            {
+            if host_check.elapsed() >= Duration::from_secs(5) {
                 host_check = tokio::time::Instant::now();
                 if let Err(err) = self.check_hosts().await {
-                    tracing::warn!(error = format!("{err:#}"), "host-down check failed");
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "host-down and reminder check failed"
+                    );
                 }
             }
             if let Err(err) = self.deliver_due().await {

@@ -29,6 +29,10 @@ pub struct ChannelForm {
     hosts: String,
     units: String,
     kinds: String,
+    remind_every_secs: String,
+    remind_max: String,
+    flap_changes: String,
+    flap_window_secs: String,
 }
 
 impl ChannelForm {
@@ -64,6 +68,10 @@ impl ChannelForm {
             hosts: self.hosts,
             units: self.units,
             kinds: self.kinds,
+            remind_every_secs: self.remind_every_secs,
+            remind_max: self.remind_max,
+            flap_changes: self.flap_changes,
+            flap_window_secs: self.flap_window_secs,
         }
     }
 }

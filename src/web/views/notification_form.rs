@@ -64,5 +64,12 @@ pub(crate) fn channel_fields(current: Option<&channels::Model>) -> Markup {
             label { "Units (globs; empty: all)" input name="units" value=(route.units); }
             label { "Kinds (service, disk, usage, check, restart, auto_remediation, host; empty: all)" input name="kinds" value=(kinds); }
         }
+        fieldset {
+            legend { "Noise control" }
+            label { "Remind every (seconds; 0: never)" input name="remind_every_secs" inputmode="numeric" value=(route.remind_every_secs); }
+            label { "At most this many reminders" input name="remind_max" inputmode="numeric" value=(route.remind_max); }
+            label { "Flapping: this many failures (0: off)" input name="flap_changes" inputmode="numeric" value=(route.flap_changes); }
+            label { "… within (seconds)" input name="flap_window_secs" inputmode="numeric" value=(route.flap_window_secs); }
+        }
     }
 }
