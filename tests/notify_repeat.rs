@@ -1,9 +1,11 @@
-//! Alerts that stay or come back: reminders at an interval up to a maximum, and a flapping unit that
-//! sends one "flapping" message instead of one per change.
+//! Alerts that stay or come back: reminders at an interval up to a maximum, a flapping unit that
+//! sends one "flapping" message instead of one per change, and a maintenance window that holds
+//! messages and announces what is still wrong when it ends.
 
 use std::time::Duration;
 
 use serde_json::json;
+use smartmon::auth::Role;
 
 use crate::both_backends;
 use crate::support::notify::{add_routed_channel, condition, outbox, write, writer};
@@ -158,7 +160,101 @@ async fn a_flapping_unit_sends_one_flapping_message_not_one_per_change(backend: 
     assert_eq!(held, 3, "the later failures are in the log, held back");
 }
 
+async fn a_maintenance_window_holds_messages_and_announces_what_is_still_wrong_at_its_end(
+    backend: Backend,
+) {
+    let receiver = Receiver::start().await;
+    let app = spawn_app_with(backend, &[("SMARTMON_NOTIFY", "false")]).await;
+    let hook = json!({"url": receiver.url("/")});
+    add_routed_channel(
+        &app,
+        "ops",
+        "webhook",
+        json!({"preset": "slack"}),
+        hook,
+        0,
+        json!({}),
+    )
+    .await;
+    let admin = app.login_as("root", Role::Admin).await;
+    let bad = admin
+        .post_form("/admin/notifications/silences", &[("minutes", "soon")])
+        .await;
+    assert_eq!(bad.status(), 400);
+    let fields = [
+        ("hosts", "web01"),
+        ("minutes", "30"),
+        ("reason", "kernel upgrade"),
+    ];
+    let started = admin
+        .post_form("/admin/notifications/silences", &fields)
+        .await;
+    assert_eq!(started.status(), 303);
+    let page = admin
+        .get("/admin/notifications")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("kernel upgrade") && page.contains("End now"));
+
+    let collector = writer(&app).await;
+    let clock = &app.state.clock;
+    let now = clock.now();
+    write(
+        &collector,
+        vec![
+            condition("web01", "service:stays.service", true, now),
+            condition("web01", "service:blip.service", true, now),
+            condition("web02", "service:other.service", true, now),
+        ],
+    )
+    .await;
+    write(
+        &collector,
+        vec![condition("web01", "service:blip.service", false, now + 1.0)],
+    )
+    .await;
+    assert_eq!(
+        round(&app).await,
+        1,
+        "only web02, outside the window, is announced"
+    );
+    assert!(receiver.requests()[0].body.contains("web02"));
+
+    clock.advance(Duration::from_secs(31 * 60));
+    assert_eq!(
+        round(&app).await,
+        1,
+        "the window ended: what is still wrong, once"
+    );
+    let summary = &receiver.requests()[1].body;
+    assert!(
+        summary.contains("stays.service") && summary.contains("kernel upgrade"),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("blip.service"),
+        "what recovered inside the window is not news"
+    );
+    assert_eq!(round(&app).await, 0, "the summary is sent once");
+    write(
+        &collector,
+        vec![condition(
+            "web01",
+            "service:stays.service",
+            false,
+            clock.now(),
+        )],
+    )
+    .await;
+    assert_eq!(round(&app).await, 1, "its recovery follows");
+    assert!(receiver.requests()[2].body.contains("RESOLVED web01"));
+    assert_eq!(app.audit("notify_silence_changed").await.len(), 1);
+}
+
 both_backends!(
     an_open_alert_is_reminded_at_its_interval_at_most_twice,
     a_flapping_unit_sends_one_flapping_message_not_one_per_change,
+    a_maintenance_window_holds_messages_and_announces_what_is_still_wrong_at_its_end,
 );

@@ -18,6 +18,7 @@ mod m20261201_000100_replica_coordination;
 mod m20261201_000200_hosts_services_seen;
 mod m20261202_000100_audit_refusal_count;
 mod m20261207_000100_notifications;
+mod m20261207_000110_notification_silences;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000200_hosts_services_seen::Migration),
             Box::new(m20261202_000100_audit_refusal_count::Migration),
             Box::new(m20261207_000100_notifications::Migration),
+            Box::new(m20261207_000110_notification_silences::Migration),
         ]
     }
 }

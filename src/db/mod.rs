@@ -13,6 +13,7 @@ pub mod notify_channels;
 pub mod notify_delivery;
 pub mod notify_outbox;
 pub mod notify_reminders;
+pub mod notify_silences;
 pub mod pg_tls;
 pub mod readings;
 pub mod restart_locks;

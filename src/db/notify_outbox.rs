@@ -69,12 +69,32 @@ async fn enqueue_opened(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> Re
             .exec(conn)
             .await?;
     }
+    let silenced =
+        crate::db::notify_silences::holding(conn, news.hostname, news.source, news.at).await?;
     for channel in enabled_channels(conn).await? {
         let route: NotifyRoute = serde_json::from_str(&channel.route).unwrap_or_default();
         if !route.matches(news.severity, news.hostname, news.source) {
             continue;
         }
         let due = news.at + f64::from(channel.grace_secs.max(0));
+        if let Some(window) = &silenced {
+            let why = format!(
+                "held: {} (until {})",
+                window.reason,
+                crate::clock::rfc3339(window.ends_at)
+            );
+            insert(
+                conn,
+                channel.id,
+                news,
+                "opened",
+                "suppressed",
+                due,
+                Some(&why),
+            )
+            .await?;
+            continue;
+        }
         if host_down {
             let why = Some("held back: the host stopped reporting");
             insert(conn, channel.id, news, "opened", "suppressed", due, why).await?;

@@ -67,11 +67,13 @@ pub enum AuditAction {
     NotifyChannelDeleted,
     #[sea_orm(string_value = "notify_channel_tested")]
     NotifyChannelTested,
+    #[sea_orm(string_value = "notify_silence_changed")]
+    NotifySilenceChanged,
 }
 
 impl AuditAction {
     /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts, notifications).
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::Login,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -101,6 +103,7 @@ impl AuditAction {
         Self::NotifyChannelUpdated,
         Self::NotifyChannelDeleted,
         Self::NotifyChannelTested,
+        Self::NotifySilenceChanged,
     ];
 
     /// The action a person named (the audit page's filter); `None` for any other text.
@@ -139,6 +142,7 @@ impl AuditAction {
             Self::NotifyChannelUpdated => "notify_channel_updated",
             Self::NotifyChannelDeleted => "notify_channel_deleted",
             Self::NotifyChannelTested => "notify_channel_tested",
+            Self::NotifySilenceChanged => "notify_silence_changed",
         }
     }
 }

@@ -38,7 +38,8 @@ impl Notifier {
                 return Ok(());
             }
         }
-        let reminders = crate::db::notify_reminders::queue_due(&txn, now).await?;
+        let reminders = crate::db::notify_reminders::queue_due(&txn, now).await?
+            + crate::db::notify_silences::queue_summaries(&txn, now).await?;
         if inner.settings.host_down_after.is_zero() {
             txn.commit().await?;
             if reminders > 0 {

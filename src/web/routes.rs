@@ -31,8 +31,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 use crate::web::assets;
 use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
-    api, audit, auth, data, events, fleet_health, hosts, metrics, notifications, ops, overview,
-    restart, services, users,
+    api, audit, auth, data, events, fleet_health, hosts, metrics, notification_silences,
+    notifications, ops, overview, restart, services, users,
 };
 use crate::web::limits::Limits;
 
@@ -132,6 +132,17 @@ pub fn table() -> Vec<Entry> {
         post("/users/{username}/enable", Admin, users::enable),
         get("/admin/notifications", Admin, notifications::page),
         post("/admin/notifications", Admin, notifications::create),
+        // Before `/admin/notifications/{id}`, which would otherwise take "silences" for an id.
+        post(
+            "/admin/notifications/silences",
+            Admin,
+            notification_silences::create,
+        ),
+        post(
+            "/admin/notifications/silences/{id}/end",
+            Admin,
+            notification_silences::end,
+        ),
         get("/admin/notifications/{id}", Admin, notifications::edit),
         post("/admin/notifications/{id}", Admin, notifications::update),
         post(

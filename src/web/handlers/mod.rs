@@ -9,6 +9,7 @@ pub mod fleet_health;
 pub mod hosts;
 pub mod metrics;
 pub mod notification_form;
+pub mod notification_silences;
 pub mod notifications;
 pub mod ops;
 pub mod overview;

@@ -36,11 +36,15 @@ async fn render(
         200,
     )
     .await?;
+    let now = state.clock.now();
+    let silences = crate::db::notify_silences::current(&state.db.conn, now).await?;
     let data = PageData {
         channels: &channels,
         log: &log,
         filter: &filter,
         notice,
+        silences: &silences,
+        now,
     };
     Ok(html(
         status,

@@ -13,6 +13,7 @@ pub mod errors;
 pub mod hosts;
 pub mod layout;
 pub mod notification_form;
+pub mod notification_silences;
 pub mod notifications;
 pub mod overview;
 pub mod restart;

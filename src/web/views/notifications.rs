@@ -5,12 +5,16 @@ use maud::{Markup, html};
 
 use crate::auth::CurrentUser;
 use crate::clock::rfc3339;
-use crate::db::entities::{notification_channels as channels, notification_outbox as outbox};
+use crate::db::entities::{
+    notification_channels as channels, notification_outbox as outbox,
+    notification_silences as silences,
+};
 use crate::notify::admin::{secrets_set, stored_parts};
 use crate::web::error::AppError;
 use crate::web::params::Params;
 use crate::web::views::layout::{Chrome, page};
 use crate::web::views::notification_form::channel_fields;
+use crate::web::views::notification_silences::silences_section;
 
 /// The delivery statuses a row can have.
 pub const STATUSES: [&str; 5] = ["pending", "delivered", "failed", "cancelled", "suppressed"];
@@ -60,6 +64,8 @@ pub struct PageData<'a> {
     pub log: &'a [outbox::Model],
     pub filter: &'a LogFilter,
     pub notice: Option<Notice>,
+    pub silences: &'a [silences::Model],
+    pub now: f64,
 }
 
 pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData) -> Markup {
@@ -94,6 +100,7 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
                     button type="submit" { "Add channel" }
                 }
             }
+            (silences_section(d.silences, d.now, csrf))
             section.card { h2 { "Delivery log" } (log_table(d)) }
         },
     )
