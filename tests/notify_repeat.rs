@@ -258,3 +258,55 @@ both_backends!(
     a_flapping_unit_sends_one_flapping_message_not_one_per_change,
     a_maintenance_window_holds_messages_and_announces_what_is_still_wrong_at_its_end,
 );
+
+mod restart_outcomes {
+    //! Restart outcomes reach the channels that route the `restart` kind, and only those.
+
+    use serde_json::json;
+
+    use crate::both_backends;
+    use crate::support::Backend;
+    use crate::support::fake_systemd::FakeSystemd;
+    use crate::support::notify::{add_channel, add_routed_channel};
+    use crate::support::receiver::Receiver;
+    use crate::support::restart::{ALLOW, HOST, Policy, console, units};
+
+    async fn a_failed_restart_is_routed_to_channels_that_take_restarts(backend: Backend) {
+        let bus = FakeSystemd::start(&units()).await;
+        bus.set_restart_outcome("failed", "failed", "failed");
+        let policy = Policy::new(ALLOW);
+        let app = console(backend, &bus, &policy, &[("DRY_RUN", "false")]).await;
+        let (restarts, others) = (Receiver::start().await, Receiver::start().await);
+        let slack = json!({"preset": "slack"});
+        let route = json!({"kinds": ["restart"]});
+        let hook = json!({"url": restarts.url("/")});
+        add_routed_channel(&app, "restarts", "webhook", slack.clone(), hook, 0, route).await;
+        add_channel(
+            &app,
+            "alerts",
+            "webhook",
+            slack,
+            json!({"url": others.url("/")}),
+            0,
+        )
+        .await;
+
+        let (status, _) = app.api_restart(HOST, "cron").await;
+        assert_eq!(status, 502);
+        let got = restarts
+            .wait_for(1, std::time::Duration::from_secs(10))
+            .await;
+        let text = got[0].json()["text"].as_str().unwrap_or("").to_owned();
+        assert!(
+            text.starts_with("*RESTART FAILED") && text.contains("cron"),
+            "{text}"
+        );
+        app.state.notifier.deliver_due().await.expect("delivery");
+        assert!(
+            others.requests().is_empty(),
+            "restarts are opt-in per channel"
+        );
+    }
+
+    both_backends!(a_failed_restart_is_routed_to_channels_that_take_restarts);
+}

@@ -11,6 +11,8 @@ pub mod health;
 pub mod hosts;
 pub mod notify_channels;
 pub mod notify_delivery;
+pub mod notify_events;
+pub mod notify_noise;
 pub mod notify_outbox;
 pub mod notify_reminders;
 pub mod notify_silences;

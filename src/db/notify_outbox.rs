@@ -7,12 +7,13 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::db::entities::{
     alerts, notification_channels as channels, notification_outbox as outbox,
 };
+use crate::db::notify_noise::{Flap, flapping, holding};
 use crate::domain::{NotifyRoute, Severity};
 
 /// The source of the alert a console raises for a host that stopped reporting.
@@ -69,8 +70,7 @@ async fn enqueue_opened(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> Re
             .exec(conn)
             .await?;
     }
-    let silenced =
-        crate::db::notify_silences::holding(conn, news.hostname, news.source, news.at).await?;
+    let silenced = holding(conn, news.hostname, news.source, news.at).await?;
     for channel in enabled_channels(conn).await? {
         let route: NotifyRoute = serde_json::from_str(&channel.route).unwrap_or_default();
         if !route.matches(news.severity, news.hostname, news.source) {
@@ -100,7 +100,16 @@ async fn enqueue_opened(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> Re
             insert(conn, channel.id, news, "opened", "suppressed", due, why).await?;
             continue;
         }
-        match flapping(conn, channel.id, news, &route).await? {
+        match flapping(
+            conn,
+            channel.id,
+            news.hostname,
+            news.source,
+            news.at,
+            &route,
+        )
+        .await?
+        {
             Flap::No => insert(conn, channel.id, news, "opened", "pending", due, None).await?,
             Flap::Starts(changes) => {
                 let minutes = route.flap_window_secs / 60;
@@ -162,44 +171,6 @@ async fn enqueue_resolved(conn: &impl ConnectionTrait, news: &AlertNews<'_>) -> 
         }
     }
     Ok(())
-}
-
-/// Whether this opening makes the alert's source flap on this channel.
-enum Flap {
-    No,
-    /// It just started flapping, after this many openings within the window.
-    Starts(u64),
-    /// Already announced as flapping within the window.
-    Ongoing,
-}
-
-async fn flapping(
-    conn: &impl ConnectionTrait,
-    channel_id: i64,
-    news: &AlertNews<'_>,
-    route: &NotifyRoute,
-) -> Result<Flap, DbErr> {
-    if route.flap_changes < 2 {
-        return Ok(Flap::No);
-    }
-    let since = news.at - f64::from(route.flap_window_secs);
-    let recent = |events: &[&str]| {
-        outbox::Entity::find()
-            .filter(outbox::Column::ChannelId.eq(channel_id))
-            .filter(outbox::Column::Hostname.eq(news.hostname))
-            .filter(outbox::Column::Source.eq(news.source))
-            .filter(outbox::Column::Event.is_in(events.iter().copied()))
-            .filter(outbox::Column::CreatedAt.gt(since))
-    };
-    if recent(&["flapping"]).count(conn).await? > 0 {
-        return Ok(Flap::Ongoing);
-    }
-    let changes = recent(&["opened"]).count(conn).await? + 1;
-    Ok(if changes >= u64::from(route.flap_changes) {
-        Flap::Starts(changes)
-    } else {
-        Flap::No
-    })
 }
 
 /// Queues a message for one channel, due now.

@@ -1,5 +1,5 @@
-//! `notification_silences`: maintenance windows and snoozes. `holding` says whether one covers an alert
-//! now (its messages are then held); `queue_summaries` announces, once per window that ended, what is
+//! `notification_silences`: maintenance windows and snoozes (`db::notify_outbox` holds the messages of
+//! the alerts one covers); `queue_summaries` announces, once per window that ended, what is
 //! still wrong among the alerts it covered.
 
 use sea_orm::sea_query::Expr;
@@ -64,21 +64,6 @@ pub async fn end_now(conn: &impl ConnectionTrait, id: i64, now: f64) -> Result<b
         .exec(conn)
         .await?;
     Ok(ended.rows_affected == 1)
-}
-
-/// The window holding an alert of `hostname`/`source` at `at`, if any.
-pub async fn holding(
-    conn: &impl ConnectionTrait,
-    hostname: &str,
-    source: &str,
-    at: f64,
-) -> Result<Option<silences::Model>, DbErr> {
-    let active = silences::Entity::find()
-        .filter(silences::Column::StartsAt.lte(at))
-        .filter(silences::Column::EndsAt.gt(at))
-        .all(conn)
-        .await?;
-    Ok(active.into_iter().find(|s| s.covers(hostname, source)))
 }
 
 /// For each window that ended: the alerts it covered that are still open are announced again (as

@@ -73,6 +73,8 @@ fn build(rows: &[&outbox::Model], console_url: Option<&str>) -> Message {
         "resolved" => "RESOLVED".to_owned(),
         "reminder" => "STILL OPEN".to_owned(),
         "flapping" => "FLAPPING".to_owned(),
+        "restart" if first.severity == "critical" => "RESTART FAILED".to_owned(),
+        "restart" => "RESTARTED".to_owned(),
         _ => severity.to_uppercase(),
     };
     let mut hosts: Vec<&str> = rows.iter().map(|r| r.hostname.as_str()).collect();
