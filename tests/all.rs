@@ -40,6 +40,7 @@ mod live_streams;
 mod memory_reads;
 mod metrics_exposition;
 mod notify_admin;
+mod notify_channels;
 mod notify_core;
 mod notify_noise;
 mod notify_repeat;

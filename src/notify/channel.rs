@@ -5,6 +5,7 @@
 use super::message::Message;
 use super::ntfy::Ntfy;
 use super::presets::Preset;
+use super::push::Push;
 use super::stored::http_url;
 pub use super::stored::{Config, Secrets};
 use super::template::{Escape, Template};
@@ -14,6 +15,7 @@ use super::template::{Escape, Template};
 pub enum ChannelSpec {
     Webhook(Webhook),
     Ntfy(Ntfy),
+    Push(Push),
 }
 
 /// Generic webhook: method, URL, headers (one `Name: value` per line) and a body template.
@@ -27,7 +29,7 @@ pub struct Webhook {
 }
 
 /// The kinds a channel may have.
-pub const KINDS: [&str; 2] = ["webhook", "ntfy"];
+pub const KINDS: [&str; 5] = ["webhook", "ntfy", "gotify", "pushover", "telegram"];
 
 impl ChannelSpec {
     /// Checks `kind`'s settings; the message says what is wrong, in the words of the form.
@@ -35,6 +37,9 @@ impl ChannelSpec {
         match kind {
             "webhook" => webhook(config, secrets).map(Self::Webhook),
             "ntfy" => Ntfy::parse(config, secrets).map(Self::Ntfy),
+            "gotify" | "pushover" | "telegram" => {
+                Push::parse(kind, config, secrets).map(Self::Push)
+            }
             other => Err(format!(
                 "unknown channel kind {other:?}; the kinds are {}",
                 KINDS.join(", ")
@@ -61,6 +66,7 @@ impl ChannelSpec {
                 request
             }
             Self::Ntfy(n) => super::ntfy::request(n, client, message),
+            Self::Push(p) => p.request(client, message),
         }
     }
 }

@@ -52,6 +52,8 @@ struct Entry {
     server: String,
     #[serde(default)]
     topic: String,
+    #[serde(default)]
+    chat_id: String,
     url: Option<String>,
     url_file: Option<String>,
     headers: Option<String>,
@@ -109,6 +111,7 @@ fn to_draft(e: Entry) -> Result<ChannelDraft, String> {
             body: e.body,
             server: e.server,
             topic: e.topic,
+            chat_id: e.chat_id,
         },
         secrets,
         clear: Vec::new(),

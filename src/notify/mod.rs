@@ -9,6 +9,7 @@ mod host_down;
 mod message;
 mod ntfy;
 mod presets;
+mod push;
 mod settings;
 mod stored;
 pub mod template;

@@ -15,6 +15,8 @@ pub struct Config {
     pub body: String,
     pub server: String,
     pub topic: String,
+    /// Telegram's chat id.
+    pub chat_id: String,
 }
 
 /// The secret settings as stored (`notification_channels.secrets`); never rendered.

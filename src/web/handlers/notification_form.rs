@@ -19,6 +19,7 @@ pub struct ChannelForm {
     body: String,
     server: String,
     topic: String,
+    chat_id: String,
     url: String,
     headers: String,
     token: String,
@@ -49,6 +50,7 @@ impl ChannelForm {
                 body: self.body,
                 server: self.server,
                 topic: self.topic,
+                chat_id: self.chat_id,
             },
             secrets: Secrets {
                 url: self.url,

@@ -52,6 +52,13 @@ pub(crate) fn channel_fields(current: Option<&channels::Model>) -> Markup {
             label { "User (secret: " (secret_hint("username")) ")" input name="username" autocomplete="off"; }
             label { "Password (secret: " (secret_hint("password")) ")" input name="password" type="password" autocomplete="new-password"; }
         }
+        fieldset {
+            legend { "Gotify, Pushover, Telegram" }
+            p.muted { "Gotify: the server above and its application token. Pushover: the application token and, \
+                       as user, the user key. Telegram: the bot token and the chat id. The server field \
+                       overrides the public API address." }
+            label { "Telegram chat id" input name="chat_id" value=(config.chat_id); }
+        }
         @if current.is_some() {
             label { "Clear secrets (comma list: url, headers, token, username, password)" input name="clear" autocomplete="off"; }
         }
