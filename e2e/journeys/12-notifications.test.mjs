@@ -55,7 +55,7 @@ journey("12-notifications", "notifications: add a webhook, Test it, a failure an
       assert.match(hook.received[2].body.text, /RESOLVED/);
       assert.match(hook.received[2].body.text, /nginx\.service recovered/);
 
-      await page.goto(page.url().split("?")[0] + "?status=delivered");
+      await page.goto(`${new URL(page.url()).origin}/admin/notifications?status=delivered`);
       const log = await page.locator("table#deliveries").textContent();
       assert.match(log, /opened/);
       assert.match(log, /resolved/);
