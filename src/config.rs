@@ -11,6 +11,7 @@ use crate::collector::CollectorSettings;
 use crate::db::DatabaseSettings;
 use crate::journal::JournalSettings;
 use crate::lifecycle::LifecycleSettings;
+use crate::notify::NotifySettings;
 use crate::restart::RestartSettings;
 use crate::site::SiteSettings;
 use crate::telemetry::LogSettings;
@@ -40,6 +41,8 @@ pub struct Settings {
     pub lifecycle: LifecycleSettings,
     /// Where this host's journal is read from (`journalctl`, a journal directory) and how much a page shows.
     pub journal: JournalSettings,
+    /// Notification delivery: retries, grouping, host-down, the channel file.
+    pub notify: NotifySettings,
 }
 
 impl Settings {
@@ -65,6 +68,7 @@ impl Settings {
             restart: RestartSettings::from_vars(vars)?,
             lifecycle: LifecycleSettings::from_vars(vars)?,
             journal: JournalSettings::from_vars(vars)?,
+            notify: NotifySettings::from_vars(vars)?,
         })
     }
 }

@@ -4,7 +4,7 @@
 //! Where to look: `startup` builds the server that `main` runs; `web` is everything HTTP (`web::routes` is
 //! the whole surface); `live_state` holds every unit's latest state in memory and follows `live`'s change
 //! events itself; `auth` is access control without HTTP (identities, sessions, login, SSO); `restart` is
-//! the restart workflow; `journal` reads this host's systemd journal; `collector` gathers metrics, services, SMART and checks; `lifecycle` keeps history
+//! the restart workflow; `journal` reads this host's systemd journal; `notify` sends alert notifications from the outbox; `collector` gathers metrics, services, SMART and checks; `lifecycle` keeps history
 //! bounded; `db` owns the connection, typed entities and queries; `domain` the parsed types. Settings:
 //! each area reads its own (`vars` is the leaf they share), `site` is this host resolved once, and
 //! `config` only puts them together.
@@ -22,6 +22,7 @@ pub mod lifecycle;
 pub mod live;
 pub mod live_state;
 pub mod net;
+pub mod notify;
 pub mod restart;
 pub mod site;
 pub mod startup;

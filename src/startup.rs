@@ -103,6 +103,19 @@ impl Application {
         if settings.lifecycle.enabled {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
+        if let Some(path) = &settings.notify.config_file {
+            let drafts = crate::notify::file_config::load(path)?;
+            crate::notify::file_config::apply(&db, drafts, clock.now()).await?;
+        }
+        let notifier = crate::notify::Notifier::new(
+            settings.notify.clone(),
+            db.clone(),
+            live.clone(),
+            clock.clone(),
+        )?;
+        if settings.notify.enabled {
+            notifier.spawn();
+        }
         let http = settings.http.clone();
         let state = AppState {
             lifecycle: Arc::new(settings.lifecycle),
@@ -115,6 +128,7 @@ impl Application {
             current,
             rows,
             restart,
+            notifier,
             streams: Arc::new(StreamSlots::new(http.streams_per_user)),
             logs: LogFeed::new(Journal::new(settings.journal), feed_for_logs),
         };

@@ -17,6 +17,8 @@ mod m20261127_004100_partitioned_history;
 mod m20261201_000100_replica_coordination;
 mod m20261201_000200_hosts_services_seen;
 mod m20261202_000100_audit_refusal_count;
+mod m20261207_000100_notifications;
+mod m20261207_000110_notification_silences;
 mod m20261207_000200_unit_operations;
 
 /// Applies smartmon's migrations in order.
@@ -37,6 +39,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000100_replica_coordination::Migration),
             Box::new(m20261201_000200_hosts_services_seen::Migration),
             Box::new(m20261202_000100_audit_refusal_count::Migration),
+            Box::new(m20261207_000100_notifications::Migration),
+            Box::new(m20261207_000110_notification_silences::Migration),
             Box::new(m20261207_000200_unit_operations::Migration),
         ]
     }

@@ -16,6 +16,7 @@ use crate::db::alerts::{AlertChange, AlertCondition};
 use crate::db::entities::{
     disk_health, filesystem_usage, hosts, network_checks, service_current, system_metrics,
 };
+use crate::db::notify_outbox::AlertNews;
 use crate::db::{self, Db};
 use crate::live::{LiveBus, LiveEvent, UnitNews};
 
@@ -343,12 +344,28 @@ async fn apply_alert(
         touched.insert(host.to_owned(), open);
     }
     let open = touched.entry(host.to_owned()).or_default();
-    let (change, id) =
-        db::alerts::apply_known(txn, condition, open.get(&condition.source).copied()).await?;
+    let before = open.get(&condition.source).copied();
+    let (change, id) = db::alerts::apply_known(txn, condition, before).await?;
     match id {
         Some(id) => open.insert(condition.source.clone(), id),
         None => open.remove(&condition.source),
     };
+    if let Some(alert_id) = match change {
+        AlertChange::Opened => id,
+        AlertChange::Resolved => before,
+        AlertChange::Unchanged => None,
+    } {
+        let news = AlertNews {
+            alert_id,
+            hostname: host,
+            source: &condition.source,
+            severity: condition.severity,
+            message: &condition.message,
+            opened: change == AlertChange::Opened,
+            at: condition.ts_epoch,
+        };
+        db::notify_outbox::enqueue_alert(txn, &news).await?;
+    }
     Ok(match change {
         AlertChange::Unchanged => None,
         AlertChange::Opened | AlertChange::Resolved => Some(LiveEvent::AlertChanged {

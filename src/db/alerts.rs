@@ -11,6 +11,7 @@ use sea_orm::{
 };
 
 use crate::db::entities::alerts;
+use crate::db::notify_outbox::{AlertNews, enqueue_alert};
 use crate::domain::{Hostname, Severity};
 
 /// A condition as one collection saw it: `active` opens (or keeps open) the alert, else resolves it.
@@ -133,16 +134,26 @@ async fn insert_open(
     Ok(inserted.id)
 }
 
-/// Opens, refreshes or resolves the alert for `condition`, reading the open one first. Run inside the batch's transaction so two
-/// writers cannot both open one.
+/// Opens, refreshes or resolves the alert for `condition`, reading the open one first, and queues its
+/// notifications. Run inside a write transaction so two writers cannot both open one.
 pub async fn apply(
     conn: &impl ConnectionTrait,
     condition: &AlertCondition,
 ) -> Result<AlertChange, DbErr> {
     let open = open_alert(conn, condition.hostname.as_str(), &condition.source).await?;
+    let news = |alert_id, opened| AlertNews {
+        alert_id,
+        hostname: condition.hostname.as_str(),
+        source: &condition.source,
+        severity: condition.severity,
+        message: &condition.message,
+        opened,
+        at: condition.ts_epoch,
+    };
     match (open, condition.active) {
         (None, true) => {
-            insert_open(conn, condition).await?;
+            let id = insert_open(conn, condition).await?;
+            enqueue_alert(conn, &news(id, true)).await?;
             Ok(AlertChange::Opened)
         }
         (Some(alert), true) => {
@@ -153,6 +164,7 @@ pub async fn apply(
             Ok(AlertChange::Unchanged)
         }
         (Some(alert), false) => {
+            enqueue_alert(conn, &news(alert.id, false)).await?;
             let mut alert = alert.into_active_model();
             alert.resolved_at = Set(Some(condition.ts_epoch));
             alert.update(conn).await?;

@@ -74,11 +74,22 @@ pub enum AuditAction {
     UnitActionFailed,
     #[sea_orm(string_value = "unit_action_expired")]
     UnitActionExpired,
+    #[sea_orm(string_value = "notify_channel_created")]
+    NotifyChannelCreated,
+    #[sea_orm(string_value = "notify_channel_updated")]
+    NotifyChannelUpdated,
+    #[sea_orm(string_value = "notify_channel_deleted")]
+    NotifyChannelDeleted,
+    #[sea_orm(string_value = "notify_channel_tested")]
+    NotifyChannelTested,
+    #[sea_orm(string_value = "notify_silence_changed")]
+    NotifySilenceChanged,
 }
 
 impl AuditAction {
-    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts).
-    pub const ALL: [AuditAction; 32] = [
+    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts and unit actions,
+    /// notifications).
+    pub const ALL: [AuditAction; 37] = [
         Self::Login,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -111,6 +122,11 @@ impl AuditAction {
         Self::UnitActionDone,
         Self::UnitActionFailed,
         Self::UnitActionExpired,
+        Self::NotifyChannelCreated,
+        Self::NotifyChannelUpdated,
+        Self::NotifyChannelDeleted,
+        Self::NotifyChannelTested,
+        Self::NotifySilenceChanged,
     ];
 
     /// The event `self` (a restart event) is for `action`: itself for a restart, its `unit_action_*`
@@ -170,6 +186,11 @@ impl AuditAction {
             Self::UnitActionDone => "unit_action_done",
             Self::UnitActionFailed => "unit_action_failed",
             Self::UnitActionExpired => "unit_action_expired",
+            Self::NotifyChannelCreated => "notify_channel_created",
+            Self::NotifyChannelUpdated => "notify_channel_updated",
+            Self::NotifyChannelDeleted => "notify_channel_deleted",
+            Self::NotifyChannelTested => "notify_channel_tested",
+            Self::NotifySilenceChanged => "notify_silence_changed",
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod approved;
 mod audit_action;
 mod hostname;
+pub mod notify_route;
 mod password_hash;
 mod restart_state;
 mod role;
@@ -18,6 +19,7 @@ pub mod windows_service;
 pub use approved::ApprovedServices;
 pub use audit_action::AuditAction;
 pub use hostname::Hostname;
+pub use notify_route::{AlertKind, NotifyRoute};
 pub use password_hash::PasswordHash;
 pub use restart_state::RestartState;
 pub use role::Role;

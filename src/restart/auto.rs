@@ -70,7 +70,10 @@ impl Restarter {
                 active: false,
                 ts_epoch: self.inner.clock.now(),
             };
-            if apply(conn, &recovered).await? == crate::db::alerts::AlertChange::Resolved {
+            let txn = crate::db::begin_write(conn).await?;
+            let change = apply(&txn, &recovered).await?;
+            txn.commit().await?;
+            if change == crate::db::alerts::AlertChange::Resolved {
                 self.inner
                     .live
                     .publish(vec![LiveEvent::AlertChanged { hostname: host }])
@@ -135,7 +138,9 @@ impl Restarter {
             active: true,
             ts_epoch: now,
         };
-        let change = apply(&self.inner.db.conn, &condition).await?;
+        let txn = crate::db::begin_write(&self.inner.db.conn).await?;
+        let change = apply(&txn, &condition).await?;
+        txn.commit().await?;
         if change == crate::db::alerts::AlertChange::Opened {
             tracing::error!(unit, attempts, "automatic restarts stopped at their limit");
             let ask = Ask {

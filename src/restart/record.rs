@@ -7,6 +7,7 @@ use super::{Ask, Execution, Outcome, Refusal, Report, Restarter, Status};
 use crate::auth::audit;
 use crate::db::audit_log::AuditEntry;
 use crate::db::entities::restart_requests::Model;
+use crate::db::notify_events::{RestartOutcome, enqueue_restart};
 use crate::db::restart_requests::{self as requests, NewRequest, Progress};
 use crate::domain::AuditAction;
 use crate::domain::{Hostname, RestartState, UnitName};
@@ -163,6 +164,18 @@ impl Restarter {
         };
         self.audit(&ask, action, run.outcome != Outcome::Failed, detail)
             .await;
+        if run.outcome != Outcome::DryRun {
+            let outcome = RestartOutcome {
+                hostname: host,
+                unit,
+                failed: run.outcome == Outcome::Failed,
+                message: &message,
+                at: self.inner.clock.now(),
+            };
+            if let Err(err) = enqueue_restart(&self.inner.db.conn, &outcome).await {
+                tracing::warn!(host, unit, error = %err, "cannot queue the restart's notification");
+            }
+        }
         self.publish(host, unit).await;
         Ok(Report {
             action: ask.action,

@@ -31,8 +31,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 use crate::web::assets;
 use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
-    api, audit, auth, data, events, fleet_health, hosts, logs, metrics, ops, overview, restart,
-    services, unit_actions, users,
+    api, audit, auth, data, events, fleet_health, hosts, logs, metrics, notification_silences,
+    notifications, ops, overview, restart, services, unit_actions, users,
 };
 use crate::web::limits::Limits;
 
@@ -135,13 +135,44 @@ pub fn table() -> Vec<Entry> {
         post("/api/services/action", ApiKeyOrOperator, unit_actions::api),
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
-        // Admins: the Users page, and the Data page (table sizes, retention).
+        // Admins: the Users page, the Data page (table sizes, retention), Notifications.
         get("/admin/data", Admin, data::page),
         get("/users", Admin, users::list),
         post("/users", Admin, users::create),
         post("/users/{username}/role", Admin, users::set_role),
         post("/users/{username}/disable", Admin, users::disable),
         post("/users/{username}/enable", Admin, users::enable),
+        get("/admin/notifications", Admin, notifications::page),
+        post("/admin/notifications", Admin, notifications::create),
+        // Before `/admin/notifications/{id}`, which would otherwise take "silences" for an id.
+        post(
+            "/admin/notifications/silences",
+            Admin,
+            notification_silences::create,
+        ),
+        post(
+            "/admin/notifications/silences/{id}/end",
+            Admin,
+            notification_silences::end,
+        ),
+        get("/admin/notifications/{id}", Admin, notifications::edit),
+        post("/admin/notifications/{id}", Admin, notifications::update),
+        post(
+            "/admin/notifications/{id}/delete",
+            Admin,
+            notifications::delete,
+        ),
+        post("/admin/notifications/{id}/test", Admin, notifications::test),
+        get(
+            "/api/notifications/channels",
+            Admin,
+            api::notifications::channels,
+        ),
+        get(
+            "/api/notifications/deliveries",
+            Admin,
+            api::notifications::deliveries,
+        ),
     ]
 }
 

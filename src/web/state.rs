@@ -10,6 +10,7 @@ use crate::db::health::DbHealth;
 use crate::lifecycle::LifecycleSettings;
 use crate::live::LiveBus;
 use crate::live_state::CurrentState;
+use crate::notify::Notifier;
 use crate::restart::Restarter;
 use crate::web::live_feed::LiveFeed;
 use crate::web::log_feed::LogFeed;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub rows: Arc<RowCache>,
     /// The restart workflow (gates, executor, queue for other hosts).
     pub restart: Restarter,
+    /// Notification channels' sender (the Notifications page tests channels through it).
+    pub notifier: Notifier,
     /// Open live streams per user (the cap on `/events`).
     pub streams: Arc<StreamSlots>,
     /// This host's journal, and the shared followers that stream units' new lines to open pages.

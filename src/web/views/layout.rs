@@ -16,6 +16,7 @@ const NAV: &[(&str, &str, Role)] = &[
     ("/audit", "Audit", Role::Operator),
     ("/users", "Users", Role::Admin),
     ("/admin/data", "Data", Role::Admin),
+    ("/admin/notifications", "Notifications", Role::Admin),
 ];
 
 /// htmx settings that keep it within the Content-Security-Policy (no eval, no injected styles).

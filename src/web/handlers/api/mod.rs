@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod fleet_health;
 pub mod hosts;
+pub mod notifications;
 pub mod openapi;
 pub mod services;
 pub mod summary;

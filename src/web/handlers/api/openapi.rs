@@ -33,6 +33,8 @@ use crate::web::session_cookie;
         api::fleet_health::smart,
         api::fleet_health::network_targets,
         api::fleet_health::network_events,
+        api::notifications::channels,
+        api::notifications::deliveries,
         openapi,
         restart::api,
         unit_actions::api,
