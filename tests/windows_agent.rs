@@ -26,6 +26,13 @@ async fn the_windows_agent_lists_the_prefixs_real_services_and_its_host() {
         current(&app, "RpcSs").await
     })
     .await;
+    // Wine stops an idle RPC service by itself: start it, and see the agent report it running.
+    ensure_running(wine, "RpcSs").await;
+    let sub = wait_for_state(&app, "RpcSs", "RUNNING").await;
+    assert!(
+        sub.starts_with("pid "),
+        "a running service's sub-state is its PID: {sub}"
+    );
     let services = rows(
         &app,
         "SELECT service_name, raw_status, normalized_status, service_type, unit_file_state, description \

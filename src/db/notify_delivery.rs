@@ -86,24 +86,42 @@ pub async fn release(db: &Db, channel_id: i64, owner: &str) -> Result<(), DbErr>
 }
 
 /// The channel's pending messages that are due, in sending order (due time, then id), stopping at the
-/// first that is not due yet.
+/// first that is not due yet. A message being retried goes first and holds the channel until it is due
+/// again: messages written while it waited (due at once) do not overtake it.
 pub async fn due_messages(
     conn: &impl ConnectionTrait,
     channel_id: i64,
     now: f64,
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
-    let pending = outbox::Entity::find()
-        .filter(outbox::Column::ChannelId.eq(channel_id))
-        .filter(outbox::Column::Status.eq("pending"))
+    let pending = || {
+        outbox::Entity::find()
+            .filter(outbox::Column::ChannelId.eq(channel_id))
+            .filter(outbox::Column::Status.eq("pending"))
+    };
+    let retrying = pending()
+        .filter(outbox::Column::Attempts.gt(0))
+        .order_by_asc(outbox::Column::Id)
+        .one(conn)
+        .await?;
+    if retrying.as_ref().is_some_and(|m| m.due_at > now) {
+        return Ok(Vec::new());
+    }
+    let rest = pending()
         .order_by_asc(outbox::Column::DueAt)
         .order_by_asc(outbox::Column::Id)
         .limit(limit)
         .all(conn)
         .await?;
-    Ok(pending
+    let head_id = retrying.as_ref().map(|m| m.id);
+    Ok(retrying
         .into_iter()
-        .take_while(|m| m.due_at <= now)
+        .chain(
+            rest.into_iter()
+                .filter(|m| Some(m.id) != head_id)
+                .take_while(|m| m.due_at <= now),
+        )
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect())
 }
 

@@ -52,8 +52,15 @@ impl Why {
     }
 }
 
-/// The parts to render again, each with the most pressing reason given.
-type Dirty = BTreeMap<Part, Why>;
+/// A part to render again: the most pressing reason given, and when it was first marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    why: Why,
+    since: Instant,
+}
+
+/// The parts to render again.
+type Dirty = BTreeMap<Part, Mark>;
 
 /// A part of a page that is pushed rather than re-fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -165,36 +172,38 @@ async fn push_parts(state: AppState, mut changes: broadcast::Receiver<Change>) {
             Err(broadcast::error::RecvError::Lagged(_)) => (&Part::ALL[..], Why::State),
             Err(broadcast::error::RecvError::Closed) => return,
         };
+        let since = Instant::now();
         for part in parts {
-            let marked = dirty.entry(*part).or_insert(why);
-            *marked = (*marked).max(why);
+            let mark = dirty.entry(*part).or_insert(Mark { why, since });
+            mark.why = mark.why.max(why);
         }
     }
 }
 
-/// When the earliest marked part may be rendered.
-fn next_due(dirty: &Dirty, last_render: &HashMap<Part, Instant>, now: Instant) -> Instant {
-    let soonest = now + FIRST_DELAY;
-    dirty
-        .iter()
-        .map(|(part, why)| {
-            last_render
-                .get(part)
-                .map_or(soonest, |at| (*at + why.gap()).max(soonest))
-        })
-        .min()
-        .unwrap_or(soonest)
+/// When `part`, marked with `mark`, may be rendered: `FIRST_DELAY` after it was first marked (counted
+/// from then, so a steady stream of changes, one every few milliseconds from a large fleet, cannot put it
+/// off for ever), and not before its gap since the last render.
+fn due(part: Part, mark: Mark, last_render: &HashMap<Part, Instant>) -> Instant {
+    let first = mark.since + FIRST_DELAY;
+    last_render
+        .get(&part)
+        .map_or(first, |at| (*at + mark.why.gap()).max(first))
 }
 
-/// The marked parts whose gap has passed, unmarked.
+/// When the earliest marked part may be rendered.
+fn next_due(dirty: &Dirty, last_render: &HashMap<Part, Instant>, now: Instant) -> Instant {
+    dirty
+        .iter()
+        .map(|(part, mark)| due(*part, *mark, last_render))
+        .min()
+        .unwrap_or(now + FIRST_DELAY)
+}
+
+/// The marked parts that are due, unmarked.
 fn take_ready(dirty: &mut Dirty, last_render: &HashMap<Part, Instant>, now: Instant) -> Vec<Part> {
     let ready: Vec<Part> = dirty
         .iter()
-        .filter(|(part, why)| {
-            last_render
-                .get(part)
-                .is_none_or(|at| *at + why.gap() <= now)
-        })
+        .filter(|(part, mark)| due(**part, **mark, last_render) <= now)
         .map(|(part, _)| *part)
         .collect();
     for part in &ready {
@@ -232,12 +241,22 @@ mod tests {
         }
     }
 
+    fn marked(part: Part, change: &Change, since: Instant) -> Dirty {
+        Dirty::from([(
+            part,
+            Mark {
+                why: Why::of(change),
+                since,
+            },
+        )])
+    }
+
     #[test]
     fn a_state_change_is_rendered_soon_after_the_last_render_figures_wait_longer() {
         let now = Instant::now();
         let just_rendered = HashMap::from([(Part::Overview, now)]);
-        let state = Dirty::from([(Part::Overview, Why::of(&Change::Gap))]);
-        let figures = Dirty::from([(Part::Overview, Why::of(&metrics()))]);
+        let state = marked(Part::Overview, &Change::Gap, now);
+        let figures = marked(Part::Overview, &metrics(), now);
         assert_eq!(next_due(&state, &just_rendered, now) - now, STATE_GAP);
         assert_eq!(next_due(&figures, &just_rendered, now) - now, FIGURES_GAP);
         assert_eq!(
@@ -248,10 +267,33 @@ mod tests {
     }
 
     #[test]
+    fn a_steady_stream_of_changes_does_not_put_a_render_off() {
+        // A 1,000-host fleet announces a change every few milliseconds: each one must not restart the
+        // wait, or the overview is never rendered (every change was missed in the fan-out bench).
+        let start = Instant::now();
+        let mut dirty = marked(Part::Overview, &Change::Gap, start);
+        let last = HashMap::new();
+        for ms in (0..FIRST_DELAY.as_millis() as u64).step_by(5) {
+            let now = start + Duration::from_millis(ms);
+            let mark = dirty.entry(Part::Overview).or_insert(Mark {
+                why: Why::Figures,
+                since: now,
+            });
+            mark.why = mark.why.max(Why::Figures);
+            assert_eq!(next_due(&dirty, &last, now), start + FIRST_DELAY);
+        }
+        assert_eq!(
+            take_ready(&mut dirty, &last, start + FIRST_DELAY),
+            [Part::Overview]
+        );
+    }
+
+    #[test]
     fn only_parts_whose_gap_has_passed_are_taken() {
         let start = Instant::now();
         let last = HashMap::from([(Part::Overview, start), (Part::Hosts, start)]);
-        let mut dirty = Dirty::from([(Part::Overview, Why::State), (Part::Hosts, Why::Figures)]);
+        let mut dirty = marked(Part::Overview, &Change::Gap, start);
+        dirty.extend(marked(Part::Hosts, &metrics(), start));
         assert!(take_ready(&mut dirty, &last, start).is_empty());
         assert_eq!(
             take_ready(&mut dirty, &last, start + STATE_GAP),
