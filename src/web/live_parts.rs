@@ -154,10 +154,17 @@ async fn push_parts(state: AppState, mut changes: broadcast::Receiver<Change>) {
         let next = if dirty.is_empty() {
             changes.recv().await
         } else {
+            // A part already due is rendered before the next change is read: with changes queued up,
+            // waiting would take one at once each time and never reach the render.
             let due = next_due(&dirty, &last_render, Instant::now());
-            match tokio::time::timeout_at(due, changes.recv()).await {
-                Ok(change) => change,
-                Err(_) => {
+            let change = if due <= Instant::now() {
+                None
+            } else {
+                tokio::time::timeout_at(due, changes.recv()).await.ok()
+            };
+            match change {
+                Some(change) => change,
+                None => {
                     let ready = take_ready(&mut dirty, &last_render, Instant::now());
                     for part in ready {
                         last_render.insert(part, Instant::now());
