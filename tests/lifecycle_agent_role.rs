@@ -1,9 +1,16 @@
 //! Postgres only: the least-privilege agent role (`smartmon agent-role`) lets an agent do its job, read
-//! only its own host's restart requests, and nothing on accounts.
+//! only its own host's restart requests, route its own alerts, and nothing on accounts or the
+//! notification channels' secrets.
+
+use std::process::Stdio;
+use std::time::Duration;
 
 use smartmon::clock::Clock;
 use smartmon::lifecycle::agent_role::{self, RoleName};
 
+use crate::support::collector::{eventually, rows};
+use crate::support::fake_systemd::{FakeSystemd, FakeUnit};
+use crate::support::notify::add_webhook;
 use crate::support::{Backend, spawn_app};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,6 +124,100 @@ async fn agent_role_cli_applies_the_role_and_refuses_bad_names() {
         "the role exists"
     );
     drop_role(&app, &role).await;
+}
+
+/// The real agent, logged in as its role, with a failed unit and a notification channel in place: its
+/// units and the alert reach the database, and the alert is routed to the channel in the same
+/// transaction, without the agent reading the channel's secrets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_logged_in_as_its_role_writes_units_and_routes_its_alerts() {
+    let app = spawn_app(Backend::Postgres).await;
+    let secret = "https://hooks.example.invalid/T000/B000/s3cr3t";
+    let channel = add_webhook(&app, "team", secret, 0).await;
+    let role = RoleName::parse(&unique_role()).expect("role");
+    let host = smartmon::domain::Hostname::parse("web01").expect("host");
+    agent_role::apply(&app.state.db.conn, &agent_role::sql(&role, &host))
+        .await
+        .expect("role created");
+    let url =
+        app.db
+            .url
+            .clone()
+            .expect("url")
+            .replacen("postgres@", &format!("{}@", role.as_str()), 1);
+
+    let bus = FakeSystemd::start(&[
+        FakeUnit::service("ssh.service", "active", "running"),
+        FakeUnit::service("nginx.service", "failed", "failed"),
+    ])
+    .await;
+    let agent = tokio::process::Command::new(env!("CARGO_BIN_EXE_smartmon"))
+        .arg("agent")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &url)
+        .env("HOSTNAME_OVERRIDE", "web01")
+        .env("DBUS_SYSTEM_BUS_ADDRESS", bus.address())
+        .env("SMARTCTL", "/nonexistent/smartctl")
+        .env("LOG_LEVEL", "WARNING")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the agent");
+
+    let routed = eventually(
+        "the failed unit's alert routed to the channel",
+        Duration::from_secs(30),
+        || async {
+            rows(
+                &app,
+                &format!(
+                    "SELECT o.source, o.event FROM notification_outbox o
+                     WHERE o.hostname = 'web01' AND o.channel_id = {channel}"
+                ),
+            )
+            .await
+            .into_iter()
+            .find(|r| r[0].contains("nginx.service"))
+        },
+    )
+    .await;
+    assert_eq!(routed[1], "opened");
+    let units = rows(
+        &app,
+        "SELECT service_name FROM service_current WHERE hostname = 'web01' ORDER BY 1",
+    )
+    .await;
+    assert_eq!(units, [["nginx.service"], ["ssh.service"]]);
+
+    let output = stop(agent).await;
+    assert!(
+        !output.contains("permission denied"),
+        "the agent was refused something its job needs: {output}"
+    );
+    assert!(!output.contains(secret), "{output}");
+
+    // What the role may not read: the channel's secrets.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("the agent's role logs in");
+    tokio::spawn(connection);
+    let err = client
+        .query("SELECT secrets FROM notification_channels", &[])
+        .await
+        .expect_err("secrets are not the agent's");
+    assert!(format!("{err:?}").contains("42501"), "{err:?}");
+    drop(client);
+    drop_role(&app, role.as_str()).await;
+}
+
+/// Stops the agent and returns what it logged.
+async fn stop(mut agent: tokio::process::Child) -> String {
+    let _ = agent.start_kill();
+    let out = agent.wait_with_output().await.expect("the agent's output");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn unique_role() -> String {

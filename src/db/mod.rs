@@ -34,7 +34,7 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 pub use settings::DatabaseSettings;
@@ -184,9 +184,27 @@ impl Db {
 
     /// Fails with a readable message when migrations are pending (Postgres without `SMARTMON_INIT_PG`).
     pub(crate) async fn ensure_migrated(&self) -> anyhow::Result<()> {
-        let pending = Migrator::get_pending_migrations(&self.conn)
+        // A plain read: sea-orm-migration's own check first creates its table when missing, which an
+        // agent's least-privilege role (`smartmon agent-role`) may not do.
+        let applied: std::collections::HashSet<String> = self
+            .conn
+            .query_all_raw(Statement::from_string(
+                self.conn.get_database_backend(),
+                "SELECT version FROM seaql_migrations",
+            ))
             .await
-            .context("cannot read the migration table")?;
+            .context(
+                "cannot read the migration table: run `smartmon migrate` or set SMARTMON_INIT_PG=1 \
+                 (an agent's role may only read it)",
+            )?
+            .iter()
+            .filter_map(|row| row.try_get_by_index::<String>(0).ok())
+            .collect();
+        let pending: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .filter(|name| !applied.contains(name))
+            .collect();
         if !pending.is_empty() {
             anyhow::bail!(
                 "the database schema is {} migration(s) behind: run `smartmon migrate` or set SMARTMON_INIT_PG=1",

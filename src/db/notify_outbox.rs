@@ -232,12 +232,36 @@ async fn insert(
     .map(|_| ())
 }
 
-async fn enabled_channels(conn: &impl ConnectionTrait) -> Result<Vec<channels::Model>, DbErr> {
-    channels::Entity::find()
+/// What routing needs of an enabled channel, and nothing more: agents route their own alerts with a
+/// role that may read these columns of `notification_channels` and not the secrets beside them
+/// (`lifecycle::agent_role`).
+struct Routable {
+    id: i64,
+    route: String,
+    grace_secs: i32,
+}
+
+async fn enabled_channels(conn: &impl ConnectionTrait) -> Result<Vec<Routable>, DbErr> {
+    let rows: Vec<(i64, String, i32)> = channels::Entity::find()
+        .select_only()
+        .columns([
+            channels::Column::Id,
+            channels::Column::Route,
+            channels::Column::GraceSecs,
+        ])
         .filter(channels::Column::Enabled.eq(true))
         .order_by_asc(channels::Column::Id)
+        .into_tuple()
         .all(conn)
-        .await
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, route, grace_secs)| Routable {
+            id,
+            route,
+            grace_secs,
+        })
+        .collect())
 }
 
 /// Whether `hostname` has an open "host down" alert.

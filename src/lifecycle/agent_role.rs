@@ -1,7 +1,9 @@
 //! The least-privilege Postgres role for `smartmon agent` on another host: read, insert and update on
 //! the collector's tables (the upserts need to read the rows they update), its sequences, the migration
 //! table (to check the schema version), and `restart_requests` rows of its own hostname only (row-level
-//! security), when that table exists. Nothing on `users`, `sessions`, `audit_log` or anything else.
+//! security), when that table exists; for the alerts it routes, the channels' routing columns, the
+//! maintenance windows and its own host's notification outbox. Nothing on `users`, `sessions`, the
+//! channels' secrets, or anything else; `audit_log` only to append.
 
 use crate::domain::Hostname;
 
@@ -83,7 +85,19 @@ GRANT SELECT ON seaql_migrations TO {role};
 -- The audit log is append-only for agents: they record the restarts they run, and cannot read it back.
 GRANT INSERT ON audit_log TO {role};
 GRANT USAGE ON SEQUENCE audit_log_id_seq TO {role};
+-- Alerts it opens or resolves are routed in the same transaction (db::notify_outbox): it reads the
+-- channels' routing columns (never their secrets), the maintenance windows, and its own host's outbox.
 DO $$ BEGIN
+  IF to_regclass('public.notification_outbox') IS NOT NULL THEN
+    GRANT SELECT (id, enabled, route, grace_secs) ON notification_channels TO {role};
+    GRANT SELECT ON notification_silences TO {role};
+    GRANT SELECT, INSERT, UPDATE ON notification_outbox TO {role};
+    GRANT USAGE ON SEQUENCE notification_outbox_id_seq TO {role};
+    ALTER TABLE notification_outbox ENABLE ROW LEVEL SECURITY;
+    DROP POLICY IF EXISTS {role}_own_host ON notification_outbox;
+    CREATE POLICY {role}_own_host ON notification_outbox TO {role}
+      USING (hostname = '{host}') WITH CHECK (hostname = '{host}');
+  END IF;
   IF to_regclass('public.restart_requests') IS NOT NULL THEN
     GRANT SELECT, UPDATE ON restart_requests TO {role};
     ALTER TABLE restart_requests ENABLE ROW LEVEL SECURITY;
