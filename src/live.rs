@@ -51,6 +51,10 @@ pub enum LiveEvent {
         hostname: String,
         service_name: String,
     },
+    /// A read of a unit's journal was queued for this host's agent (`log_requests`).
+    LogAsked {
+        hostname: String,
+    },
 }
 
 /// A unit's new state, carried by its change event so the state can be applied from memory.

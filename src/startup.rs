@@ -24,6 +24,7 @@ use crate::web::error::AppError;
 use crate::web::limits::Limits;
 use crate::web::live_feed::LiveFeed;
 use crate::web::log_feed::LogFeed;
+use crate::web::remote_log::RemoteLogs;
 use crate::web::row_cache::RowCache;
 use crate::web::state::AppState;
 use crate::web::stream_limits::StreamSlots;
@@ -117,6 +118,12 @@ impl Application {
             notifier.spawn();
         }
         let http = settings.http.clone();
+        let logs = LogFeed::new(
+            Journal::new(settings.journal),
+            restart.hostname().clone(),
+            RemoteLogs::new(db.clone(), live.clone(), clock.clone()),
+            feed_for_logs,
+        );
         let state = AppState {
             lifecycle: Arc::new(settings.lifecycle),
             db,
@@ -130,7 +137,7 @@ impl Application {
             restart,
             notifier,
             streams: Arc::new(StreamSlots::new(http.streams_per_user)),
-            logs: LogFeed::new(Journal::new(settings.journal), feed_for_logs),
+            logs,
         };
         crate::web::live_parts::spawn(state.clone());
         let server = serve(listener, &http, limits, state.clone())?;

@@ -58,6 +58,8 @@ mod unit_actions;
 mod unit_actions_remote;
 mod unit_logs;
 mod unit_logs_live;
+mod unit_logs_remote;
 mod windows_agent;
+mod windows_nssm;
 mod windows_restart;
 mod windows_service;

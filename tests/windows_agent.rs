@@ -140,6 +140,8 @@ async fn stopping_and_starting_a_service_in_wine_shows_up_as_rows() {
         current(&app, "Spooler").await
     })
     .await;
+    // Running, as the agent saw it first or (should Wine have stopped it meanwhile) once started again.
+    ensure_running(wine, "Spooler").await;
     let running = wait_for_state(&app, "Spooler", "RUNNING").await;
     assert!(running.starts_with("pid "), "{running}");
 

@@ -1,5 +1,6 @@
 //! Restarts of a Windows host's services: asked through the Linux console's API, queued, and run by the
-//! Windows agent under Wine through the Service Control Manager (Postgres only, as `windows_agent`).
+//! Windows agent under Wine through the Service Control Manager (Postgres only, as `windows_agent`); the
+//! agent of the first logs in as the role `smartmon agent-role` made for its host.
 
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use crate::support::windows_host::{
 use crate::support::wine;
 use smartmon::auth::Role;
 
+/// The agent logs in as the least-privilege role `smartmon agent-role win01` creates, as a Windows host
+/// on another network would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_queued_by_the_console_is_run_by_the_windows_agent() {
     let _one_at_a_time = wine::lock().await;
@@ -23,7 +26,10 @@ async fn a_restart_queued_by_the_console_is_run_by_the_windows_agent() {
     ensure_running(wine, "Spooler").await;
     let policy = Policy::new(APPROVED);
     let app = console(&policy).await;
-    let _agent = agent(wine, &app, &policy, &[]);
+    let role = agent_role(&app).await;
+    let url = app.db.url.clone().expect("a Postgres URL");
+    let url = url.replacen("postgres@", &format!("{role}@"), 1);
+    let windows_agent = agent(wine, &app, &policy, &[("DATABASE_URL", &url)]);
     eventually("Spooler's first row", FIRST_SYNC, || async {
         current(&app, "Spooler").await
     })
@@ -55,6 +61,30 @@ async fn a_restart_queued_by_the_console_is_run_by_the_windows_agent() {
         history.contains(">done<") && history.contains("api-key"),
         "{history}"
     );
+    drop(windows_agent);
+    app.exec(&format!("DROP OWNED BY {role}; DROP ROLE {role};"))
+        .await;
+}
+
+/// `smartmon agent-role win01 --role NAME --apply`, run as an operator would; the role's name (roles
+/// are cluster-wide: one of this test's own).
+async fn agent_role(app: &crate::support::TestApp) -> String {
+    let mut bytes = [0u8; 5];
+    getrandom::fill(&mut bytes).expect("random");
+    let role = format!("smartmon_agent_w{}", hex::encode(bytes));
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_smartmon"))
+        .args(["agent-role", "win01", "--role", &role, "--apply"])
+        .env_clear()
+        .env("DATABASE_URL", app.db.url.clone().expect("a Postgres URL"))
+        .output()
+        .await
+        .expect("smartmon agent-role runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    role
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

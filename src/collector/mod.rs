@@ -6,6 +6,8 @@
 
 mod alerts;
 mod checks;
+#[cfg(unix)]
+mod log_answers;
 mod metrics;
 #[cfg(unix)]
 mod procfs;
@@ -271,6 +273,8 @@ impl Collector {
                 .await;
             }));
         }
+        #[cfg(unix)]
+        tasks.extend(self.spawn_log_answers());
         if self.settings().hosts_config.is_some() {
             let c = self.clone();
             tasks.push(tokio::spawn(async move {

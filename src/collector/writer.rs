@@ -107,6 +107,14 @@ pub struct Writer {
 const CHUNK: usize = 500;
 
 impl Writer {
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn live(&self) -> &LiveBus {
+        &self.live
+    }
+
     pub fn new(db: Db, live: LiveBus, bound: BufferBound, clock: Clock) -> Self {
         let timeout = db.timeout();
         Self {

@@ -9,6 +9,7 @@ pub mod disks;
 pub mod entities;
 pub mod health;
 pub mod hosts;
+pub mod log_requests;
 pub mod notify_channels;
 pub mod notify_delivery;
 pub mod notify_events;

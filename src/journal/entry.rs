@@ -7,7 +7,7 @@ use serde_json::Value;
 pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 
 /// A journal line ready to show (every field is plain data; the views escape it).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogLine {
     /// `__CURSOR`: where this entry is in the journal (reading resumes after it).
     pub cursor: String,

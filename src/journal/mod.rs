@@ -3,6 +3,7 @@
 //! lines, bytes and time; every line is parsed into a `LogLine` that is plain, cleaned data (`entry`).
 //! Positions are journal cursors, so a reader resumes exactly after the last line it showed.
 
+mod ask;
 mod entry;
 mod read;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use crate::domain::UnitName;
 use crate::vars::{SettingsError, Vars};
 
+pub use ask::{AskedPosition, LogAsk, MAX_ANSWER_BYTES, answer_json, page_from_answer};
 pub use entry::{LogLine, MAX_MESSAGE_BYTES, PRIORITY_NAMES, clean};
 pub use read::{Page, ReadError};
 

@@ -13,7 +13,7 @@ use super::{
 };
 
 /// Lines read, in the order they were written.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     pub lines: Vec<LogLine>,
     /// The read stopped at its line limit, so there may be more (older, or newer when catching up).

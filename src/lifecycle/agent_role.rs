@@ -2,8 +2,9 @@
 //! the collector's tables (the upserts need to read the rows they update), its sequences, the migration
 //! table (to check the schema version), and `restart_requests` rows of its own hostname only (row-level
 //! security), when that table exists; for the alerts it routes, the channels' routing columns, the
-//! maintenance windows and its own host's notification outbox. Nothing on `users`, `sessions`, the
-//! channels' secrets, or anything else; `audit_log` only to append.
+//! maintenance windows and its own host's notification outbox; its own host's `log_requests`, to
+//! answer them. Nothing on `users`, `sessions`, the channels' secrets, or anything else; `audit_log`
+//! only to append.
 
 use crate::domain::Hostname;
 
@@ -96,6 +97,14 @@ DO $$ BEGIN
     ALTER TABLE notification_outbox ENABLE ROW LEVEL SECURITY;
     DROP POLICY IF EXISTS {role}_own_host ON notification_outbox;
     CREATE POLICY {role}_own_host ON notification_outbox TO {role}
+      USING (hostname = '{host}') WITH CHECK (hostname = '{host}');
+  END IF;
+  -- It answers the console's reads of its own units' journals (collector::log_answers).
+  IF to_regclass('public.log_requests') IS NOT NULL THEN
+    GRANT SELECT, UPDATE ON log_requests TO {role};
+    ALTER TABLE log_requests ENABLE ROW LEVEL SECURITY;
+    DROP POLICY IF EXISTS {role}_own_host ON log_requests;
+    CREATE POLICY {role}_own_host ON log_requests TO {role}
       USING (hostname = '{host}') WITH CHECK (hostname = '{host}');
   END IF;
   IF to_regclass('public.restart_requests') IS NOT NULL THEN

@@ -130,8 +130,9 @@ impl CurrentState {
         current.reads.watch_health(health.clone());
         let reads = current.reads.clone();
         live.observe(Box::new(move |event| {
-            let (topic, host) = Topic::of(event);
-            reads.changed(topic, host);
+            if let Some((topic, host)) = Topic::of(event) {
+                reads.changed(topic, host);
+            }
         }));
         // Subscribed before the first load, so no change falls between the two.
         let events = live.subscribe();
@@ -184,8 +185,10 @@ impl CurrentState {
     /// Applies one bus event (a changed unit's news, or a re-read when it carries none), then announces it.
     pub async fn apply(&self, event: LiveEvent) {
         // Before anything is announced, so a page reloading on the announcement reads the change.
-        let (topic, host) = Topic::of(&event);
-        self.reads.changed(topic, host);
+        match Topic::of(&event) {
+            Some((topic, host)) => self.reads.changed(topic, host),
+            None => return,
+        }
         let (topic, hostname) = match event {
             LiveEvent::ServiceChanged {
                 hostname,
@@ -216,6 +219,7 @@ impl CurrentState {
             LiveEvent::CheckUpdated { hostname } => ("checks", hostname),
             LiveEvent::AlertChanged { hostname } => ("alerts", hostname),
             LiveEvent::RestartUpdated { hostname, .. } => ("restarts", hostname),
+            LiveEvent::LogAsked { .. } => return,
         };
         self.announce(Change::Topic { topic, hostname });
     }

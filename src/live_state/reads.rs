@@ -83,9 +83,9 @@ impl Topic {
         self as usize
     }
 
-    /// The topic a bus event changes, and on which host.
-    pub(crate) fn of(event: &LiveEvent) -> (Self, &str) {
-        match event {
+    /// The topic a bus event changes, and on which host; None for an event that changes nothing shown.
+    pub(crate) fn of(event: &LiveEvent) -> Option<(Self, &str)> {
+        Some(match event {
             LiveEvent::ServiceChanged { hostname, .. } => (Self::Units, hostname),
             // Stored after pages heard of it: reads of unit history see the row only now.
             LiveEvent::ServiceStored { hostname, .. } => (Self::Units, hostname),
@@ -94,7 +94,8 @@ impl Topic {
             LiveEvent::CheckUpdated { hostname } => (Self::Checks, hostname),
             LiveEvent::AlertChanged { hostname } => (Self::Alerts, hostname),
             LiveEvent::RestartUpdated { hostname, .. } => (Self::Restarts, hostname),
-        }
+            LiveEvent::LogAsked { .. } => return None,
+        })
     }
 }
 

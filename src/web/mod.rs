@@ -17,6 +17,7 @@ pub mod live_parts;
 pub mod log_feed;
 pub mod middleware;
 pub mod params;
+pub mod remote_log;
 pub mod routes;
 pub mod row_cache;
 pub mod session_cookie;

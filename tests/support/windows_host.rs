@@ -65,15 +65,21 @@ pub async fn current(app: &TestApp, service: &str) -> Option<(String, String)> {
         .map(|r| (r[0].clone(), r[1].clone()))
 }
 
+/// Waits until `service_current` says `raw` for `service`; its sub-state. On a timeout the panic says
+/// what the row said instead.
 pub async fn wait_for_state(app: &TestApp, service: &str, raw: &str) -> String {
-    let what = format!("{service} {raw} in service_current");
-    eventually(&what, Duration::from_secs(30), || async {
-        current(app, service)
-            .await
-            .filter(|(r, _)| r == raw)
-            .map(|(_, sub)| sub)
-    })
-    .await
+    let limit = Duration::from_secs(45);
+    let started = std::time::Instant::now();
+    loop {
+        let row = current(app, service).await;
+        match row {
+            Some((r, sub)) if r == raw => return sub,
+            _ if started.elapsed() > limit => {
+                panic!("{service} not {raw} in service_current after {limit:?}: the row is {row:?}")
+            }
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
 
 /// Starts `service` in the prefix unless it runs (asking again while a fresh prefix settles), and

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod disk_health;
 pub mod filesystem_usage;
 pub mod hosts;
+pub mod log_requests;
 pub mod network_checks;
 pub mod notification_channels;
 pub mod notification_outbox;

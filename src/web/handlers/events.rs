@@ -48,7 +48,7 @@ pub async fn events(
             ))
         })?),
     };
-    let logs = followed_unit(&state, &query)?;
+    let logs = followed_unit(&query)?;
     let Some(slot) = state.streams.take(&user.username) else {
         return Err(AppError::TooManyRequests {
             message: format!(
@@ -64,8 +64,8 @@ pub async fn events(
     let rx = feed.subscribe();
     let part_rx = match (part, logs) {
         (Some(part), _) => Some(feed.subscribe_part(part.name())),
-        (None, Some((unit, after))) => {
-            let (rx, missed) = state.logs.watch(&unit, after).await;
+        (None, Some((host, unit, after))) => {
+            let (rx, missed) = state.logs.watch(&host, &unit, after).await;
             if let Some(missed) = missed {
                 hello = [hello, missed].concat().into();
             }
@@ -120,12 +120,11 @@ async fn next_part(rx: &mut Option<broadcast::Receiver<Bytes>>) -> Option<Bytes>
     }
 }
 
-/// The unit whose log the page follows (`logs=HOST/UNIT`, this host's units only) and the cursor of the
-/// newest line it shows.
+/// The unit whose log the page follows (`logs=HOST/UNIT`; another host's through its agent) and the
+/// cursor of the newest line it shows.
 fn followed_unit(
-    state: &AppState,
     query: &EventsQuery,
-) -> Result<Option<(UnitName, Option<Cursor>)>, AppError> {
+) -> Result<Option<(Hostname, UnitName, Option<Cursor>)>, AppError> {
     let Some(logs) = query.logs.as_deref() else {
         return Ok(None);
     };
@@ -135,15 +134,9 @@ fn followed_unit(
         .ok_or_else(|| bad("expected HOST/UNIT".into()))?;
     let host = Hostname::parse_exact(host).map_err(|e| bad(e.to_string()))?;
     let unit = UnitName::parse_exact(unit).map_err(|e| bad(e.to_string()))?;
-    if host != *state.restart.hostname() {
-        return Err(bad(format!(
-            "only units on this console's host ({}) can be followed",
-            state.restart.hostname()
-        )));
-    }
     let after = match query.after.as_deref() {
         None => None,
         Some(c) => Some(Cursor::parse(c).map_err(|e| AppError::BadRequest(format!("after: {e}")))?),
     };
-    Ok(Some((unit, after)))
+    Ok(Some((host, unit, after)))
 }

@@ -5,7 +5,7 @@
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, NameRules, UnitName};
 use crate::journal::{Cursor, MAX_SEARCH_CHARS, Page, Position, Query};
 use crate::web::error::AppError;
 use crate::web::handlers::params;
@@ -46,32 +46,31 @@ pub(crate) async fn section_for(
     unit: &str,
     filter: &LogFilter,
 ) -> (Markup, Option<String>) {
+    if state.restart.name_rules(host.as_str()).await.ok() == Some(NameRules::Windows) {
+        let why = "Windows services have no journal; their event log is not shown here yet.";
+        return (journal_section(&LogSection::Unavailable(why.into())), None);
+    }
     let base = format!("/services/{host}/{unit}");
     let Ok(unit) = UnitName::parse(unit) else {
         let why = format!("{unit:?} is not a unit name journalctl can be asked about.");
         return (journal_section(&LogSection::Unavailable(why)), None);
     };
-    if host != state.restart.hostname() {
-        let why = "Logs are shown for units on the console's own host; this host's agent does not send logs yet.";
-        return (journal_section(&LogSection::Unavailable(why.into())), None);
-    }
-    let journal = state.logs.journal();
     let query = Query {
         unit: unit.clone(),
         max_priority: filter.max_priority,
         search: filter.search.clone(),
         position: Position::Latest,
-        limit: journal.page_lines(),
+        limit: state.logs.journal().page_lines(),
     };
-    let page = match journal.read(&query).await {
+    let page = match state.logs.read(host, &query).await {
         Ok(page) => page,
         Err(err) => {
-            tracing::warn!(unit = %unit, error = %err, "reading a unit's log failed");
+            tracing::warn!(host = %host, unit = %unit, error = %err, "reading a unit's log failed");
             let why = format!("The log could not be read: {err}");
             return (journal_section(&LogSection::Unavailable(why)), None);
         }
     };
-    let tail = newest_cursor(state, &query, &page).await;
+    let tail = newest_cursor(state, host, &query, &page).await;
     let mut live = vec![("logs", format!("{host}/{unit}"))];
     live.extend(tail.map(|c| ("after", c)));
     let live = serde_urlencoded::to_string(&live).ok();
@@ -85,7 +84,12 @@ pub(crate) async fn section_for(
 
 /// The cursor the live stream continues after: the newest line shown, or, when a filter hides
 /// lines, the unit's newest line of all.
-async fn newest_cursor(state: &AppState, query: &Query, page: &Page) -> Option<String> {
+async fn newest_cursor(
+    state: &AppState,
+    host: &Hostname,
+    query: &Query,
+    page: &Page,
+) -> Option<String> {
     if query.max_priority.is_none() && query.search.is_none() {
         return page.lines.last().map(|l| l.cursor.clone());
     }
@@ -95,7 +99,7 @@ async fn newest_cursor(state: &AppState, query: &Query, page: &Page) -> Option<S
         limit: 1,
         ..query.clone()
     };
-    let page = state.logs.journal().read(&newest).await.ok()?;
+    let page = state.logs.read(host, &newest).await.ok()?;
     page.lines.last().map(|l| l.cursor.clone())
 }
 
@@ -118,26 +122,18 @@ pub async fn older(
     let before = Cursor::parse(before).map_err(|e| AppError::BadRequest(format!("before: {e}")))?;
     let unit = UnitName::parse(&unit)
         .map_err(|e| AppError::BadRequest(format!("{unit:?} is not a unit name: {e}")))?;
-    if host != *state.restart.hostname() {
-        return Err(AppError::NotFound(format!(
-            "Logs of {host} are not available on this console."
-        )));
-    }
-    let journal = state.logs.journal();
     let query = Query {
         unit: unit.clone(),
         max_priority: filter.max_priority,
         search: filter.search.clone(),
         position: Position::Before(before),
-        limit: journal.page_lines(),
+        limit: state.logs.journal().page_lines(),
     };
-    let page = match journal.read(&query).await {
+    let page = match state.logs.read(&host, &query).await {
         Ok(page) => page,
         Err(err) => {
-            tracing::warn!(unit = %unit, error = %err, "reading older log lines failed");
-            return Ok(
-                html! { li.log-older.error { "The log could not be read: " (err.to_string()) } },
-            );
+            tracing::warn!(host = %host, unit = %unit, error = %err, "reading older log lines failed");
+            return Ok(html! { li.log-older.error { "The log could not be read: " (err) } });
         }
     };
     let base = format!("/services/{host}/{unit}");
