@@ -107,10 +107,13 @@ pub struct Writer {
 const CHUNK: usize = 500;
 
 impl Writer {
+    /// For the journal's answers to the console (`log_answers`, Linux only).
+    #[cfg(unix)]
     pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
+    #[cfg(unix)]
     pub(crate) fn live(&self) -> &LiveBus {
         &self.live
     }
