@@ -27,6 +27,7 @@ pub mod series;
 pub mod services;
 pub mod sessions;
 mod settings;
+pub mod unit_grants;
 pub mod users;
 
 use std::time::Duration;

@@ -43,6 +43,11 @@ pub enum AuditAction {
     UserEnabled,
     #[sea_orm(string_value = "user_role_changed")]
     UserRoleChanged,
+    /// Delegation: an admin added or deleted a grant (`/admin/grants`).
+    #[sea_orm(string_value = "grant_created")]
+    GrantCreated,
+    #[sea_orm(string_value = "grant_deleted")]
+    GrantDeleted,
     #[sea_orm(string_value = "restart_requested")]
     RestartRequested,
     #[sea_orm(string_value = "restart_refused")]
@@ -87,9 +92,9 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    /// Every action, grouped as above (sign-in, setup, refusals, accounts, restarts and unit actions,
-    /// notifications).
-    pub const ALL: [AuditAction; 37] = [
+    /// Every action, grouped as above (sign-in, setup, refusals, accounts and grants, restarts and unit
+    /// actions, notifications).
+    pub const ALL: [AuditAction; 39] = [
         Self::Login,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -107,6 +112,8 @@ impl AuditAction {
         Self::UserDisabled,
         Self::UserEnabled,
         Self::UserRoleChanged,
+        Self::GrantCreated,
+        Self::GrantDeleted,
         Self::RestartRequested,
         Self::RestartRefused,
         Self::RestartQueued,
@@ -171,6 +178,8 @@ impl AuditAction {
             Self::UserDisabled => "user_disabled",
             Self::UserEnabled => "user_enabled",
             Self::UserRoleChanged => "user_role_changed",
+            Self::GrantCreated => "grant_created",
+            Self::GrantDeleted => "grant_deleted",
             Self::RestartRequested => "restart_requested",
             Self::RestartRefused => "restart_refused",
             Self::RestartQueued => "restart_queued",

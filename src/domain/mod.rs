@@ -5,6 +5,7 @@
 
 pub mod approved;
 mod audit_action;
+pub mod grant;
 mod hostname;
 pub mod notify_route;
 mod password_hash;
@@ -18,6 +19,7 @@ pub mod windows_service;
 
 pub use approved::ApprovedServices;
 pub use audit_action::AuditAction;
+pub use grant::{Grant, Permission};
 pub use hostname::Hostname;
 pub use notify_route::{AlertKind, NotifyRoute};
 pub use password_hash::PasswordHash;

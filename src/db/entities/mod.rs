@@ -16,4 +16,5 @@ pub mod service_current;
 pub mod service_status;
 pub mod sessions;
 pub mod system_metrics;
+pub mod unit_grants;
 pub mod users;
