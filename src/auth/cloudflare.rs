@@ -12,6 +12,7 @@ use tokio::sync::Mutex;
 
 use crate::auth::settings::CloudflareSettings;
 use crate::clock::Clock;
+use crate::domain::grant::parse_groups;
 
 pub const HEADER: &str = "cf-access-jwt-assertion";
 const LEEWAY_SECS: f64 = 30.0;
@@ -19,6 +20,7 @@ const FORCED_REFRESH_MIN_SECS: f64 = 30.0;
 
 pub struct CloudflareVerifier {
     settings: CloudflareSettings,
+    groups_claim: String,
     clock: Clock,
     client: reqwest::Client,
     keys: Mutex<KeyCache>,
@@ -40,20 +42,43 @@ struct Claims {
     email: Option<String>,
     #[serde(default)]
     common_name: Option<String>,
+    /// Every other claim: the groups claim (`SMARTMON_SSO_GROUPS_CLAIM`) is looked up here.
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Claims {
+    /// The groups the configured claim names: a list of strings, or one string of names.
+    fn groups(&self, claim: &str) -> Vec<String> {
+        match self.rest.get(claim) {
+            Some(serde_json::Value::String(text)) => parse_groups(text),
+            Some(serde_json::Value::Array(items)) => {
+                let names: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
+                parse_groups(&names.join(","))
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl CloudflareVerifier {
-    pub fn new(settings: CloudflareSettings, clock: Clock) -> anyhow::Result<Self> {
+    pub fn new(
+        settings: CloudflareSettings,
+        groups_claim: String,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             settings,
+            groups_claim,
             clock,
             client: crate::net::http_client(Duration::from_secs(5))?,
             keys: Mutex::new(KeyCache::default()),
         })
     }
 
-    /// The identity (email, or a service token's common name) in a valid token; otherwise why not.
-    pub async fn verify(&self, token: &str) -> Result<String, String> {
+    /// The identity (email, or a service token's common name) and groups in a valid token; otherwise
+    /// why not.
+    pub async fn verify(&self, token: &str) -> Result<(String, Vec<String>), String> {
         let header = decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
         if header.alg != Algorithm::RS256 {
             return Err(format!("unexpected algorithm {:?}", header.alg));
@@ -76,12 +101,14 @@ impl CloudflareVerifier {
         if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECS > now) {
             return Err("token not valid yet".into());
         }
-        claims
+        let groups = claims.groups(&self.groups_claim);
+        let identity = claims
             .email
             .or(claims.common_name)
             .map(|id| id.trim().to_lowercase())
             .filter(|id| !id.is_empty())
-            .ok_or_else(|| "the token names no identity".into())
+            .ok_or("the token names no identity")?;
+        Ok((identity, groups))
     }
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, String> {

@@ -75,8 +75,12 @@ impl AuthContext {
         } = deps;
         let cloudflare = match &settings.sso.cloudflare {
             Some(cf) => Some(
-                CloudflareVerifier::new(cf.clone(), clock.clone())
-                    .context("cannot set up Cloudflare Access verification")?,
+                CloudflareVerifier::new(
+                    cf.clone(),
+                    settings.sso.groups_claim.clone(),
+                    clock.clone(),
+                )
+                .context("cannot set up Cloudflare Access verification")?,
             ),
             None => None,
         };

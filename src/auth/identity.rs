@@ -16,6 +16,7 @@ use crate::db::audit_log::AuditEntry;
 use crate::db::entities::users::Model as User;
 use crate::db::users;
 use crate::domain::AuditAction;
+use crate::domain::grant::parse_groups;
 
 /// The credentials one request carries, as the web layer read them.
 #[derive(Debug, Default)]
@@ -38,6 +39,8 @@ pub struct Credentials {
 #[derive(Debug)]
 pub struct ProxyUser {
     pub identity: String,
+    /// The groups header (`SMARTMON_SSO_GROUPS_HEADER`) sent with it, honoured only from a trusted peer.
+    pub groups: Option<String>,
     pub peer: Option<IpAddr>,
     pub peer_trusted: bool,
 }
@@ -53,7 +56,9 @@ impl AuthContext {
             && let Some(token) = credentials.cloudflare_jwt
         {
             return match cf.verify(&token).await {
-                Ok(identity) => self.sso_user(ip, identity, Via::Cloudflare).await,
+                Ok((identity, groups)) => {
+                    self.sso_user(ip, identity, groups, Via::Cloudflare).await
+                }
                 Err(reason) => {
                     let reason = format!("cloudflare: {reason}");
                     self.refuse_audit(ip, AuditAction::SsoRefused, None, &reason)
@@ -65,7 +70,8 @@ impl AuthContext {
         if let Some(proxy) = credentials.proxy_user {
             if proxy.peer_trusted {
                 let identity = proxy.identity.trim().to_lowercase();
-                return self.sso_user(ip, identity, Via::ProxyHeader).await;
+                let groups = parse_groups(proxy.groups.as_deref().unwrap_or_default());
+                return self.sso_user(ip, identity, groups, Via::ProxyHeader).await;
             }
             let header = self.settings.sso.user_header.as_deref().unwrap_or_default();
             let peer = proxy.peer.map(|p| p.to_string()).unwrap_or_default();
@@ -88,6 +94,7 @@ impl AuthContext {
                 via: Via::Session,
                 csrf_token: live.csrf_token,
                 session_id: Some(live.id),
+                groups: Vec::new(),
             });
         }
         if self.settings.basic_auth
@@ -125,6 +132,7 @@ impl AuthContext {
                 via: Via::ApiKey,
                 csrf_token: String::new(),
                 session_id: None,
+                groups: Vec::new(),
             });
         }
         self.backoff.failed(&address);
@@ -214,6 +222,7 @@ impl AuthContext {
             username: user.username,
             via: Via::Basic,
             session_id: None,
+            groups: Vec::new(),
         }
     }
 

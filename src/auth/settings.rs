@@ -21,6 +21,9 @@ pub struct AuthSettings {
     pub trusted_proxies: TrustedProxies,
     pub sso: SsoSettings,
     pub limits: LimitSettings,
+    /// `SMARTMON_LOGS_NEED_GRANT`: a viewer reads a unit's log only with a `logs` grant for it (off:
+    /// every signed-in user reads every log, as before grants).
+    pub logs_need_grant: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +35,12 @@ pub struct SsoSettings {
     /// `SSO_ADMINS`, `SSO_OPERATORS`: identities (comma-separated) given those roles; others are viewers.
     pub admins: Vec<String>,
     pub operators: Vec<String>,
+    /// `SMARTMON_SSO_GROUPS_HEADER` (default `Remote-Groups`): the trusted proxy's header naming the
+    /// user's groups (comma or space separated); read only with a trusted `SSO_USER_HEADER`.
+    pub groups_header: String,
+    /// `SMARTMON_SSO_GROUPS_CLAIM` (default `groups`): the Cloudflare Access token's claim naming the
+    /// user's groups (a list of strings, or one string separated like the header).
+    pub groups_claim: String,
     /// `SSO_AUTO_CREATE`: create a local (password-less) account for an unknown SSO identity; false refuses it.
     pub auto_create: bool,
 }
@@ -77,11 +86,14 @@ impl AuthSettings {
             ),
             basic_auth: vars.flag("SMARTMON_BASIC_AUTH", true)?,
             trusted_proxies,
+            logs_need_grant: vars.flag("SMARTMON_LOGS_NEED_GRANT", false)?,
             sso: SsoSettings {
                 cloudflare: cloudflare(vars)?,
                 user_header: vars.text("SSO_USER_HEADER"),
                 admins: list(vars, "SSO_ADMINS"),
                 operators: list(vars, "SSO_OPERATORS"),
+                groups_header: name_of(vars, "SMARTMON_SSO_GROUPS_HEADER", "Remote-Groups")?,
+                groups_claim: name_of(vars, "SMARTMON_SSO_GROUPS_CLAIM", "groups")?,
                 auto_create: vars.flag("SSO_AUTO_CREATE", true)?,
             },
             limits: LimitSettings {
@@ -111,6 +123,24 @@ fn list(vars: &Vars, name: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A header or claim name: letters, digits, `-` and `_`.
+fn name_of(vars: &Vars, var: &str, default: &str) -> Result<String, SettingsError> {
+    let name = vars.text(var).unwrap_or_else(|| default.to_owned());
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(SettingsError::new(
+            var,
+            format!("expected a header or claim name (letters, digits, - and _), got {name:?}"),
+        ))
+    }
 }
 
 fn cloudflare(vars: &Vars) -> Result<Option<CloudflareSettings>, SettingsError> {

@@ -1,4 +1,5 @@
-//! Single sign-on identities (Cloudflare Access, trusted auth proxy) mapped to roles and local accounts.
+//! Single sign-on identities (Cloudflare Access, trusted auth proxy) mapped to roles and local accounts;
+//! the groups the proxy or token named ride along on the `CurrentUser` of that request (for grants).
 
 use serde_json::json;
 
@@ -16,6 +17,7 @@ impl AuthContext {
         &self,
         ip: Option<String>,
         identity: String,
+        groups: Vec<String>,
         via: Via,
     ) -> Resolved {
         let sso = &self.settings.sso;
@@ -103,6 +105,7 @@ impl AuthContext {
             role,
             via,
             session_id: None,
+            groups,
         })
     }
 }

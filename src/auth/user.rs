@@ -22,6 +22,9 @@ pub struct CurrentUser {
     pub csrf_token: String,
     /// The session row id (a hash), for logout and password changes.
     pub session_id: Option<String>,
+    /// The SSO groups the trusted proxy's groups header or the Cloudflare Access token named for this
+    /// request (lower case); empty for every other way in. Grants to a group apply while it is here.
+    pub groups: Vec<String>,
 }
 
 /// The outcome of looking at a request's credentials.

@@ -53,6 +53,7 @@ pub fn credentials(req: &ServiceRequest, auth: &AuthContext, api_key_allowed: bo
             .and_then(header)
             .map(|identity| ProxyUser {
                 identity,
+                groups: header(&auth.settings.sso.groups_header),
                 peer,
                 peer_trusted: peer.is_some_and(|p| trusted.contains(p)),
             }),

@@ -14,6 +14,9 @@ pub(crate) struct WhoAmI<'a> {
     role: &'static str,
     /// How they signed in: `session`, `basic`, `cloudflare_access`, `auth_proxy` or `api_key`.
     via: &'static str,
+    /// The SSO groups this request carries (trusted proxy header or Cloudflare Access claim), which
+    /// group grants apply to; empty for other ways in.
+    groups: &'a [String],
 }
 
 /// Who the API thinks is calling, with what role and how they signed in
@@ -39,5 +42,6 @@ pub async fn whoami(user: CurrentUser) -> HttpResponse {
         username: &user.username,
         role: user.role.as_str(),
         via,
+        groups: &user.groups,
     })
 }
