@@ -28,6 +28,7 @@ mod collector_services;
 mod collector_smart;
 mod console;
 mod db_outage;
+mod delegation;
 mod deployment;
 mod fake_systemd_double;
 mod fleet_health;

@@ -20,8 +20,8 @@ mod m20261202_000100_audit_refusal_count;
 mod m20261207_000100_notifications;
 mod m20261207_000110_notification_silences;
 mod m20261207_000200_unit_operations;
-mod m20261208_000300_log_requests;
 mod m20261208_000100_unit_grants;
+mod m20261208_000300_log_requests;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;

@@ -72,7 +72,8 @@ impl fmt::Display for Refusal {
 }
 
 /// The gates that need no history, in the workflow's order: the names parse, the allow-list approves, the
-/// host has the unit, it is recoverable, and the caller may restart. The console's pages ask the same
+/// host has the unit, it is recoverable, and the caller may restart (an operator, the API key, or a viewer
+/// acting under a grant the web layer checked: `Actor::Granted`). The console's pages ask the same
 /// question to decide whether to show the button. `rules` are the host's: a Windows host's services go
 /// by their Windows names, every other host's by systemd unit names.
 pub(crate) fn static_gates(

@@ -80,7 +80,15 @@ impl Source {
 /// Who asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User { name: String, role: Role },
+    User {
+        name: String,
+        role: Role,
+    },
+    /// A viewer acting under a grant for this action and unit, which the web layer checked
+    /// (`domain::grant::decide`); every other gate still applies.
+    Granted {
+        name: String,
+    },
     ApiKey,
     Auto,
 }
@@ -88,7 +96,7 @@ pub enum Actor {
 impl Actor {
     pub fn name(&self) -> &str {
         match self {
-            Actor::User { name, .. } => name,
+            Actor::User { name, .. } | Actor::Granted { name } => name,
             Actor::ApiKey => "api-key",
             Actor::Auto => "auto-remediation",
         }

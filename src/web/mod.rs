@@ -7,6 +7,7 @@ pub(crate) mod bad_input;
 pub mod chrome;
 pub mod client;
 pub mod csrf;
+pub(crate) mod delegation;
 pub mod error;
 pub mod guard;
 pub mod handlers;

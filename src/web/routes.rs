@@ -31,8 +31,8 @@ use actix_web::{FromRequest, Handler, Responder, Route, guard, web};
 use crate::web::assets;
 use crate::web::guard::{Access, audit_rate_limited, enforce};
 use crate::web::handlers::{
-    api, audit, auth, data, events, fleet_health, hosts, logs, metrics, notification_silences,
-    notifications, ops, overview, restart, services, unit_actions, users,
+    api, audit, auth, data, events, fleet_health, grants, hosts, logs, metrics,
+    notification_silences, notifications, ops, overview, restart, services, unit_actions, users,
 };
 use crate::web::limits::Limits;
 
@@ -110,38 +110,40 @@ pub fn table() -> Vec<Entry> {
             Viewer,
             restart::history_partial,
         ),
-        // Operators: restarts (the gates check again), and the audit log (who restarted what, who was refused).
+        // Unit actions: operators, and viewers with a grant for the action on that unit (checked inside,
+        // `web::delegation`, refused with a 403 naming what is missing); the gates check again.
         get(
             "/services/{host}/{unit}/restart",
-            Operator,
+            Viewer,
             restart::confirm_form,
         ),
-        post(
-            "/services/{host}/{unit}/restart",
-            Operator,
-            restart::request,
-        ),
-        post("/api/services/restart", ApiKeyOrOperator, restart::api),
+        post("/services/{host}/{unit}/restart", Viewer, restart::request),
+        post("/api/services/restart", ApiKeyOrViewer, restart::api),
         get(
             "/services/{host}/{unit}/actions/{action}",
-            Operator,
+            Viewer,
             unit_actions::confirm_form,
         ),
         post(
             "/services/{host}/{unit}/actions/{action}",
-            Operator,
+            Viewer,
             unit_actions::request,
         ),
-        post("/api/services/action", ApiKeyOrOperator, unit_actions::api),
+        post("/api/services/action", ApiKeyOrViewer, unit_actions::api),
+        // Operators: the audit log (who restarted what, who was refused).
         get("/audit", Operator, audit::page),
         get("/api/audit.csv", ApiKeyOrOperator, audit::csv),
-        // Admins: the Users page, the Data page (table sizes, retention), Notifications.
+        // Admins: the Users page and Grants (delegation), the Data page (table sizes, retention),
+        // Notifications.
         get("/admin/data", Admin, data::page),
         get("/users", Admin, users::list),
         post("/users", Admin, users::create),
         post("/users/{username}/role", Admin, users::set_role),
         post("/users/{username}/disable", Admin, users::disable),
         post("/users/{username}/enable", Admin, users::enable),
+        get("/admin/grants", Admin, grants::page),
+        post("/admin/grants", Admin, grants::create),
+        post("/admin/grants/{id}/delete", Admin, grants::delete),
         get("/admin/notifications", Admin, notifications::page),
         post("/admin/notifications", Admin, notifications::create),
         // Before `/admin/notifications/{id}`, which would otherwise take "silences" for an id.

@@ -4,15 +4,16 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use tokio::time::{Instant, interval_at};
 
 use crate::auth::CurrentUser;
-use crate::domain::{Hostname, UnitName};
+use crate::domain::{Hostname, Permission, UnitName};
 use crate::journal::Cursor;
+use crate::web::delegation::authorize;
 use crate::web::error::AppError;
 use crate::web::live_parts::Part;
 use crate::web::state::AppState;
@@ -36,6 +37,7 @@ pub struct EventsQuery {
 /// The stream ends when its caller signs out (`stream_limits`); a user holding
 /// `SMARTMON_STREAMS_PER_USER` streams already is answered 429.
 pub async fn events(
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<EventsQuery>,
     user: CurrentUser,
@@ -49,6 +51,13 @@ pub async fn events(
         })?),
     };
     let logs = followed_unit(&query)?;
+    if let Some((host, unit, _)) = &logs {
+        let logs = Permission::Logs;
+        let target = (host.as_str(), unit.as_str());
+        if let Err(why) = authorize(&req, &state, &user, target, logs).await? {
+            return Err(AppError::Forbidden(why));
+        }
+    }
     let Some(slot) = state.streams.take(&user.username) else {
         return Err(AppError::TooManyRequests {
             message: format!(

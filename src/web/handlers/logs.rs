@@ -1,12 +1,16 @@
 //! A unit's journal: the log section of its page (latest lines, filtered), `GET
 //! /services/{host}/{unit}/logs` (older lines, or the section alone), and the live stream's address
-//! for the page (`/events?logs=…&after=…`, served by `web::log_feed`).
+//! for the page (`/events?logs=…&after=…`, served by `web::log_feed`). Viewers read every unit's log
+//! unless `SMARTMON_LOGS_NEED_GRANT` is on; then they need a `logs` grant for it (`web::delegation`).
 
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use crate::domain::{Hostname, NameRules, UnitName};
+use crate::auth::CurrentUser;
+use crate::domain::grant::Decision;
+use crate::domain::{Hostname, NameRules, Permission, UnitName};
 use crate::journal::{Cursor, MAX_SEARCH_CHARS, Page, Position, Query};
+use crate::web::delegation::{Delegation, authorize};
 use crate::web::error::AppError;
 use crate::web::handlers::params;
 use crate::web::params::{BadParam, Params};
@@ -39,8 +43,34 @@ pub(crate) fn log_filter(p: &Params) -> Result<LogFilter, BadParam> {
 }
 
 /// The unit's log section for its page, and the query the page's live stream adds (`logs=…&after=…`)
-/// when the log is shown.
+/// when the log is shown (to `user`, when they may read it).
 pub(crate) async fn section_for(
+    state: &AppState,
+    user: Option<&CurrentUser>,
+    host: &Hostname,
+    unit: &str,
+    filter: &LogFilter,
+) -> Result<(Markup, Option<String>), AppError> {
+    let refusal = match user {
+        Some(_) if !state.auth.settings.logs_need_grant => None,
+        Some(user) => {
+            match Delegation::of(state, user)
+                .await?
+                .decide(host.as_str(), unit, Permission::Logs)
+            {
+                Decision::Allowed(_) => None,
+                Decision::Refused(why) => Some(why),
+            }
+        }
+        None => Some("Sign in to read logs.".to_owned()),
+    };
+    if let Some(why) = refusal {
+        return Ok((journal_section(&LogSection::Unavailable(why)), None));
+    }
+    Ok(readable_section(state, host, unit, filter).await)
+}
+
+async fn readable_section(
     state: &AppState,
     host: &Hostname,
     unit: &str,
@@ -107,6 +137,7 @@ async fn newest_cursor(
 /// ones before them); without, the log section alone.
 pub async fn older(
     req: HttpRequest,
+    user: CurrentUser,
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
@@ -115,8 +146,19 @@ pub async fn older(
         .map_err(|e| AppError::BadRequest(format!("{host:?} is not a host name: {e}")))?;
     let p = params(&req)?;
     let filter = log_filter(&p)?;
+    if let Err(why) = authorize(
+        &req,
+        &state,
+        &user,
+        (host.as_str(), &unit),
+        Permission::Logs,
+    )
+    .await?
+    {
+        return Err(AppError::Forbidden(why));
+    }
     let Some(before) = p.text("before") else {
-        let (section, _) = section_for(&state, &host, &unit, &filter).await;
+        let (section, _) = readable_section(&state, &host, &unit, &filter).await;
         return Ok(section);
     };
     let before = Cursor::parse(before).map_err(|e| AppError::BadRequest(format!("before: {e}")))?;

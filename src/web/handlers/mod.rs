@@ -6,6 +6,7 @@ pub mod auth;
 pub mod data;
 pub mod events;
 pub mod fleet_health;
+pub mod grants;
 pub mod hosts;
 pub mod logs;
 pub mod metrics;

@@ -1,5 +1,6 @@
-//! The restart routes: the confirmation and the request from a service's page (operators), the unit's
-//! restart history partial, and `POST /api/services/restart` (API key or operator session).
+//! The restart routes: the confirmation and the request from a service's page (operators, and viewers
+//! with a grant: `web::delegation`), the unit's restart history partial, and `POST
+//! /api/services/restart` (API key, operator session, or a viewer's session with a grant).
 
 pub(crate) mod outcome;
 
@@ -7,10 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
-use crate::auth::{CurrentUser, Via};
-use crate::domain::{NameRules, UnitAction};
-use crate::restart::{Actor, Ask, Gate, Report, Source, Status};
+use crate::auth::CurrentUser;
+use crate::domain::{NameRules, Permission, UnitAction};
+use crate::restart::{Ask, Gate, Report, Source, Status};
 use crate::web::client::client_ip;
+use crate::web::delegation::{Delegation, authorize};
 use crate::web::error::AppError;
 use crate::web::handlers::wants_partial;
 use crate::web::state::AppState;
@@ -28,17 +30,6 @@ fn ip_of(req: &HttpRequest, state: &AppState) -> Option<String> {
         &state.auth.settings.trusted_proxies,
     )
     .map(|ip| ip.to_string())
-}
-
-/// Who asks, as the restart workflow sees them.
-pub(crate) fn actor_of(user: &CurrentUser) -> Actor {
-    match user.via {
-        Via::ApiKey => Actor::ApiKey,
-        _ => Actor::User {
-            name: user.username.clone(),
-            role: user.role,
-        },
-    }
 }
 
 /// The original API's status code for each gate's refusal.
@@ -63,28 +54,35 @@ pub(crate) async fn panel_for(
     state.current.ensure_loaded().await?;
     let current = state.current.unit(host, unit);
     let rules = (state.restart.name_rules(host).await).map_err(AppError::outage_or_unexpected)?;
-    let refusal = match user {
-        Some(user) => state
-            .restart
-            .refusal_for(
-                &actor_of(user),
-                UnitAction::Restart,
-                (host, rules),
-                unit,
-                current.as_deref().map(|u| &**u),
-            )
-            .err()
-            .map(|r| r.message),
+    let delegation = match user {
+        Some(user) => Some(Delegation::of(state, user).await?),
+        None => None,
+    };
+    let refusal = match &delegation {
+        Some(delegation) => match delegation.actor_for(host, unit, UnitAction::Restart) {
+            Ok(actor) => state
+                .restart
+                .refusal_for(
+                    &actor,
+                    UnitAction::Restart,
+                    (host, rules),
+                    unit,
+                    current.as_deref().map(|u| &**u),
+                )
+                .err()
+                .map(|r| r.message),
+            Err(why) => Some(why),
+        },
         None => Some("Only operators may restart services.".to_owned()),
     };
     let rows = state
         .current
         .restart_history(host, unit, HISTORY_ROWS)
         .await?;
-    let others = match user {
-        Some(user) => {
+    let others = match &delegation {
+        Some(delegation) => {
             let current = current.as_deref().map(|u| &**u);
-            other_actions(state, user, (host, rules), unit, current).await
+            other_actions(state, delegation, (host, rules), unit, current).await
         }
         None => Vec::new(),
     };
@@ -101,10 +99,10 @@ pub(crate) async fn panel_for(
 }
 
 /// Start (a unit that is not running), stop (one that is) and reload (a running unit that can): those
-/// `user` may take on the unit as it is now.
+/// the caller may take on the unit as it is now (by role or grant, and every gate that needs no history).
 async fn other_actions(
     state: &AppState,
-    user: &CurrentUser,
+    delegation: &Delegation<'_>,
     (host, rules): (&str, NameRules),
     unit: &str,
     current: Option<&crate::db::entities::service_current::Model>,
@@ -120,12 +118,16 @@ async fn other_actions(
             UnitAction::Stop => matches!(now, Running | Transitioning),
             _ => now == Running,
         };
-        let actor = actor_of(user);
-        if !fits
-            || state
-                .restart
-                .refusal_for(&actor, action, (host, rules), unit, current)
-                .is_err()
+        if !fits {
+            continue;
+        }
+        let Ok(actor) = delegation.actor_for(host, unit, action) else {
+            continue;
+        };
+        if state
+            .restart
+            .refusal_for(&actor, action, (host, rules), unit, current)
+            .is_err()
         {
             continue;
         }
@@ -146,6 +148,10 @@ pub(crate) async fn confirm_form(
     state: web::Data<AppState>,
 ) -> Result<Markup, AppError> {
     let (host, unit) = path.into_inner();
+    let restart = Permission::Act(UnitAction::Restart);
+    if let Err(why) = authorize(&req, &state, &user, (&host, &unit), restart).await? {
+        return Err(AppError::Forbidden(why));
+    }
     let form = confirm(&host, &unit, state.restart.dry_run(), &user.csrf_token);
     if wants_partial(&req) {
         return Ok(form);
@@ -195,6 +201,19 @@ pub async fn request(
     .await
 }
 
+/// A page's refusal for a viewer without a grant: 403 with the reason, as a page (htmx shows it too).
+pub(crate) fn no_grant(chrome: &Chrome, action: UnitAction, unit: &str, why: &str) -> HttpResponse {
+    let body = page(
+        chrome,
+        &format!("{} {unit}", action.title()),
+        "/services",
+        maud::html! { section.card #restart-panel { p.banner.banner-danger role="alert" { (why) } } },
+    );
+    HttpResponse::Forbidden()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}
+
 /// Runs `action` asked from a unit's page: htmx gets the panel with the result toast, a plain form
 /// post a page (with the refusal's status code).
 pub(crate) async fn run_from_page(
@@ -204,11 +223,15 @@ pub(crate) async fn run_from_page(
     state: &AppState,
     (host, unit, action): (String, String, UnitAction),
 ) -> Result<HttpResponse, AppError> {
+    let actor = match authorize(req, state, user, (&host, &unit), Permission::Act(action)).await? {
+        Ok(actor) => actor,
+        Err(why) => return Ok(no_grant(chrome, action, &unit, &why)),
+    };
     let ask = Ask {
         host,
         unit,
         action,
-        actor: actor_of(user),
+        actor,
         client_ip: ip_of(req, state),
         source: Source::Ui,
     };
@@ -234,7 +257,7 @@ pub(crate) async fn run_from_page(
         .body(body.into_string()))
 }
 
-/// Restart an approved unit (X-API-Key, or an operator's session with its CSRF token)
+/// Restart an approved unit (X-API-Key, an operator's session, or a viewer's with a grant)
 ///
 /// 202 queued or dry run, 200 done, 502 failed, 4xx refusals, each with a body naming the state and
 /// the reason. A session caller sends its CSRF token in `X-CSRF-Token`.
@@ -249,7 +272,7 @@ pub(crate) async fn run_from_page(
         (status = 202, description = "queued for the host's agent, or dry_run (DRY_RUN=true): nothing was done", body = Outcome),
         (status = 400, description = "invalid_name, or a body that is not {host, service} (bad_request)", body = Outcome),
         (status = 401, description = "Not signed in and no valid X-API-Key"),
-        (status = 403, description = "not_approved (or a signed-in user below operator)", body = Outcome),
+        (status = 403, description = "not_approved, or no_grant (a viewer with no grant to restart this unit)", body = Outcome),
         (status = 404, description = "unknown_unit: the host has no such unit", body = Outcome),
         (status = 409, description = "not_recoverable, or in_progress", body = Outcome),
         (status = 429, description = "cooldown, backoff or rate_limited; Retry-After says when", body = Outcome,
@@ -267,11 +290,20 @@ pub async fn api(
         Ok(ask) => ask,
         Err(err) => return Ok(HttpResponse::BadRequest().json(Outcome::bad_request(&err))),
     };
+    let target = (ask.host.as_str(), ask.service.as_str());
+    let restart = Permission::Act(UnitAction::Restart);
+    let actor = match authorize(&req, &state, &user, target, restart).await? {
+        Ok(actor) => actor,
+        Err(why) => {
+            let body = Outcome::no_grant(ask.host, ask.service, why);
+            return Ok(HttpResponse::Forbidden().json(body));
+        }
+    };
     let ask = Ask {
         host: ask.host,
         unit: ask.service,
         action: UnitAction::Restart,
-        actor: actor_of(&user),
+        actor,
         client_ip: ip_of(&req, &state),
         source: Source::Api,
     };

@@ -114,8 +114,14 @@ pub async fn detail(
         None,
     )
     .await?;
-    let (logs, live_logs) =
-        crate::web::handlers::logs::section_for(&state, &hostname, &unit, &log_filter).await;
+    let (logs, live_logs) = crate::web::handlers::logs::section_for(
+        &state,
+        chrome.user.as_ref(),
+        &hostname,
+        &unit,
+        &log_filter,
+    )
+    .await?;
     chrome.live_logs = live_logs;
     Ok(service_page(
         &chrome,

@@ -1,5 +1,6 @@
 //! Start, stop and reload from a unit's page (`GET`/`POST /services/{host}/{unit}/actions/{action}`,
-//! operators) and `POST /api/services/action` (API key or operator session): the same workflow,
+//! operators, or viewers with a grant: `web::delegation`) and `POST /api/services/action` (API key,
+//! operator session, or a viewer's session with a grant): the same workflow,
 //! gates, dry run, audit and live result as restart (`handlers::restart`). A stop from the page needs
 //! the unit's name typed out.
 
@@ -8,12 +9,13 @@ use maud::Markup;
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
-use crate::domain::UnitAction;
+use crate::domain::{Permission, UnitAction};
 use crate::restart::{Ask, Source};
 use crate::web::client::client_ip;
+use crate::web::delegation::authorize;
 use crate::web::error::AppError;
 use crate::web::handlers::restart::outcome::{ApiActionAsk, Outcome};
-use crate::web::handlers::restart::{actor_of, api_answer, run_from_page};
+use crate::web::handlers::restart::{api_answer, no_grant, run_from_page};
 use crate::web::handlers::wants_partial;
 use crate::web::state::AppState;
 use crate::web::views::layout::{Chrome, page};
@@ -44,6 +46,10 @@ pub async fn confirm_form(
 ) -> Result<Markup, AppError> {
     let (host, unit, action) = path.into_inner();
     let action = action_of(&action)?;
+    let permission = Permission::Act(action);
+    if let Err(why) = authorize(&req, &state, &user, (&host, &unit), permission).await? {
+        return Err(AppError::Forbidden(why));
+    }
     let dry_run = state.restart.dry_run();
     let form = confirm_action(&host, &unit, action, dry_run, &user.csrf_token, None);
     if wants_partial(&req) {
@@ -64,6 +70,10 @@ pub async fn request(
 ) -> Result<HttpResponse, AppError> {
     let (host, unit, action) = path.into_inner();
     let action = action_of(&action)?;
+    let permission = Permission::Act(action);
+    if let Err(why) = authorize(&req, &state, &user, (&host, &unit), permission).await? {
+        return Ok(no_grant(&chrome, action, &unit, &why));
+    }
     let typed = form.confirm_unit.as_deref().map(str::trim);
     if action == UnitAction::Stop && typed != Some(unit.as_str()) {
         let why = format!("To stop {unit}, type its name exactly as shown.");
@@ -85,7 +95,7 @@ pub async fn request(
     run_from_page(&req, &chrome, &user, &state, (host, unit, action)).await
 }
 
-/// Start, stop, reload or restart a unit (X-API-Key, or an operator's session with its CSRF token)
+/// Start, stop, reload or restart a unit (X-API-Key, an operator's session, or a viewer's with a grant)
 ///
 /// The same gates, dry run and answers as `POST /api/services/restart`; the cooldown and failure
 /// backoff apply to restarts only. Reload is refused by systemd for a unit without `ExecReload=`
@@ -101,7 +111,7 @@ pub async fn request(
         (status = 202, description = "queued for the host's agent, or dry_run (DRY_RUN=true): nothing was done", body = Outcome),
         (status = 400, description = "invalid_name, an unknown action, or a body that is not {host, service, action} (bad_request)", body = Outcome),
         (status = 401, description = "Not signed in and no valid X-API-Key"),
-        (status = 403, description = "not_approved (or a signed-in user below operator)", body = Outcome),
+        (status = 403, description = "not_approved, or no_grant (a viewer with no grant for this action on this unit)", body = Outcome),
         (status = 404, description = "unknown_unit: the host has no such unit", body = Outcome),
         (status = 409, description = "not_recoverable (restart), or in_progress", body = Outcome),
         (status = 429, description = "cooldown, backoff (restart) or rate_limited; Retry-After says when", body = Outcome,
@@ -135,11 +145,19 @@ pub async fn api(
         &state.auth.settings.trusted_proxies,
     )
     .map(|ip| ip.to_string());
+    let target = (ask.host.as_str(), ask.service.as_str());
+    let actor = match authorize(&req, &state, &user, target, Permission::Act(action)).await? {
+        Ok(actor) => actor,
+        Err(why) => {
+            let body = Outcome::no_grant(ask.host, ask.service, why);
+            return Ok(HttpResponse::Forbidden().json(body));
+        }
+    };
     let ask = Ask {
         host: ask.host,
         unit: ask.service,
         action,
-        actor: actor_of(&user),
+        actor,
         client_ip,
         source: Source::Api,
     };

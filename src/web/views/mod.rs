@@ -10,6 +10,7 @@ pub mod components;
 pub mod data;
 pub mod disks;
 pub mod errors;
+pub mod grants;
 pub mod hosts;
 pub mod journal;
 pub mod layout;

@@ -20,6 +20,7 @@ pub(crate) fn users_page(
         "/users",
         html! {
             h1 { "Users" }
+            p { a href="/admin/grants" { "Grants" } ": let a viewer or an SSO group read logs of, or restart, start, stop or reload, chosen units." }
             @if let Some(message) = message {
                 div.banner.banner-danger role="alert" { (message) }
             }

@@ -58,7 +58,7 @@ pub(crate) struct Outcome {
     state: RestartState,
     /// `restart_failed`, `dry_run`, `bad_request` or the refusing gate's code (`invalid_name`,
     /// `not_approved`, `forbidden`, `unknown_unit`, `not_recoverable`, `in_progress`, `cooldown`,
-    /// `backoff`, `rate_limited`).
+    /// `backoff`, `rate_limited`), or `no_grant` (a viewer without a grant for this action and unit).
     reason: Option<&'static str>,
     /// A sentence for the person who asked.
     message: String,
@@ -87,6 +87,16 @@ impl Outcome {
         Self::refused_body(format!(
             "expected JSON {{\"host\": \"…\", \"service\": \"…\"}}: {err}"
         ))
+    }
+
+    /// A viewer's ask that no grant covers (`web::delegation`): 403 with the reason.
+    pub(crate) fn no_grant(host: String, service: String, message: String) -> Self {
+        Self {
+            reason: Some("no_grant"),
+            host: Some(host),
+            service: Some(service),
+            ..Self::refused_body(message)
+        }
     }
 
     /// A body that names no action the workflow knows, or is not JSON of the right shape.
