@@ -140,6 +140,22 @@ mod tests {
     }
 
     #[test]
+    fn delegation_settings_default_to_open_logs_and_the_usual_group_names() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert!(
+            !s.auth.logs_need_grant,
+            "viewers read logs unless told otherwise"
+        );
+        assert_eq!(s.auth.sso.groups_header, "Remote-Groups");
+        assert_eq!(s.auth.sso.groups_claim, "groups");
+        let err = settings(&[("SMARTMON_SSO_GROUPS_HEADER", "X-Groups: evil")])
+            .expect_err("not a header name");
+        assert_eq!(err.variable, "SMARTMON_SSO_GROUPS_HEADER");
+        let err = settings(&[("SMARTMON_LOGS_NEED_GRANT", "sometimes")]).expect_err("no flag");
+        assert_eq!(err.variable, "SMARTMON_LOGS_NEED_GRANT");
+    }
+
+    #[test]
     fn empty_values_count_as_unset() {
         let s = settings(&[("DATABASE_URL", ""), ("GUI_PORT", " ")]).expect("empty is unset");
         assert!(s.database.url.is_none());

@@ -285,6 +285,23 @@ async fn group_grants_count_only_while_the_proxy_names_the_group(backend: Backen
     assert_eq!(bus.restart_count(), 0);
     assert_eq!(post(Some("team-web")).await.expect("post").status(), 200);
     assert_eq!(bus.restart_count(), 1, "the group's grant restarted it");
+
+    // Groups come with the proxy's identity only: a local session cannot claim one by header.
+    let vera = app.login_as("vera", Role::Viewer).await;
+    let claimed = vera
+        .client
+        .get(vera.url(&page))
+        .header("Remote-Groups", "team-web")
+        .send()
+        .await
+        .expect("page");
+    assert!(
+        !claimed
+            .text()
+            .await
+            .expect("page")
+            .contains("Restart nginx.service…")
+    );
 }
 
 async fn cloudflare_access_groups_come_from_the_configured_claim(backend: Backend) {
