@@ -15,7 +15,7 @@ use crate::domain::grant::{GrantPattern, PatternOf, Permissions, SubjectKind, pa
 use crate::domain::{AuditAction, Grant, ParseError, Permission};
 use crate::web::error::AppError;
 use crate::web::state::AppState;
-use crate::web::views::grants::grants_page;
+use crate::web::views::grants::{Draft, grants_page};
 use crate::web::views::layout::Chrome;
 
 /// The add form: one checkbox per permission (present when ticked).
@@ -34,22 +34,36 @@ pub struct GrantForm {
 }
 
 impl GrantForm {
-    fn grant(&self) -> Result<Grant, ParseError> {
-        let kind = SubjectKind::parse(&self.subject_kind)
-            .ok_or_else(|| ParseError("grant to a user or a group".into()))?;
-        let ticked = [
+    fn ticked(&self) -> Vec<Permission> {
+        let boxes = [
             &self.logs,
             &self.restart,
             &self.start,
             &self.stop,
             &self.reload,
         ];
-        let names: Vec<&str> = Permission::ALL
-            .iter()
-            .zip(ticked)
+        Permission::ALL
+            .into_iter()
+            .zip(boxes)
             .filter(|(_, on)| on.is_some())
-            .map(|(p, _)| p.as_str())
-            .collect();
+            .map(|(p, _)| p)
+            .collect()
+    }
+
+    fn draft(&self) -> Draft<'_> {
+        Draft {
+            kind: &self.subject_kind,
+            subject: &self.subject,
+            hosts: &self.host_pattern,
+            units: &self.unit_pattern,
+            ticked: self.ticked(),
+        }
+    }
+
+    fn grant(&self) -> Result<Grant, ParseError> {
+        let kind = SubjectKind::parse(&self.subject_kind)
+            .ok_or_else(|| ParseError("grant to a user or a group".into()))?;
+        let names: Vec<&str> = self.ticked().into_iter().map(Permission::as_str).collect();
         let field = |what: &str, err: ParseError| ParseError(format!("{what}: {err}"));
         Ok(Grant {
             kind,
@@ -67,11 +81,15 @@ async fn render(
     state: &AppState,
     user: &CurrentUser,
     status: StatusCode,
-    message: Option<&str>,
+    refused: Option<(&str, Draft<'_>)>,
 ) -> Result<HttpResponse, AppError> {
     let rows = unit_grants::all(&state.db.conn).await?;
     let chrome = Chrome::of(state, Some(user.clone()));
-    let body = grants_page(&chrome, user, &rows, message);
+    let (message, draft) = match refused {
+        Some((message, draft)) => (Some(message), draft),
+        None => (None, Draft::default()),
+    };
+    let body = grants_page(&chrome, user, &rows, message, &draft);
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body.into_string()))
@@ -108,7 +126,8 @@ pub async fn create(
         Ok(grant) => grant,
         Err(why) => {
             let message = format!("The grant was not added. {why}");
-            return render(&state, &user, StatusCode::BAD_REQUEST, Some(&message)).await;
+            let refused = Some((message.as_str(), form.draft()));
+            return render(&state, &user, StatusCode::BAD_REQUEST, refused).await;
         }
     };
     let row =

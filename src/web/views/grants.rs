@@ -1,5 +1,5 @@
 //! The Grants page: every grant (who, hosts, units, actions, by whom) with a delete button, and the
-//! form that adds one.
+//! form that adds one (holding what was typed when it was refused).
 
 use maud::{Markup, html};
 
@@ -9,11 +9,22 @@ use crate::db::entities::unit_grants::Model;
 use crate::domain::Permission;
 use crate::web::views::layout::{Chrome, page};
 
+/// What the add form holds: empty, or what a refused attempt sent.
+#[derive(Default)]
+pub(crate) struct Draft<'a> {
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub hosts: &'a str,
+    pub units: &'a str,
+    pub ticked: Vec<Permission>,
+}
+
 pub(crate) fn grants_page(
     chrome: &Chrome,
     me: &CurrentUser,
     rows: &[Model],
     message: Option<&str>,
+    draft: &Draft,
 ) -> Markup {
     let csrf = me.csrf_token.as_str();
     page(
@@ -63,18 +74,20 @@ pub(crate) fn grants_page(
                     input type="hidden" name="csrf_token" value=(csrf);
                     label { "To a"
                         select name="subject_kind" {
-                            option value="user" { "user" }
-                            option value="group" { "group (from SSO)" }
+                            option value="user" selected[draft.kind != "group"] { "user" }
+                            option value="group" selected[draft.kind == "group"] { "group (from SSO)" }
                         }
                     }
-                    label { "User or group name" input name="subject" required maxlength="128" autocomplete="off" spellcheck="false"; }
-                    label { "Hosts (pattern)" input name="host_pattern" required maxlength="253" placeholder="web*" spellcheck="false"; }
-                    label { "Units (pattern)" input name="unit_pattern" required maxlength="256" placeholder="nginx.service" spellcheck="false"; }
-                    fieldset {
+                    label { "User or group name" input name="subject" required maxlength="128" autocomplete="off" spellcheck="false" value=(draft.subject); }
+                    label { "Hosts (pattern)" input name="host_pattern" required maxlength="253" placeholder="web*" spellcheck="false" value=(draft.hosts); }
+                    label { "Units (pattern)" input name="unit_pattern" required maxlength="256" placeholder="nginx.service" spellcheck="false" value=(draft.units); }
+                    fieldset.choices {
                         legend { "Actions" }
                         @for permission in Permission::ALL {
-                            label.inline { input type="checkbox" name=(permission.as_str()) value="on"; " " (permission.as_str()) }
-                            " "
+                            label.checkbox {
+                                input type="checkbox" name=(permission.as_str()) value="on" checked[draft.ticked.contains(&permission)];
+                                " " (permission.as_str())
+                            }
                         }
                     }
                     button type="submit" { "Add grant" }
