@@ -44,6 +44,7 @@ mod metrics_exposition;
 mod notify_admin;
 mod notify_channels;
 mod notify_core;
+mod notify_email;
 mod notify_noise;
 mod notify_repeat;
 mod postgres_tls;

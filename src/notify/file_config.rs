@@ -6,6 +6,15 @@
 //!
 //! ```toml
 //! [[channel]]
+//! name = "ops-mail"
+//! kind = "email"
+//! host = "smtp.example.com"   # security = "starttls" (587, the default), "tls" (465) or "none"
+//! from = "smartmon <mon@example.com>"
+//! to = ["ops@example.com", "oncall@example.com"]
+//! username = "mon@example.com"
+//! password_file = "/run/secrets/smtp_password"
+//!
+//! [[channel]]
 //! name = "ops-slack"
 //! kind = "webhook"
 //! preset = "slack"
@@ -54,6 +63,17 @@ struct Entry {
     topic: String,
     #[serde(default)]
     chat_id: String,
+    #[serde(default)]
+    host: String,
+    port: Option<u16>,
+    #[serde(default)]
+    security: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: Recipients,
+    #[serde(default)]
+    ca_file: String,
     url: Option<String>,
     url_file: Option<String>,
     headers: Option<String>,
@@ -70,6 +90,29 @@ struct Entry {
 
 fn yes() -> bool {
     true
+}
+
+/// An email channel's `to`: one address (or a comma list) or a list of addresses.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Recipients {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Default for Recipients {
+    fn default() -> Self {
+        Self::One(String::new())
+    }
+}
+
+impl Recipients {
+    fn joined(self) -> String {
+        match self {
+            Self::One(text) => text,
+            Self::Many(list) => list.join(", "),
+        }
+    }
 }
 
 /// Reads and checks the file; the error names the file, the channel and what is wrong.
@@ -112,6 +155,12 @@ fn to_draft(e: Entry) -> Result<ChannelDraft, String> {
             server: e.server,
             topic: e.topic,
             chat_id: e.chat_id,
+            host: e.host,
+            port: e.port.map(|p| p.to_string()).unwrap_or_default(),
+            security: e.security,
+            from: e.from,
+            to: e.to.joined(),
+            ca_file: e.ca_file,
         },
         secrets,
         clear: Vec::new(),

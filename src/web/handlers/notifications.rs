@@ -256,12 +256,17 @@ pub async fn test(
 ) -> Result<HttpResponse, AppError> {
     let row = channel(&state, *id).await?;
     let result = state.notifier.test_channel(row.id, &user.username).await?;
+    let reply_key = if row.kind == "email" {
+        "smtp_status"
+    } else {
+        "http_status"
+    };
     record(
         &state,
         &user,
         AuditAction::NotifyChannelTested,
         &row.name,
-        json!({ "status": result.status, "http_status": result.response_status }),
+        json!({ "status": result.status, reply_key: result.response_status }),
     )
     .await;
     let notice = Notice::Test {

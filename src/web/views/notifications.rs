@@ -10,6 +10,7 @@ use crate::db::entities::{
     notification_silences as silences,
 };
 use crate::notify::admin::{secrets_set, stored_parts};
+use crate::notify::protocol_of;
 use crate::web::error::AppError;
 use crate::web::params::Params;
 use crate::web::views::layout::{Chrome, page};
@@ -78,7 +79,7 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
             h1 { "Notifications" }
             @match &d.notice {
                 Some(Notice::Error(why)) => div.banner.banner-danger role="alert" { (why) },
-                Some(Notice::Test { channel, result }) => (test_notice(channel, result)),
+                Some(Notice::Test { channel, result }) => (test_notice(channel, result, kind_of(d, result.channel_id))),
                 None => {},
             }
             section.card {
@@ -106,7 +107,15 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
     )
 }
 
-fn test_notice(channel: &str, r: &outbox::Model) -> Markup {
+/// The kind of channel `id` (for "HTTP" or "SMTP" beside a reply code).
+fn kind_of<'a>(d: &'a PageData, id: i64) -> &'a str {
+    d.channels
+        .iter()
+        .find(|c| c.id == id)
+        .map_or("", |c| c.kind.as_str())
+}
+
+fn test_notice(channel: &str, r: &outbox::Model, kind: &str) -> Markup {
     let class = if r.status == "delivered" {
         "banner banner-info"
     } else {
@@ -115,7 +124,7 @@ fn test_notice(channel: &str, r: &outbox::Model) -> Markup {
     html! {
         div class=(class) role="status" #test-result {
             strong { "Test of " (channel) ": " (r.status) }
-            @if let Some(status) = r.response_status { " — the receiver answered HTTP " (status) }
+            @if let Some(status) = r.response_status { " — the receiver answered " (protocol_of(kind)) " " (status) }
             @if let Some(error) = &r.last_error { " — " (error) }
             @if let Some(body) = r.response_body.as_deref().filter(|b| !b.is_empty()) { pre.answer { (body) } }
         }
@@ -202,7 +211,7 @@ fn log_table(d: &PageData) -> Markup {
                         td { (r.attempts) }
                         td { (r.sent_at.map(rfc3339).unwrap_or_default()) }
                         td {
-                            @if let Some(s) = r.response_status { "HTTP " (s) " " }
+                            @if let Some(s) = r.response_status { (protocol_of(kind_of(d, r.channel_id))) " " (s) " " }
                             @if let Some(e) = &r.last_error { span.muted { (e) } }
                         }
                     }
