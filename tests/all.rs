@@ -46,6 +46,7 @@ mod notify_channels;
 mod notify_core;
 mod notify_email;
 mod notify_noise;
+mod notify_presets;
 mod notify_repeat;
 mod postgres_tls;
 mod restart_auto;
