@@ -47,6 +47,7 @@ mod notify_core;
 mod notify_email;
 mod notify_noise;
 mod notify_presets;
+mod notify_recurring;
 mod notify_repeat;
 mod postgres_tls;
 mod restart_auto;

@@ -315,7 +315,9 @@ password_file = "{}"
         ),
     )
     .expect("write");
-    let drafts = smartmon::notify::file_config::load(&file).expect("the file is valid");
+    let drafts = smartmon::notify::file_config::load(&file)
+        .expect("the file is valid")
+        .channels;
     let config: serde_json::Value = serde_json::from_str(&drafts[0].config).expect("json");
     assert_eq!(config["to"], "ops@example.com, oncall@example.com");
     assert_eq!(config["port"], "465");

@@ -20,6 +20,7 @@ mod m20261202_000100_audit_refusal_count;
 mod m20261207_000100_notifications;
 mod m20261207_000110_notification_silences;
 mod m20261207_000200_unit_operations;
+mod m20261208_000200_notify_email_recurring;
 
 /// Applies smartmon's migrations in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000100_notifications::Migration),
             Box::new(m20261207_000110_notification_silences::Migration),
             Box::new(m20261207_000200_unit_operations::Migration),
+            Box::new(m20261208_000200_notify_email_recurring::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod network_checks;
 pub mod notification_channels;
 pub mod notification_outbox;
+pub mod notification_schedules;
 pub mod notification_silences;
 pub mod restart_requests;
 pub mod service_current;

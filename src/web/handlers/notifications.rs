@@ -38,12 +38,14 @@ async fn render(
     .await?;
     let now = state.clock.now();
     let silences = crate::db::notify_silences::current(&state.db.conn, now).await?;
+    let schedules = crate::db::notify_schedules::list(&state.db.conn).await?;
     let data = PageData {
         channels: &channels,
         log: &log,
         filter: &filter,
         notice,
         silences: &silences,
+        schedules: &schedules,
         now,
     };
     Ok(html(

@@ -7,7 +7,7 @@ use crate::auth::CurrentUser;
 use crate::clock::rfc3339;
 use crate::db::entities::{
     notification_channels as channels, notification_outbox as outbox,
-    notification_silences as silences,
+    notification_schedules as schedules, notification_silences as silences,
 };
 use crate::notify::admin::{secrets_set, stored_parts};
 use crate::notify::protocol_of;
@@ -66,6 +66,7 @@ pub struct PageData<'a> {
     pub filter: &'a LogFilter,
     pub notice: Option<Notice>,
     pub silences: &'a [silences::Model],
+    pub schedules: &'a [schedules::Model],
     pub now: f64,
 }
 
@@ -101,7 +102,7 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
                     button type="submit" { "Add channel" }
                 }
             }
-            (silences_section(d.silences, d.now, csrf))
+            (silences_section(d.silences, d.schedules, d.now, csrf))
             section.card { h2 { "Delivery log" } (log_table(d)) }
         },
     )
