@@ -3,10 +3,10 @@
 //! written ahead so an alert opening right at the start is held), where holding and the end-of-window
 //! summary treat it like a one-off window.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::db::entities::{notification_schedules as schedules, notification_silences as silences};
@@ -211,18 +211,8 @@ pub async fn materialize(conn: &impl ConnectionTrait, now: f64) -> Result<usize,
         };
         for occurrence in window.occurrences(&zone, from, from + LOOKAHEAD_SECS) {
             #[allow(clippy::cast_precision_loss)] // exact below 2^53 seconds
-            let starts_at = occurrence.start as f64;
-            let known = silences::Entity::find()
-                .filter(silences::Column::ScheduleId.eq(schedule.id))
-                .filter(silences::Column::StartsAt.eq(starts_at))
-                .count(conn)
-                .await?;
-            if known > 0 {
-                continue;
-            }
-            #[allow(clippy::cast_precision_loss)]
-            let ends_at = occurrence.end as f64;
-            silences::ActiveModel {
+            let (starts_at, ends_at) = (occurrence.start as f64, occurrence.end as f64);
+            let row = silences::ActiveModel {
                 id: NotSet,
                 hosts: Set(schedule.hosts.clone()),
                 units: Set(schedule.units.clone()),
@@ -233,10 +223,17 @@ pub async fn materialize(conn: &impl ConnectionTrait, now: f64) -> Result<usize,
                 summary_sent: Set(false),
                 created_at: Set(now),
                 schedule_id: Set(Some(schedule.id)),
-            }
-            .insert(conn)
-            .await?;
-            written += 1;
+            };
+            // Written once whoever gets there first (the page, or any replica's periodic check).
+            let inserted = silences::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([silences::Column::ScheduleId, silences::Column::StartsAt])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+            written += usize::try_from(inserted).unwrap_or(0);
         }
     }
     Ok(written)
