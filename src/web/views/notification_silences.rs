@@ -86,7 +86,7 @@ fn recurring_part(recurring: &[schedules::Model], csrf: &str) -> Markup {
             input type="hidden" name="csrf_token" value=(csrf);
             label { "Hosts (globs; empty: the whole fleet)" input name="hosts" autocomplete="off"; }
             label { "Units (globs; empty: every unit and check)" input name="units" autocomplete="off"; }
-            fieldset.inline {
+            fieldset {
                 legend { "Days" }
                 @for day in WEEKDAYS {
                     label.checkbox { input type="checkbox" name={ "day_" (day) } value="1"; " " (day) }
