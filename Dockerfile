@@ -21,9 +21,10 @@ RUN cargo build --release --locked --bin smartmon \
     && install -D -m 0755 target/release/smartmon /out/smartmon
 
 FROM debian:bookworm-slim AS runtime
-# smartmontools: SMART health for the collector; ca-certificates: TLS to Cloudflare Access's key endpoint.
+# smartmontools: SMART health for the collector; ca-certificates: TLS to Cloudflare Access's key endpoint
+# and to SMTP relays; tzdata: the time zones of recurring maintenance windows (/usr/share/zoneinfo).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends smartmontools ca-certificates \
+    && apt-get install -y --no-install-recommends smartmontools ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 smartmon \
     && useradd --system --uid 10001 --gid smartmon --home-dir /app --shell /usr/sbin/nologin smartmon \

@@ -105,8 +105,8 @@ impl Application {
             crate::lifecycle::spawn(db.clone(), settings.lifecycle.clone());
         }
         if let Some(path) = &settings.notify.config_file {
-            let drafts = crate::notify::file_config::load(path)?;
-            crate::notify::file_config::apply(&db, drafts, clock.now()).await?;
+            let file = crate::notify::file_config::load(path)?;
+            crate::notify::file_config::apply(&db, file, clock.now()).await?;
         }
         let notifier = crate::notify::Notifier::new(
             settings.notify.clone(),

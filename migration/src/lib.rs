@@ -21,6 +21,7 @@ mod m20261207_000100_notifications;
 mod m20261207_000110_notification_silences;
 mod m20261207_000200_unit_operations;
 mod m20261208_000100_unit_grants;
+mod m20261208_000200_notify_email_recurring;
 mod m20261208_000300_log_requests;
 
 /// Applies smartmon's migrations in order.
@@ -44,8 +45,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000100_notifications::Migration),
             Box::new(m20261207_000110_notification_silences::Migration),
             Box::new(m20261207_000200_unit_operations::Migration),
-            Box::new(m20261208_000300_log_requests::Migration),
             Box::new(m20261208_000100_unit_grants::Migration),
+            Box::new(m20261208_000200_notify_email_recurring::Migration),
+            Box::new(m20261208_000300_log_requests::Migration),
         ]
     }
 }

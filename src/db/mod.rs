@@ -16,6 +16,7 @@ pub mod notify_events;
 pub mod notify_noise;
 pub mod notify_outbox;
 pub mod notify_reminders;
+pub mod notify_schedules;
 pub mod notify_silences;
 pub mod pg_tls;
 pub mod readings;

@@ -41,6 +41,7 @@ pub async fn insert(
         created_by: Set(new.created_by),
         summary_sent: Set(false),
         created_at: Set(now),
+        schedule_id: Set(None),
     }
     .insert(conn)
     .await
@@ -81,6 +82,9 @@ pub async fn queue_summaries(conn: &impl ConnectionTrait, now: f64) -> Result<us
             .filter(silences::Column::Id.eq(window.id))
             .exec(conn)
             .await?;
+        if window.ends_at <= window.starts_at {
+            continue; // ended before it began: it held nothing
+        }
         let open = alerts::Entity::find()
             .filter(alerts::Column::ResolvedAt.is_null())
             .all(conn)

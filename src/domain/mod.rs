@@ -15,6 +15,7 @@ pub mod service_state;
 mod severity;
 mod unit_action;
 mod unit_name;
+pub mod weekly_window;
 pub mod windows_service;
 
 pub use approved::ApprovedServices;
@@ -29,6 +30,7 @@ pub use service_state::ServiceState;
 pub use severity::Severity;
 pub use unit_action::UnitAction;
 pub use unit_name::{NameRules, UnitName};
+pub use weekly_window::{Occurrence, WeeklyWindow};
 
 /// Why a value was refused; the message is safe to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

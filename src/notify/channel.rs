@@ -1,7 +1,8 @@
 //! A channel's kind and settings, parsed and checked (`ChannelSpec::parse`) before anything is saved or
-//! sent, and the HTTP request each kind makes for a message. Secrets (webhook URL and headers, tokens,
+//! sent, and the HTTP request each kind but email makes for a message (email goes over SMTP: `email`). Secrets (webhook URL and headers, tokens,
 //! passwords) live in their own map that is written but never shown.
 
+use super::email::Email;
 use super::message::Message;
 use super::ntfy::Ntfy;
 use super::presets::Preset;
@@ -16,6 +17,7 @@ pub enum ChannelSpec {
     Webhook(Webhook),
     Ntfy(Ntfy),
     Push(Push),
+    Email(Email),
 }
 
 /// Generic webhook: method, URL, headers (one `Name: value` per line) and a body template.
@@ -29,7 +31,7 @@ pub struct Webhook {
 }
 
 /// The kinds a channel may have.
-pub const KINDS: [&str; 5] = ["webhook", "ntfy", "gotify", "pushover", "telegram"];
+pub const KINDS: [&str; 6] = ["webhook", "ntfy", "gotify", "pushover", "telegram", "email"];
 
 impl ChannelSpec {
     /// Checks `kind`'s settings; the message says what is wrong, in the words of the form.
@@ -40,6 +42,7 @@ impl ChannelSpec {
             "gotify" | "pushover" | "telegram" => {
                 Push::parse(kind, config, secrets).map(Self::Push)
             }
+            "email" => Email::parse(config, secrets).map(Self::Email),
             other => Err(format!(
                 "unknown channel kind {other:?}; the kinds are {}",
                 KINDS.join(", ")
@@ -47,9 +50,13 @@ impl ChannelSpec {
         }
     }
 
-    /// The request this channel makes for `message`.
-    pub fn request(&self, client: &reqwest::Client, message: &Message) -> reqwest::RequestBuilder {
-        match self {
+    /// The HTTP request this channel makes for `message` (None for email, which is not HTTP).
+    pub fn request(
+        &self,
+        client: &reqwest::Client,
+        message: &Message,
+    ) -> Option<reqwest::RequestBuilder> {
+        Some(match self {
             Self::Webhook(w) => {
                 let escape = if w.content_type.contains("json") {
                     Escape::Json
@@ -67,7 +74,8 @@ impl ChannelSpec {
             }
             Self::Ntfy(n) => super::ntfy::request(n, client, message),
             Self::Push(p) => p.request(client, message),
-        }
+            Self::Email(_) => return None,
+        })
     }
 }
 

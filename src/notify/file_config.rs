@@ -2,9 +2,19 @@
 //! stops start-up naming the channel and the field), then applied: its channels are created or updated
 //! by name and marked `file` (read-only on the page), and `file` channels it no longer lists are removed.
 //! Secrets can come from files: `url_file`, `headers_file`, `token_file`, `username_file`,
-//! `password_file` (Docker secrets).
+//! `password_file` (Docker secrets). `[[maintenance]]` entries are recurring maintenance windows, kept
+//! as the file says (marked `file`) the same way.
 //!
 //! ```toml
+//! [[channel]]
+//! name = "ops-mail"
+//! kind = "email"
+//! host = "smtp.example.com"   # security = "starttls" (587, the default), "tls" (465) or "none"
+//! from = "smartmon <mon@example.com>"
+//! to = ["ops@example.com", "oncall@example.com"]
+//! username = "mon@example.com"
+//! password_file = "/run/secrets/smtp_password"
+//!
 //! [[channel]]
 //! name = "ops-slack"
 //! kind = "webhook"
@@ -12,6 +22,14 @@
 //! url_file = "/run/secrets/slack_webhook"
 //! grace_secs = 60
 //! route = { min_severity = "critical", hosts = "web*", kinds = ["service", "host"] }
+//!
+//! [[maintenance]]
+//! hosts = "db*"
+//! days = ["sat", "sun"]        # or "daily"
+//! start = "02:30"              # local time in time_zone
+//! minutes = 90
+//! time_zone = "Europe/Berlin"
+//! reason = "weekly backups"
 //! ```
 
 use std::path::Path;
@@ -23,6 +41,7 @@ use super::admin::{ChannelInput, draft};
 use super::channel::{Config, Secrets};
 use crate::db::Db;
 use crate::db::notify_channels::{self, ChannelDraft};
+use crate::db::notify_schedules::{self, NewSchedule, ScheduleInput};
 use crate::domain::NotifyRoute;
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +49,32 @@ use crate::domain::NotifyRoute;
 struct File {
     #[serde(default)]
     channel: Vec<Entry>,
+    #[serde(default)]
+    maintenance: Vec<Maintenance>,
+}
+
+/// A recurring maintenance window in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Maintenance {
+    #[serde(default)]
+    hosts: String,
+    #[serde(default)]
+    units: String,
+    days: Recipients,
+    start: String,
+    minutes: u32,
+    #[serde(default)]
+    time_zone: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// What the file asks for: its channels and its recurring maintenance windows.
+#[derive(Debug, Clone)]
+pub struct FileConfig {
+    pub channels: Vec<ChannelDraft>,
+    pub maintenance: Vec<NewSchedule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +99,17 @@ struct Entry {
     topic: String,
     #[serde(default)]
     chat_id: String,
+    #[serde(default)]
+    host: String,
+    port: Option<u16>,
+    #[serde(default)]
+    security: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: Recipients,
+    #[serde(default)]
+    ca_file: String,
     url: Option<String>,
     url_file: Option<String>,
     headers: Option<String>,
@@ -72,8 +128,31 @@ fn yes() -> bool {
     true
 }
 
-/// Reads and checks the file; the error names the file, the channel and what is wrong.
-pub fn load(path: &Path) -> anyhow::Result<Vec<ChannelDraft>> {
+/// A list given as one comma-separated string or as an array (an email's `to`, a window's `days`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Recipients {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Default for Recipients {
+    fn default() -> Self {
+        Self::One(String::new())
+    }
+}
+
+impl Recipients {
+    fn joined(self) -> String {
+        match self {
+            Self::One(text) => text,
+            Self::Many(list) => list.join(", "),
+        }
+    }
+}
+
+/// Reads and checks the file; the error names the file, the channel (or window) and what is wrong.
+pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
     let what = format!("SMARTMON_NOTIFY_CONFIG ({})", path.display());
     let text =
         std::fs::read_to_string(path).with_context(|| format!("{what}: cannot read the file"))?;
@@ -88,7 +167,25 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<ChannelDraft>> {
         }
         drafts.push(d);
     }
-    Ok(drafts)
+    let mut maintenance = Vec::new();
+    for (n, m) in file.maintenance.into_iter().enumerate() {
+        let input = ScheduleInput {
+            hosts: m.hosts,
+            units: m.units,
+            days: m.days.joined(),
+            start_time: m.start,
+            minutes: m.minutes,
+            time_zone: m.time_zone,
+            reason: m.reason,
+        };
+        let schedule = NewSchedule::check(input, "file", "file")
+            .map_err(|e| anyhow::anyhow!("{what}: maintenance window {}: {e}", n + 1))?;
+        maintenance.push(schedule);
+    }
+    Ok(FileConfig {
+        channels: drafts,
+        maintenance,
+    })
 }
 
 fn to_draft(e: Entry) -> Result<ChannelDraft, String> {
@@ -112,6 +209,12 @@ fn to_draft(e: Entry) -> Result<ChannelDraft, String> {
             server: e.server,
             topic: e.topic,
             chat_id: e.chat_id,
+            host: e.host,
+            port: e.port.map(|p| p.to_string()).unwrap_or_default(),
+            security: e.security,
+            from: e.from,
+            to: e.to.joined(),
+            ca_file: e.ca_file,
         },
         secrets,
         clear: Vec::new(),
@@ -151,9 +254,11 @@ fn secret(name: &str, inline: Option<String>, file: Option<String>) -> Result<St
     }
 }
 
-/// Makes the database's `file` channels what the file says.
-pub async fn apply(db: &Db, drafts: Vec<ChannelDraft>, now: f64) -> anyhow::Result<()> {
+/// Makes the database's `file` channels and recurring windows what the file says.
+pub async fn apply(db: &Db, file: FileConfig, now: f64) -> anyhow::Result<()> {
+    let drafts = file.channels;
     let txn = crate::db::begin_write(&db.conn).await?;
+    notify_schedules::replace_file(&txn, file.maintenance, now).await?;
     let existing = notify_channels::list(&txn).await?;
     for gone in existing
         .iter()

@@ -1,7 +1,8 @@
 //! "Host down": a host that has not reported for `SMARTMON_NOTIFY_HOST_DOWN_SECS` gets one critical
 //! alert (`host:down`), which announces it once and holds back its units' and checks' alerts while it
 //! lasts; the alert resolves (a recovery message) when the host reports again. One replica at a time
-//! decides (a Postgres advisory lock), so the alert opens once. The same check queues reminders.
+//! decides (a Postgres advisory lock), so the alert opens once. The same check queues reminders and
+//! end-of-window summaries, and writes the coming occurrences of recurring maintenance windows.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 
@@ -18,7 +19,8 @@ use crate::live::LiveEvent;
 const HOST_CHECK_LOCK: i64 = 727_362;
 
 impl Notifier {
-    /// The periodic check: queues due reminders, opens "host down" for hosts silent too long and
+    /// The periodic check: writes the coming occurrences of recurring maintenance windows, queues due
+    /// reminders and end-of-window summaries, opens "host down" for hosts silent too long and
     /// resolves it for hosts reporting again.
     pub async fn check_hosts(&self) -> anyhow::Result<()> {
         let inner = &self.inner;
@@ -38,6 +40,7 @@ impl Notifier {
                 return Ok(());
             }
         }
+        crate::db::notify_schedules::materialize(&txn, now).await?;
         let reminders = crate::db::notify_reminders::queue_due(&txn, now).await?
             + crate::db::notify_silences::queue_summaries(&txn, now).await?;
         if inner.settings.host_down_after.is_zero() {

@@ -1,9 +1,11 @@
-//! Notifications (#16): channels (webhook with chat presets, ntfy), the outbox sender with leases,
+//! Notifications (#16): channels (webhook with chat presets, ntfy, push services, email over SMTP), the outbox sender with leases,
 //! retries and grouping, "host down" detection, and a channel's Test. Messages are queued by
 //! `db::notify_outbox` in the transaction of the alert change; this area only sends them.
 
 pub mod admin;
 mod channel;
+mod email;
+mod email_body;
 pub mod file_config;
 mod host_down;
 mod message;
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 pub use channel::{ChannelSpec, Config, KINDS, Secrets};
+pub use email::protocol_of;
 pub use presets::Preset;
 pub use settings::NotifySettings;
 

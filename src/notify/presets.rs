@@ -1,6 +1,10 @@
 //! Body templates for the chat services' incoming webhooks, each in the format the service documents:
-//! Slack (`text`), Discord (`content`), Microsoft Teams Workflows (an Adaptive Card attachment), Google
-//! Chat (`text`), Mattermost (`text`) and Rocket.Chat (`text`). `generic` sends every field as JSON.
+//! Slack (`text`, mrkdwn `*bold*`), Discord (`content`), Microsoft Teams Workflows (a `message` whose
+//! `attachments` hold one Adaptive Card, `contentType` `application/vnd.microsoft.card.adaptive`; Workflows
+//! take no MessageCard), Google Chat (`text`, `*bold*`; no `cardsV2`, whose text widgets interpret HTML
+//! that a JSON-escaping template cannot neutralise), Mattermost (`text` in Markdown, `**bold**`, and
+//! `username`, honoured when the server lets integrations override it) and Rocket.Chat (`text`, and one
+//! `attachments` entry with the details and short `fields`). `generic` sends every field as JSON.
 
 /// A webhook's starting point; an explicit body template replaces the preset's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,10 +74,11 @@ impl Preset {
             Self::Generic => {
                 r#"{"event":"{{event}}","severity":"{{severity}}","title":"{{title}}","text":"{{text}}","count":"{{count}}","host":"{{alert.host}}","source":"{{alert.source}}","unit":"{{alert.unit}}","kind":"{{alert.kind}}","state":"{{alert.state}}","url":"{{alert.url}}"}"#
             }
-            Self::Slack | Self::Mattermost | Self::RocketChat => {
-                r#"{"text":"*{{title}}*\n{{text}}"}"#
+            Self::Slack | Self::GoogleChat => r#"{"text":"*{{title}}*\n{{text}}"}"#,
+            Self::Mattermost => r#"{"text":"**{{title}}**\n{{text}}","username":"smartmon"}"#,
+            Self::RocketChat => {
+                r#"{"text":"*{{title}}*","attachments":[{"text":"{{text}}","fields":[{"short":true,"title":"Host","value":"{{host}}"},{"short":true,"title":"Severity","value":"{{severity}}"}]}]}"#
             }
-            Self::GoogleChat => r#"{"text":"*{{title}}*\n{{text}}"}"#,
             Self::Discord => r#"{"content":"**{{title}}**\n{{text}}"}"#,
             Self::Teams => {
                 r#"{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","contentUrl":null,"content":{"$schema":"http://adaptivecards.io/schemas/adaptive-card.json","type":"AdaptiveCard","version":"1.4","body":[{"type":"TextBlock","text":"{{title}}","weight":"Bolder","size":"Medium","wrap":true},{"type":"TextBlock","text":"{{text}}","wrap":true}]}}]}"#
@@ -93,7 +98,11 @@ mod tests {
     fn every_preset_renders_valid_json_whatever_the_values() {
         let fields: BTreeMap<&'static str, String> = FIELDS
             .iter()
-            .map(|f| (*f, "quote \" backslash \\ newline \n end".to_owned()))
+            .map(|f| {
+                let hostile =
+                    "quote \" backslash \\ newline \n tab \t nul \u{0} <b>&amp;</b> {{title}} end";
+                (*f, hostile.to_owned())
+            })
             .collect();
         for preset in Preset::ALL {
             let body = Template::parse(preset.body())

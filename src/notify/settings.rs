@@ -27,7 +27,8 @@ pub struct NotifySettings {
     pub host_down_after: Duration,
     /// `SMARTMON_PUBLIC_URL`: the console's address as people reach it, for links in messages.
     pub public_url: Option<String>,
-    /// `SMARTMON_NOTIFY_CONFIG`: a TOML file of channels (GitOps), applied at start.
+    /// `SMARTMON_NOTIFY_CONFIG`: a TOML file of channels and recurring maintenance windows (GitOps),
+    /// applied at start.
     pub config_file: Option<PathBuf>,
 }
 

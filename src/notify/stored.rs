@@ -17,6 +17,14 @@ pub struct Config {
     pub topic: String,
     /// Telegram's chat id.
     pub chat_id: String,
+    /// Email: the SMTP server's host name, port (empty: by security), `starttls` (empty), `tls` or
+    /// `none`, the sender, the recipients (comma separated) and an optional CA file (PEM).
+    pub host: String,
+    pub port: String,
+    pub security: String,
+    pub from: String,
+    pub to: String,
+    pub ca_file: String,
 }
 
 /// The secret settings as stored (`notification_channels.secrets`); never rendered.

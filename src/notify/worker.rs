@@ -101,11 +101,21 @@ impl Notifier {
         Ok(sent)
     }
 
-    /// One request; the error text never carries the URL (it may hold a key).
+    /// One request (or one email); the error text never carries the URL (it may hold a key).
     pub(super) async fn send(&self, spec: &ChannelSpec, message: &Message) -> Answer {
-        let request = spec
-            .request(&self.inner.client, message)
-            .timeout(self.inner.settings.timeout);
+        let timeout = self.inner.settings.timeout;
+        if let ChannelSpec::Email(email) = spec {
+            return email.send(message, timeout).await;
+        }
+        let Some(request) = spec.request(&self.inner.client, message) else {
+            return Answer {
+                delivered: false,
+                status: None,
+                body: None,
+                error: Some("this channel makes no HTTP request".into()),
+            };
+        };
+        let request = request.timeout(timeout);
         let mut response = match request.send().await {
             Ok(response) => response,
             Err(err) => {

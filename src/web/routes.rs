@@ -146,7 +146,8 @@ pub fn table() -> Vec<Entry> {
         post("/admin/grants/{id}/delete", Admin, grants::delete),
         get("/admin/notifications", Admin, notifications::page),
         post("/admin/notifications", Admin, notifications::create),
-        // Before `/admin/notifications/{id}`, which would otherwise take "silences" for an id.
+        // Before `/admin/notifications/{id}`, which would otherwise take "silences" or "schedules" for
+        // an id.
         post(
             "/admin/notifications/silences",
             Admin,
@@ -156,6 +157,16 @@ pub fn table() -> Vec<Entry> {
             "/admin/notifications/silences/{id}/end",
             Admin,
             notification_silences::end,
+        ),
+        post(
+            "/admin/notifications/schedules",
+            Admin,
+            notification_silences::create_schedule,
+        ),
+        post(
+            "/admin/notifications/schedules/{id}/delete",
+            Admin,
+            notification_silences::delete_schedule,
         ),
         get("/admin/notifications/{id}", Admin, notifications::edit),
         post("/admin/notifications/{id}", Admin, notifications::update),

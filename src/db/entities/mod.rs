@@ -10,6 +10,7 @@ pub mod log_requests;
 pub mod network_checks;
 pub mod notification_channels;
 pub mod notification_outbox;
+pub mod notification_schedules;
 pub mod notification_silences;
 pub mod restart_requests;
 pub mod service_current;

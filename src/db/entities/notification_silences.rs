@@ -18,6 +18,8 @@ pub struct Model {
     /// Whether the end-of-window summary was queued.
     pub summary_sent: bool,
     pub created_at: f64,
+    /// The recurring window this is an occurrence of (`notification_schedules`), if any.
+    pub schedule_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,12 +38,14 @@ async fn render(
     .await?;
     let now = state.clock.now();
     let silences = crate::db::notify_silences::current(&state.db.conn, now).await?;
+    let schedules = crate::db::notify_schedules::list(&state.db.conn).await?;
     let data = PageData {
         channels: &channels,
         log: &log,
         filter: &filter,
         notice,
         silences: &silences,
+        schedules: &schedules,
         now,
     };
     Ok(html(
@@ -256,12 +258,17 @@ pub async fn test(
 ) -> Result<HttpResponse, AppError> {
     let row = channel(&state, *id).await?;
     let result = state.notifier.test_channel(row.id, &user.username).await?;
+    let reply_key = if row.kind == "email" {
+        "smtp_status"
+    } else {
+        "http_status"
+    };
     record(
         &state,
         &user,
         AuditAction::NotifyChannelTested,
         &row.name,
-        json!({ "status": result.status, "http_status": result.response_status }),
+        json!({ "status": result.status, reply_key: result.response_status }),
     )
     .await;
     let notice = Notice::Test {

@@ -45,7 +45,7 @@ pub(crate) fn channel_fields(current: Option<&channels::Model>) -> Markup {
             p.muted { "Fields: " @for f in FIELDS { code { "{{" (f) "}}" } " " } }
         }
         fieldset {
-            legend { "ntfy" }
+            legend { "ntfy (the user and password serve email too)" }
             label { "Server" input name="server" placeholder="https://ntfy.sh" value=(config.server); }
             label { "Topic" input name="topic" value=(config.topic); }
             label { "Access token (secret: " (secret_hint("token")) ")" input name="token" type="password" autocomplete="off"; }
@@ -58,6 +58,22 @@ pub(crate) fn channel_fields(current: Option<&channels::Model>) -> Markup {
                        as user, the user key. Telegram: the bot token and the chat id. The server field \
                        overrides the public API address." }
             label { "Telegram chat id" input name="chat_id" value=(config.chat_id); }
+        }
+        fieldset {
+            legend { "Email (SMTP)" }
+            p.muted { "User and password are the fields above (the password is a secret). STARTTLS on 587 \
+                       is the default; tls is implicit TLS on 465; none is allowed only for a relay on \
+                       this machine." }
+            label { "SMTP host" input name="host" placeholder="smtp.example.com" value=(config.host); }
+            label { "Port (empty: by security)" input name="port" inputmode="numeric" value=(config.port); }
+            label { "Security" select name="security" {
+                @for (value, label) in [("starttls", "STARTTLS (587)"), ("tls", "TLS (465)"), ("none", "none (localhost only)")] {
+                    option value=(value) selected[config.security == value] { (label) }
+                }
+            } }
+            label { "From" input name="from" placeholder="smartmon <mon@example.com>" value=(config.from); }
+            label { "To (one or more, comma separated)" input name="to" value=(config.to); }
+            label { "CA file for a private relay (PEM path on the console; empty: the system's)" input name="ca_file" value=(config.ca_file); }
         }
         @if current.is_some() {
             label { "Clear secrets (comma list: url, headers, token, username, password)" input name="clear" autocomplete="off"; }

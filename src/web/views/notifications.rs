@@ -7,9 +7,10 @@ use crate::auth::CurrentUser;
 use crate::clock::rfc3339;
 use crate::db::entities::{
     notification_channels as channels, notification_outbox as outbox,
-    notification_silences as silences,
+    notification_schedules as schedules, notification_silences as silences,
 };
 use crate::notify::admin::{secrets_set, stored_parts};
+use crate::notify::protocol_of;
 use crate::web::error::AppError;
 use crate::web::params::Params;
 use crate::web::views::layout::{Chrome, page};
@@ -65,6 +66,7 @@ pub struct PageData<'a> {
     pub filter: &'a LogFilter,
     pub notice: Option<Notice>,
     pub silences: &'a [silences::Model],
+    pub schedules: &'a [schedules::Model],
     pub now: f64,
 }
 
@@ -78,7 +80,7 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
             h1 { "Notifications" }
             @match &d.notice {
                 Some(Notice::Error(why)) => div.banner.banner-danger role="alert" { (why) },
-                Some(Notice::Test { channel, result }) => (test_notice(channel, result)),
+                Some(Notice::Test { channel, result }) => (test_notice(channel, result, kind_of(d, result.channel_id))),
                 None => {},
             }
             section.card {
@@ -100,13 +102,21 @@ pub(crate) fn notifications_page(chrome: &Chrome, me: &CurrentUser, d: &PageData
                     button type="submit" { "Add channel" }
                 }
             }
-            (silences_section(d.silences, d.now, csrf))
+            (silences_section(d.silences, d.schedules, d.now, csrf))
             section.card { h2 { "Delivery log" } (log_table(d)) }
         },
     )
 }
 
-fn test_notice(channel: &str, r: &outbox::Model) -> Markup {
+/// The kind of channel `id` (for "HTTP" or "SMTP" beside a reply code).
+fn kind_of<'a>(d: &'a PageData, id: i64) -> &'a str {
+    d.channels
+        .iter()
+        .find(|c| c.id == id)
+        .map_or("", |c| c.kind.as_str())
+}
+
+fn test_notice(channel: &str, r: &outbox::Model, kind: &str) -> Markup {
     let class = if r.status == "delivered" {
         "banner banner-info"
     } else {
@@ -115,7 +125,7 @@ fn test_notice(channel: &str, r: &outbox::Model) -> Markup {
     html! {
         div class=(class) role="status" #test-result {
             strong { "Test of " (channel) ": " (r.status) }
-            @if let Some(status) = r.response_status { " — the receiver answered HTTP " (status) }
+            @if let Some(status) = r.response_status { " — the receiver answered " (protocol_of(kind)) " " (status) }
             @if let Some(error) = &r.last_error { " — " (error) }
             @if let Some(body) = r.response_body.as_deref().filter(|b| !b.is_empty()) { pre.answer { (body) } }
         }
@@ -202,7 +212,7 @@ fn log_table(d: &PageData) -> Markup {
                         td { (r.attempts) }
                         td { (r.sent_at.map(rfc3339).unwrap_or_default()) }
                         td {
-                            @if let Some(s) = r.response_status { "HTTP " (s) " " }
+                            @if let Some(s) = r.response_status { (protocol_of(kind_of(d, r.channel_id))) " " (s) " " }
                             @if let Some(e) = &r.last_error { span.muted { (e) } }
                         }
                     }
