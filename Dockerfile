@@ -3,21 +3,16 @@
 # compose services `orchestrator_lab` / `orchestrator_prod`). Build: docker build -t smartmon:local .
 # Base images are pinned by tag; a release pipeline should pin them by digest (tag@sha256:...) as well.
 
-FROM rust:1.95-slim-bookworm AS chef
-RUN cargo install cargo-chef --locked --version 0.1.78
+FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
-
-# The recipe: every workspace member's manifest and the lock file, nothing else. It changes only when
-# dependencies do, so the next stage's dependency layer is reused across source edits.
-FROM chef AS planner
 COPY . .
-RUN cargo chef prepare --recipe-path recipe.json
-
-FROM chef AS build
-COPY --from=planner /src/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json --bin smartmon
-COPY . .
-RUN cargo build --release --locked --bin smartmon \
+# Cache mounts keep cargo's downloads and compiled dependencies between builds (BuildKit and buildah both
+# honour them; they are never part of an image), so a source edit recompiles smartmon alone. The binary
+# is copied out of the cached target directory, which is not in the layer.
+RUN --mount=type=cache,id=smartmon-cargo-registry,target=/usr/local/cargo/registry \
+    --mount=type=cache,id=smartmon-cargo-git,target=/usr/local/cargo/git \
+    --mount=type=cache,id=smartmon-target,target=/src/target \
+    cargo build --release --locked --bin smartmon \
     && install -D -m 0755 target/release/smartmon /out/smartmon
 
 FROM debian:bookworm-slim AS runtime

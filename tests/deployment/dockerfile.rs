@@ -1,5 +1,6 @@
 //! The container image's recipe: hadolint, plus the checklist hadolint cannot know (non-root user, the
-//! healthcheck command, slim pinned bases, smartmontools, COPY sources that exist and reach the context).
+//! healthcheck command, slim pinned bases, smartmontools, COPY sources that exist and reach the context,
+//! a build whose cargo caches survive between builds without entering the image).
 
 use std::process::Command;
 
@@ -114,6 +115,40 @@ fn the_image_runs_unprivileged_from_pinned_slim_bases_with_a_healthcheck() {
         "apt lists cleaned"
     );
     assert!(!all.iter().any(|(k, _)| k == "ADD"), "COPY only, no ADD");
+}
+
+#[test]
+fn the_build_keeps_cargo_caches_in_cache_mounts_and_copies_the_binary_out() {
+    let text = read_repo_file("Dockerfile");
+    assert!(
+        text.starts_with("# syntax=docker/dockerfile:1\n"),
+        "RUN --mount needs the BuildKit syntax line first"
+    );
+    let all = instructions();
+    let build = all
+        .iter()
+        .find(|(k, a)| k == "RUN" && a.contains("cargo build"))
+        .map(|(_, a)| a.as_str())
+        .expect("a RUN with cargo build");
+    for mount in [
+        "--mount=type=cache,id=smartmon-cargo-registry,target=/usr/local/cargo/registry",
+        "--mount=type=cache,id=smartmon-target,target=/src/target",
+    ] {
+        assert!(build.contains(mount), "{mount}: {build}");
+    }
+    assert!(build.contains("--release --locked --bin smartmon"), "{build}");
+    // The target directory is a cache mount, absent from the layer: the binary must be copied out of it
+    // in the same RUN, and the runtime stage takes that copy.
+    assert!(build.contains("install -D -m 0755 target/release/smartmon /out/smartmon"), "{build}");
+    assert!(
+        all.iter()
+            .any(|(k, a)| k == "COPY" && a == "--from=build /out/smartmon /usr/local/bin/smartmon"),
+        "the runtime stage copies the binary from the build stage"
+    );
+    assert!(
+        !text.contains("cargo-chef") && !text.contains("cargo chef"),
+        "no cargo-chef: its own install took 13 minutes"
+    );
 }
 
 #[test]
