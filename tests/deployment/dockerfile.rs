@@ -136,10 +136,16 @@ fn the_build_keeps_cargo_caches_in_cache_mounts_and_copies_the_binary_out() {
     ] {
         assert!(build.contains(mount), "{mount}: {build}");
     }
-    assert!(build.contains("--release --locked --bin smartmon"), "{build}");
+    assert!(
+        build.contains("--release --locked --bin smartmon"),
+        "{build}"
+    );
     // The target directory is a cache mount, absent from the layer: the binary must be copied out of it
     // in the same RUN, and the runtime stage takes that copy.
-    assert!(build.contains("install -D -m 0755 target/release/smartmon /out/smartmon"), "{build}");
+    assert!(
+        build.contains("install -D -m 0755 target/release/smartmon /out/smartmon"),
+        "{build}"
+    );
     assert!(
         all.iter()
             .any(|(k, a)| k == "COPY" && a == "--from=build /out/smartmon /usr/local/bin/smartmon"),

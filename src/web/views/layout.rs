@@ -112,7 +112,7 @@ pub fn page(chrome: &Chrome, title: &str, active: &str, content: Markup) -> Mark
                         }
                     }
                     @if chrome.dry_run {
-                        span.mode-pill title="DRY_RUN=true: restarts are recorded, never performed" { "DRY RUN" }
+                        span.mode-pill title="DRY_RUN=true: unit actions are recorded, never performed" { "DRY RUN" }
                     }
                     @if let Some(user) = user {
                         div.account {

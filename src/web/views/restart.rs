@@ -42,9 +42,9 @@ pub fn panel(p: &Panel) -> Markup {
     let confirm = format!("{}/restart", base(p.host, p.unit));
     html! {
         section.card #restart-panel {
-            h2 { "Restart" }
+            h2 { "Actions" }
             @if p.dry_run {
-                p.banner.banner-warn { strong { "DRY RUN" } " is on: restarts are recorded and shown, never performed." }
+                p.banner.banner-warn { strong { "DRY RUN" } " is on: restarts, starts, stops and reloads are recorded and shown, never performed." }
             }
             @if let Some(report) = p.toast { (toast(report)) }
             @match &p.refusal {
