@@ -1,4 +1,4 @@
-// Journey 15: a scoped operator. An admin adds a viewer and, on the Grants page, lets her read logs of and
+// Journey 14: a scoped operator. An admin adds a viewer and, on the Grants page, lets her read logs of and
 // restart nginx.service on web01 and nothing else. She sees a Restart button on nginx's page and none on
 // cron's, reads nginx's failure in its log live, restarts it for real (DRY_RUN=false) and sees it running.
 import assert from "node:assert/strict";
@@ -15,7 +15,7 @@ const SCOPED = { name: "wendy", password: "scoped operator 42" };
 const journal = new Journal();
 journal.write(UNIT, 6, 812, "nginx started");
 
-journey("15-scoped-operator", "scoped operator: a viewer with a grant restarts her unit, reads its log live, and has no button elsewhere",
+journey("14-scoped-operator", "scoped operator: a viewer with a grant restarts her unit, reads its log live, and has no button elsewhere",
   {
     units: [`${UNIT}=failed/failed`, `${OTHER}=failed/failed`],
     env: {
