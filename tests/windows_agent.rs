@@ -8,7 +8,7 @@ use smartmon::auth::Role;
 use crate::support::collector::{eventually, rows};
 use crate::support::restart::Policy;
 use crate::support::windows_host::{
-    APPROVED, FIRST_SYNC, agent, console, current, ensure_running, wait_for_state,
+    APPROVED, FIRST_SYNC, agent, console, current, ensure_running, wait_for_running, wait_for_state,
 };
 use crate::support::wine;
 
@@ -28,11 +28,8 @@ async fn the_windows_agent_lists_the_prefixs_real_services_and_its_host() {
     .await;
     // Wine stops an idle RPC service by itself: start it, and see the agent report it running.
     ensure_running(wine, "RpcSs").await;
-    let sub = wait_for_state(&app, "RpcSs", "RUNNING").await;
-    assert!(
-        sub.starts_with("pid "),
-        "a running service's sub-state is its PID: {sub}"
-    );
+    // Its row says RUNNING with its process id as the sub-state (`wait_for_running` waits for both).
+    wait_for_running(&app, "RpcSs").await;
     let services = rows(
         &app,
         "SELECT service_name, raw_status, normalized_status, service_type, unit_file_state, description \
@@ -142,13 +139,12 @@ async fn stopping_and_starting_a_service_in_wine_shows_up_as_rows() {
     .await;
     // Running, as the agent saw it first or (should Wine have stopped it meanwhile) once started again.
     ensure_running(wine, "Spooler").await;
-    let running = wait_for_state(&app, "Spooler", "RUNNING").await;
-    assert!(running.starts_with("pid "), "{running}");
+    wait_for_running(&app, "Spooler").await;
 
     wine.sc(&["stop", "Spooler"]).await;
     assert_eq!(wait_for_state(&app, "Spooler", "STOPPED").await, "stopped");
     wine.sc(&["start", "Spooler"]).await;
-    wait_for_state(&app, "Spooler", "RUNNING").await;
+    wait_for_running(&app, "Spooler").await;
 
     let history = rows(
         &app,

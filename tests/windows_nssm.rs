@@ -12,7 +12,7 @@ use crate::support::collector::eventually;
 use crate::support::restart::Policy;
 use crate::support::windows_host::{
     APPROVED, FIRST_SYNC, console, current, ensure_running, restart_through_the_console,
-    wait_for_state,
+    wait_for_running,
 };
 use crate::support::wine::{self, Wine};
 
@@ -34,6 +34,13 @@ fn nssm_exe() -> PathBuf {
 
 /// `nssm.exe ARGS…` in the prefix; panics with what it said when it fails.
 async fn nssm(wine: &Wine, exe: &Path, args: &[&str]) -> String {
+    try_nssm(wine, exe, args)
+        .await
+        .unwrap_or_else(|text| panic!("nssm {args:?} failed: {text}"))
+}
+
+/// `nssm.exe ARGS…` in the prefix: what it said, as `Err` when it failed.
+async fn try_nssm(wine: &Wine, exe: &Path, args: &[&str]) -> Result<String, String> {
     let out = tempfile::tempfile().expect("a temp file");
     let status = wine
         .command(exe)
@@ -51,8 +58,11 @@ async fn nssm(wine: &Wine, exe: &Path, args: &[&str]) -> String {
     std::io::Read::read_to_end(&mut out, &mut bytes).expect("its output");
     // NSSM writes UTF-16 to a console and the ANSI code page to a file; keep what is readable.
     let text = String::from_utf8_lossy(&bytes).replace('\0', "");
-    assert!(status.success(), "nssm {args:?} failed: {text}");
-    text
+    if status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
 }
 
 /// Stops and removes the NSSM service whatever the test left behind.
@@ -93,7 +103,7 @@ async fn windows_agent_under_nssm_writes_rows_and_runs_the_consoles_restart() {
     std::fs::copy(&wine.exe, &agent).expect("copy the exe");
     let nssm_exe = dir.path().join("nssm.exe");
     std::fs::copy(&nssm_path, &nssm_exe).expect("copy nssm.exe");
-    let _ = wine.try_sc(&["delete", SERVICE]).await;
+    wine.remove_service(SERVICE).await;
 
     let agent_path = Wine::windows_path(&agent);
     nssm(wine, &nssm_exe, &["install", SERVICE, &agent_path, "agent"]).await;
@@ -114,13 +124,26 @@ async fn windows_agent_under_nssm_writes_rows_and_runs_the_consoles_restart() {
     let mut set = vec!["set", SERVICE, "AppEnvironmentExtra"];
     set.extend(environment.iter().map(String::as_str));
     nssm(wine, &nssm_exe, &set).await;
-    nssm(wine, &nssm_exe, &["start", SERVICE]).await;
+    // NSSM's `start` waits a moment for the service and, on a busy machine, may give up while the SCM
+    // still says START_PENDING; the service then comes up by itself.
+    if let Err(said) = try_nssm(wine, &nssm_exe, &["start", SERVICE]).await {
+        assert!(
+            said.contains("SERVICE_START_PENDING"),
+            "nssm start failed: {said}"
+        );
+    }
+    eventually(
+        "NSSM started the agent",
+        Duration::from_secs(60),
+        || async { (wine.sc_state(SERVICE).await == "RUNNING").then_some(()) },
+    )
+    .await;
 
     eventually("the agent's first sync under NSSM", FIRST_SYNC, || async {
         current(&app, "Spooler").await
     })
     .await;
-    let pid_before = wait_for_state(&app, "Spooler", "RUNNING").await;
+    let pid_before = wait_for_running(&app, "Spooler").await;
     let row = restart_through_the_console(&app, "Spooler", RestartState::Done).await;
     assert_eq!(
         row.executed_by.as_deref().map(|e| e.starts_with("win01")),

@@ -10,7 +10,7 @@ use crate::support::collector::{eventually, rows};
 use crate::support::restart::Policy;
 use crate::support::windows_host::{
     APPROVED, FIRST_SYNC, agent, console, current, ensure_running, restart_through_the_console,
-    wait_for_state,
+    wait_for_running,
 };
 use crate::support::wine;
 use smartmon::auth::Role;
@@ -34,7 +34,7 @@ async fn a_restart_queued_by_the_console_is_run_by_the_windows_agent() {
         current(&app, "Spooler").await
     })
     .await;
-    let pid_before = wait_for_state(&app, "Spooler", "RUNNING").await;
+    let pid_before = wait_for_running(&app, "Spooler").await;
 
     let row = restart_through_the_console(&app, "Spooler", RestartState::Done).await;
 
@@ -103,7 +103,7 @@ async fn dry_run_on_the_windows_agent_leaves_the_service_alone() {
         current(&app, "Spooler").await
     })
     .await;
-    let pid_before = wait_for_state(&app, "Spooler", "RUNNING").await;
+    let pid_before = wait_for_running(&app, "Spooler").await;
 
     let row = restart_through_the_console(&app, "Spooler", RestartState::DryRun).await;
 

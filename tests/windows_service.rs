@@ -12,7 +12,7 @@ use crate::support::collector::eventually;
 use crate::support::restart::Policy;
 use crate::support::windows_host::{
     APPROVED, FIRST_SYNC, console, current, ensure_running, restart_through_the_console,
-    wait_for_state,
+    wait_for_running,
 };
 use crate::support::wine::{self, Wine};
 
@@ -78,7 +78,7 @@ async fn the_agent_as_a_windows_service_writes_rows_and_runs_the_consoles_restar
         Wine::windows_path(&policy.path),
     );
     std::fs::write(dir.path().join("smartmon.env"), settings).expect("smartmon.env");
-    let _ = wine.try_sc(&["delete", "smartmon"]).await;
+    wine.remove_service("smartmon").await;
 
     let (ok, said) = run(wine, &exe, &["service", "install"]).await;
     assert!(
@@ -92,7 +92,7 @@ async fn the_agent_as_a_windows_service_writes_rows_and_runs_the_consoles_restar
         current(&app, "Spooler").await
     })
     .await;
-    let pid_before = wait_for_state(&app, "Spooler", "RUNNING").await;
+    let pid_before = wait_for_running(&app, "Spooler").await;
     let row = restart_through_the_console(&app, "Spooler", RestartState::Done).await;
     assert_eq!(
         row.executed_by.as_deref().map(|e| e.starts_with("win01")),

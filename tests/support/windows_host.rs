@@ -68,12 +68,27 @@ pub async fn current(app: &TestApp, service: &str) -> Option<(String, String)> {
 /// Waits until `service_current` says `raw` for `service`; its sub-state. On a timeout the panic says
 /// what the row said instead.
 pub async fn wait_for_state(app: &TestApp, service: &str, raw: &str) -> String {
+    wait_for_row(app, service, raw, |_| true).await
+}
+
+/// Waits until `service` runs with a process id in its row, and returns that sub-state (`pid N`): the
+/// SCM may say RUNNING a moment before it knows the process, and a row written then says `running`.
+pub async fn wait_for_running(app: &TestApp, service: &str) -> String {
+    wait_for_row(app, service, "RUNNING", |sub| sub.starts_with("pid ")).await
+}
+
+async fn wait_for_row(
+    app: &TestApp,
+    service: &str,
+    raw: &str,
+    sub_ok: impl Fn(&str) -> bool,
+) -> String {
     let limit = Duration::from_secs(45);
     let started = std::time::Instant::now();
     loop {
         let row = current(app, service).await;
         match row {
-            Some((r, sub)) if r == raw => return sub,
+            Some((r, sub)) if r == raw && sub_ok(&sub) => return sub,
             _ if started.elapsed() > limit => {
                 panic!("{service} not {raw} in service_current after {limit:?}: the row is {row:?}")
             }

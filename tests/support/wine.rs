@@ -201,6 +201,24 @@ impl Wine {
         }
     }
 
+    /// Removes the service `name` if the prefix has it (one left by an earlier run that was cut off may
+    /// still run, and a running service is only deleted once it stops): stop, delete, and wait until
+    /// the SCM no longer knows it, so a service installed next under that name is not deleted with it.
+    pub async fn remove_service(&self, name: &str) {
+        if self.try_sc(&["query", name]).await.is_err() {
+            return;
+        }
+        let _ = self.try_sc(&["stop", name]).await;
+        let _ = self.try_sc(&["delete", name]).await;
+        for _ in 0..150 {
+            if self.try_sc(&["query", name]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the service {name} left by an earlier run could not be removed");
+    }
+
     /// The `STATE` word `sc query NAME` prints (`RUNNING`, `STOPPED`, …).
     pub async fn sc_state(&self, name: &str) -> String {
         let text = self.sc(&["query", name]).await;
