@@ -228,9 +228,12 @@ impl ServiceTracker {
         let described_anew = previous.is_some_and(|p| {
             (&p.description, p.recoverable) != (&row.description, row.recoverable)
         });
-        if let Some(p) = previous.filter(|p| p.normalized_status == row.normalized_status) {
-            row.since_epoch = p.since_epoch;
-        }
+        // Since when the unit is in its state: kept while the state holds, the observation's time when
+        // it changed (a signal's row is the known one with new states, so its old time must not stay).
+        row.since_epoch = match previous.filter(|p| p.normalized_status == row.normalized_status) {
+            Some(p) => p.since_epoch,
+            None => row.ts_epoch,
+        };
         let state_changed = previous.is_none_or(|p| p.normalized_status != row.normalized_status);
         self.known.insert(row.service_name.clone(), row.clone());
         let mut records = Vec::new();

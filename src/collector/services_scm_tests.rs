@@ -1,4 +1,5 @@
-//! The tracker on Windows services: first sightings, polls that see nothing new, the watch list.
+//! The tracker: Windows services (first sightings, polls that see nothing new, the watch list) and
+//! when a unit's state began, whichever way its change was seen.
 
 use super::*;
 
@@ -73,5 +74,48 @@ fn a_windows_watch_list_limits_the_services() {
         tracker
             .observe_scm(&spooler(4, 1, Some((2, false))), 1.0)
             .is_empty()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_state_change_from_a_signal_starts_the_units_since_anew() {
+    let host = Hostname::parse("web01").expect("a host");
+    let mut tracker = ServiceTracker::new(&host, &[], Vec::new());
+    let snap = UnitSnapshot {
+        name: "nginx.service".into(),
+        description: "A web server".into(),
+        active_state: "active".into(),
+        sub_state: "running".into(),
+        load_state: "loaded".into(),
+        unit_file_state: "enabled".into(),
+        service_type: "forking".into(),
+    };
+    tracker.observe(&snap, 10.0);
+    let since = |records: &[Record]| rows(records)[0].0.since_epoch;
+
+    let failed = tracker
+        .observe_states("nginx.service", "failed", "failed", 50.0)
+        .expect("a known unit");
+    assert_eq!(
+        since(&failed),
+        50.0,
+        "failed since the signal, not since first sight"
+    );
+    let still = tracker
+        .observe_states("nginx.service", "failed", "failed", 60.0)
+        .expect("a known unit");
+    assert!(still.is_empty(), "the same state again writes nothing");
+    let back = tracker
+        .observe_states("nginx.service", "active", "running", 70.0)
+        .expect("a known unit");
+    assert_eq!(since(&back), 70.0);
+    let resync = tracker.observe(&snap, 80.0);
+    assert!(resync.is_empty(), "a resync that agrees writes nothing");
+    let gone_unknown = tracker.mark_unknown(90.0);
+    assert_eq!(
+        since(&gone_unknown),
+        90.0,
+        "unknown since the bus went away"
     );
 }

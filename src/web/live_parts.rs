@@ -228,7 +228,10 @@ async fn push(state: &AppState, part: Part, last_sent: &mut HashMap<Part, String
     match part.render(state).await {
         Ok(html) => {
             let html = html.into_string();
-            if last_sent.get(&part) != Some(&html) {
+            let changed = last_sent.get(&part) != Some(&html);
+            tracing::debug!(?part, bytes = html.len(), changed, "live part rendered");
+
+            if changed {
                 state.feed.push_part(part.name(), &html);
                 last_sent.insert(part, html);
             }

@@ -118,7 +118,11 @@ impl Server {
             .env("SMARTMON_API_RATE_PER_MINUTE", "1000000")
             .env("SMARTCTL", "/bin/false")
             .env("RETENTION_ENABLED", "false")
-            .env("LOG_LEVEL", "ERROR")
+            // BENCH_SERVER_LOG_LEVEL: the server's LOG_LEVEL (ERROR unless asked, to keep it quiet).
+            .env(
+                "LOG_LEVEL",
+                std::env::var("BENCH_SERVER_LOG_LEVEL").unwrap_or_else(|_| "ERROR".into()),
+            )
             .stdout(output.try_clone()?)
             .stderr(output)
             .kill_on_drop(true);
