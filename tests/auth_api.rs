@@ -229,15 +229,17 @@ async fn a_basic_credential_changed_by_another_process_stops_working_within_the_
 ) {
     let app = spawn_app_with(backend, &[]).await;
     let password = app.create_user("script", Role::Viewer).await;
+    let verified = std::time::Instant::now();
     assert_eq!(whoami(&app, "script", &password).await, 200);
     // Another replica or the CLI disables the account: nothing in this process hears of it.
     app.exec("UPDATE users SET disabled = TRUE WHERE username = 'script'")
         .await;
-    assert_eq!(
-        whoami(&app, "script", &password).await,
-        200,
-        "held for up to the recheck interval"
-    );
+    let held = whoami(&app, "script", &password).await;
+    // The interval runs on the real clock from the first request's start; a machine so busy that the
+    // debug build's password hash took longer than that has already reached the recheck below.
+    if verified.elapsed().as_secs_f64() < smartmon::auth::basic_cache::RECHECK_SECS {
+        assert_eq!(held, 200, "held for up to the recheck interval");
+    }
     app.state.clock.advance(std::time::Duration::from_secs_f64(
         smartmon::auth::basic_cache::RECHECK_SECS + 1.0,
     ));
