@@ -225,11 +225,13 @@ async fn push(state: &AppState, part: Part, last_sent: &mut HashMap<Part, String
         last_sent.remove(&part);
         return;
     }
+    let started = Instant::now();
     match part.render(state).await {
         Ok(html) => {
             let html = html.into_string();
             let changed = last_sent.get(&part) != Some(&html);
-            tracing::debug!(?part, bytes = html.len(), changed, "live part rendered");
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            tracing::debug!(?part, bytes = html.len(), changed, ms, "live part rendered");
 
             if changed {
                 state.feed.push_part(part.name(), &html);
