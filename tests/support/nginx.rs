@@ -27,6 +27,7 @@ impl SiteVars {
         vec![
             ("GUI_HOST", self.gui.ip().to_string()),
             ("GUI_PORT", self.gui.port().to_string()),
+            ("GUI_EXTRA_SERVERS", String::new()),
             ("NGINX_HTTP_LISTEN", self.http.to_string()),
             ("NGINX_HTTPS_LISTEN", self.https.to_string()),
             ("TLS_FULLCHAIN", self.fullchain.display().to_string()),
