@@ -45,7 +45,7 @@ cp "$target_dir/bcryptprimitives.dll" "$prefix/drive_c/windows/system32/bcryptpr
 "$wine" wineboot >/dev/null 2>&1
 
 sc() { "$wine" sc.exe "$@" >/dev/null 2>&1 || true; }
-sc_state() { "$wine" sc.exe query "$1" 2>/dev/null | awk '/STATE/ {print $4}'; }
+sc_state() { "$wine" sc.exe query "$1" 2>/dev/null | tr -d '\r' | awk '/STATE/ {print $4}'; }
 sc start Spooler
 
 psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
