@@ -196,3 +196,48 @@ async fn history_is_read_from_database_url_read() {
         .expect("json");
     assert_eq!(body["items"][0]["cpu_percent"], 77.0, "{body}");
 }
+
+/// Several consoles (replicas behind nginx) starting at once on an empty Postgres: each applies the
+/// migrations under the advisory lock, so every start succeeds and each migration is recorded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consoles_starting_at_once_apply_each_migration_once() {
+    use migration::{Migrator, MigratorTrait};
+    let db = TestDb::create(Backend::Postgres).await;
+    let settings = smartmon::config::Settings::from_map(base_vars(&db)).expect("settings");
+    let starts: Vec<_> = (0..3)
+        .map(|_| {
+            let database = settings.database.clone();
+            tokio::spawn(async move {
+                let db = smartmon::db::Db::connect(&database).await?;
+                db.migrate().await
+            })
+        })
+        .collect();
+    for start in starts {
+        start
+            .await
+            .expect("the start ran")
+            .expect("every console starts: none trips over another's migration");
+    }
+    let client = db.pg_client().await;
+    let counts = client
+        .query(
+            "SELECT version, COUNT(*) FROM seaql_migrations GROUP BY version",
+            &[],
+        )
+        .await
+        .expect("the migration table");
+    assert_eq!(
+        counts.len(),
+        Migrator::migrations().len(),
+        "every migration"
+    );
+    for row in &counts {
+        assert_eq!(
+            row.get::<_, i64>(1),
+            1,
+            "{} applied once",
+            row.get::<_, String>(0)
+        );
+    }
+}
